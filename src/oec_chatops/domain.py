@@ -1,0 +1,160 @@
+"""The bot's own values, shared by services (which build them) and `slack.blocks` (which renders them).
+
+Frozen dataclasses and plain values only: no I/O, no pydantic. API answers are parsed into
+`oec.models` at the boundary; the services reduce them to these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Roles in increasing order of power; `approver` is a separate capability (see policy)."""
+
+    VIEWER = "viewer"
+    DEPLOYER = "deployer"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Role):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Role):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Role):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Role):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_ROLE_RANK = {Role.VIEWER: 0, Role.DEPLOYER: 1, Role.ADMIN: 2}
+
+
+class Verb(StrEnum):
+    """Everything `/oec` understands."""
+
+    HELP = "help"
+    WHOAMI = "whoami"
+    PROJECTS = "projects"
+    ENVS = "envs"
+    STATUS = "status"
+    LOGS = "logs"
+    DEPLOY = "deploy"
+    REDEPLOY = "redeploy"
+    RESTART = "restart"
+    START = "start"
+    STOP = "stop"
+    APPROVALS = "approvals"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    SUBSCRIPTIONS = "subscriptions"
+
+
+ACTION_VERBS = frozenset({Verb.DEPLOY, Verb.REDEPLOY, Verb.RESTART, Verb.START, Verb.STOP})
+
+
+@dataclass(frozen=True, slots=True)
+class EnvRef:
+    """An environment resolved to its id, with the names people use for it."""
+
+    env_id: str
+    env_name: str
+    project_id: str
+    project_name: str
+    project_slug: str | None = None
+    env_type: str | None = None
+    url: str | None = None
+    status: str | None = None
+
+    @property
+    def label(self) -> str:
+        """`project/env`, as users type it."""
+        return f"{self.project_slug or self.project_name}/{self.env_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a running task is, from the task object or its "Step N/M" log lines."""
+
+    percent: float | None = None
+    current_step: str | None = None
+    steps_completed: int | None = None
+    total_steps: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Everything one living deployment message shows. `key` is the task id."""
+
+    key: str
+    verb: str  # deploy, redeploy, restart, start, stop (or the task type from a webhook)
+    env_label: str
+    status: str  # queued, running, completed, failed, cancelled (task statuses, normalised)
+    env_id: str | None = None
+    requested_by: str | None = None  # Slack user id when the bot started it
+    triggered_by: str | None = None  # what oec.sh said ("api", "git push", ...)
+    approval_id: str | None = None
+    progress: Progress = field(default_factory=Progress)
+    branch: str | None = None
+    url: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    duration_seconds: float | None = None
+    error_message: str | None = None
+    modules: tuple[str, ...] = ()
+
+
+class ApprovalState(StrEnum):
+    """States of an approval request. `executing` is entered exactly once, by one transition."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    EXECUTING = "executing"
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def ended(self) -> bool:
+        return self not in (ApprovalState.PENDING, ApprovalState.APPROVED, ApprovalState.EXECUTING)
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A request to change a protected environment, and the votes on it."""
+
+    approval_id: str
+    verb: str
+    env_label: str
+    env_id: str
+    requested_by: str
+    channel_id: str
+    state: ApprovalState
+    required: int
+    created_at: datetime
+    expires_at: datetime
+    reason: str | None = None
+    modules: tuple[str, ...] = ()
+    approvers: tuple[str, ...] = ()  # user ids who voted Approve, in order
+    decided_by: str | None = None  # who rejected / cancelled, or whose vote reached the quorum
+    decision_note: str | None = None  # reject reason, failure text
+    task_id: str | None = None
+    message_ts: str | None = None

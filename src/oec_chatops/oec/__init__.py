@@ -1,0 +1,1 @@
+"""The oec.sh side: API client, its errors, answer models, and webhook signatures."""
