@@ -1,0 +1,76 @@
+"""Row types the repositories return: frozen dataclasses, so callers never see sqlite3.Row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    kind: str
+    key: str
+    channel_id: str
+    body: dict[str, Any]
+    attempts: int
+    created_at: float
+    next_attempt_at: float
+    inflight_at: float | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    key: str
+    channel_id: str
+    ts: str
+    thread_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    channel_id: str
+    project_id: str
+    project_label: str
+    env_glob: str
+    events: tuple[str, ...]
+    created_by: str
+    flagged_reason: str | None
+
+    @property
+    def target(self) -> str:
+        return (
+            self.project_label if self.env_glob == "*" else f"{self.project_label}/{self.env_glob}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRow:
+    task_id: str
+    env_id: str | None
+    env_label: str | None
+    project_id: str | None
+    verb: str
+    status: str
+    rank: int
+    origin_channel_id: str | None
+    requested_by: str | None
+    approval_id: str | None
+    state: dict[str, Any]
+    created_at: float
+    updated_at: float
+    next_poll_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: int
+    at: float
+    actor: str
+    action: str
+    target: str | None
+    result: str
+    detail: dict[str, Any]
+    request_id: str | None

@@ -1,0 +1,155 @@
+"""Tables and indexes, declared up front and migrated by number at start-up.
+
+`PRAGMA user_version` holds the number of the last migration applied. A migration is a list of
+statements run in one transaction; never edit one that has shipped, add the next.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        # Verified webhook deliveries, kept whatever their event; the primary key is the dedupe.
+        """CREATE TABLE deliveries (
+            delivery_id TEXT PRIMARY KEY,
+            event TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            signed_at INTEGER,
+            task_id TEXT,
+            env_id TEXT,
+            routed INTEGER NOT NULL DEFAULT 0,
+            payload TEXT NOT NULL
+        )""",
+        # Durable outgoing Slack work. One pending row per (kind, key, channel): later events for
+        # the same deployment refresh the row instead of queueing another post.
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            body TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            next_attempt_at REAL NOT NULL,
+            inflight_at REAL,
+            sent_at REAL,
+            last_error TEXT
+        )""",
+        "CREATE UNIQUE INDEX outbox_pending ON outbox(kind, key, channel_id) WHERE state = 'pending'",
+        "CREATE INDEX outbox_due ON outbox(state, next_attempt_at)",
+        # Slack messages the bot owns, by what they are about: one per deployment per channel.
+        """CREATE TABLE messages (
+            key TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            thread_ts TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (key, channel_id)
+        )""",
+        # One row per task (deployment, restart, ...), merged from the bot's own tracking and
+        # from webhooks; `rank` only grows, so a late 'running' never overwrites 'completed'.
+        """CREATE TABLE deployments (
+            task_id TEXT PRIMARY KEY,
+            env_id TEXT,
+            env_label TEXT,
+            project_id TEXT,
+            verb TEXT NOT NULL,
+            status TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            origin_channel_id TEXT,
+            requested_by TEXT,
+            approval_id TEXT,
+            state TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            next_poll_at REAL
+        )""",
+        "CREATE INDEX deployments_active ON deployments(rank, next_poll_at)",
+        """CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel_id TEXT NOT NULL,
+            project_id TEXT NOT NULL,
+            project_label TEXT NOT NULL,
+            env_glob TEXT NOT NULL,
+            events TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            flagged_reason TEXT,
+            UNIQUE (channel_id, project_id, env_glob)
+        )""",
+        """CREATE TABLE approvals (
+            approval_id TEXT PRIMARY KEY,
+            verb TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            env_label TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            reason TEXT,
+            modules TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL,
+            required INTEGER NOT NULL,
+            self_approval INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            decided_by TEXT,
+            decision_note TEXT,
+            task_id TEXT,
+            message_ts TEXT,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX approvals_state ON approvals(state, expires_at)",
+        """CREATE TABLE votes (
+            approval_id TEXT NOT NULL REFERENCES approvals(approval_id),
+            user_id TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (approval_id, user_id)
+        )""",
+        # What the bot knows of environments, so a webhook can be routed without an API call.
+        """CREATE TABLE environments (
+            env_id TEXT PRIMARY KEY,
+            env_name TEXT NOT NULL,
+            project_id TEXT NOT NULL,
+            project_name TEXT NOT NULL,
+            project_slug TEXT,
+            env_type TEXT,
+            url TEXT,
+            seen_at REAL NOT NULL
+        )""",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            result TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            request_id TEXT
+        )""",
+        "CREATE INDEX audit_at ON audit(at)",
+    ),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations not yet applied, each in one transaction; return the version reached.
+
+    The connection must be in autocommit mode (`isolation_level=None`).
+    """
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    for number, statements in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        version = number
+    return int(version)
