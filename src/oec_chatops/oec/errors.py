@@ -1,7 +1,8 @@
 """Errors of the oec.sh API client, grouped by what the caller does next::
 
-    OecError                      (a ChatopsError)
-      OecConfigError              the key itself is malformed: refused before any request
+    OecError                      (a ChatopsError). Every one has .endpoint and .request_id
+      OecConfigError              the key itself is malformed, or missing: refused before any request
+      OecInvalidRequest           an argument was refused locally (module name, mode): nothing sent
       OecRequestError             no answer: connection refused, DNS, TLS. Retry may help.
         OecTimeout
       OecResponseError            oec.sh answered and said no. Has .status, .code, .message,
@@ -15,9 +16,12 @@
         OecValidationError        400/422: the request was refused as invalid (.fields)
         OecRateLimited            429: has .retry_after (seconds)
         OecServerError            5xx: retry with backoff
-      OecContractError            an answer that matches no documented shape
+      OecContractError            an answer that matches no documented shape (or a redirect)
+      OecWaitTimeout              a task did not finish within the wait; has .task_id, .last_status
 
 Messages never contain an API key. Unknown error codes are mapped by HTTP status.
+`endpoint` is the method and path template ("POST /environments/{env_id}/deploy"), never a URL
+with ids or query; `request_id` is the X-Request-ID the client sent.
 """
 
 from __future__ import annotations
@@ -30,18 +34,38 @@ from oec_chatops.errors import ChatopsError
 class OecError(ChatopsError):
     """Base of every oec.sh client error."""
 
+    def __init__(self, message: str, *, endpoint: str = "", request_id: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.endpoint = endpoint
+        self.request_id = request_id
+
 
 class OecConfigError(OecError):
     """The client cannot be used as configured (for example a malformed key)."""
 
 
+class OecInvalidRequest(OecError):
+    """An argument was refused before sending (module name, quick-update mode, idempotency key).
+
+    Distinct from OecValidationError, which oec.sh raised: here nothing reached the API.
+    `fields` has the same shape as OecValidationError.fields.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: list[dict[str, Any]] | None = None,
+        endpoint: str = "",
+        request_id: str = "",
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, request_id=request_id)
+        self.fields: list[dict[str, Any]] = list(fields or [])
+
+
 class OecRequestError(OecError):
     """No HTTP answer came back from oec.sh."""
-
-    def __init__(self, message: str, *, endpoint: str = "", request_id: str = "") -> None:
-        super().__init__(message)
-        self.endpoint = endpoint
-        self.request_id = request_id
 
 
 class OecTimeout(OecRequestError):
@@ -61,16 +85,16 @@ class OecResponseError(OecError):
         request_id: str = "",
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, endpoint=endpoint, request_id=request_id)
         self.status = status
         self.code = code
-        self.endpoint = endpoint
-        self.request_id = request_id
         self.extra: dict[str, Any] = dict(extra or {})
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status}, code={self.code!r}, endpoint={self.endpoint!r})"
+        return (
+            f"{type(self).__name__}(status={self.status}, code={self.code!r}, "
+            f"endpoint={self.endpoint!r})"
+        )
 
 
 class OecAuthError(OecResponseError):
@@ -126,6 +150,19 @@ class OecServerError(OecResponseError):
 class OecContractError(OecError):
     """An answer that fits no documented shape; names the endpoint and the keys seen."""
 
-    def __init__(self, message: str, *, endpoint: str = "") -> None:
-        super().__init__(message)
-        self.endpoint = endpoint
+
+class OecWaitTimeout(OecError):
+    """A task was still not finished when the wait ran out; the task itself goes on."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task_id: str,
+        last_status: str | None,
+        endpoint: str = "",
+        request_id: str = "",
+    ) -> None:
+        super().__init__(message, endpoint=endpoint, request_id=request_id)
+        self.task_id = task_id
+        self.last_status = last_status

@@ -14,7 +14,9 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, mode
 
 # Task statuses (CONTRACT.md §6.3, §9.7). Internal platform docs add more; `success` means
 # completed and `rolled_back` / `destroyed` are terminal. Anything else is "not finished yet".
-TASK_TERMINAL = frozenset({"completed", "failed", "cancelled", "success", "rolled_back", "destroyed"})
+TASK_TERMINAL = frozenset(
+    {"completed", "failed", "cancelled", "success", "rolled_back", "destroyed"}
+)
 TASK_SUCCESS = frozenset({"completed", "success"})
 TASK_STATUS_ALIASES = {"success": "completed", "canceled": "cancelled"}
 
@@ -173,6 +175,15 @@ class WebhookCreated(Webhook):
     secret: SecretStr | None = None
 
 
+class WebhookTestResult(ApiModel):
+    """`POST /webhooks/{id}/test` (§9.9): oec.sh sent a `ping` and says how it went."""
+
+    success: bool
+    status_code: int | None = None
+    duration_ms: float | None = None
+    message: str | None = None
+
+
 # Webhook payloads --------------------------------------------------------------------------
 
 _DATA_FIELDS = (
@@ -201,7 +212,9 @@ _DATA_FIELDS = (
 class EventData(ApiModel):
     """The `data` of a delivery (§7.4.1). Any field may be missing."""
 
-    task_id: str | None = Field(default=None, validation_alias=AliasChoices("task_id", "deployment_id"))
+    task_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("task_id", "deployment_id")
+    )
     environment_id: str | None = None
     environment_name: str | None = None
     project_id: str | None = None

@@ -1,0 +1,145 @@
+"""The client's own rate limiter: queue a burst of commands instead of collecting 429s.
+
+oec.sh counts, per key, 120 reads and 20 writes in a calendar-minute bucket, separately
+(CONTRACT.md §9.4), and webhook changes at 10 a minute on top. We keep the same buckets,
+correct them from `X-RateLimit-Limit / -Remaining / -Window` whenever an answer carries them
+(older API versions count a full-access key's reads against its 20: the read limit header says
+so), and when a bucket is spent we wait on the injected clock for the next window instead of
+sending a request that would be refused.
+
+Each bucket has its own `asyncio.Lock`, held while waiting, so waiters leave in arrival order and
+a queue of writes never holds up reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from oec_chatops.clock import Clock
+
+log = logging.getLogger("oec_chatops.oec.ratelimit")
+
+DEFAULT_WINDOW = 60.0
+_MIN_WAIT = 0.001
+
+
+class Budget(StrEnum):
+    """Which count a request draws from."""
+
+    READ = "read"
+    WRITE = "write"
+    WEBHOOK = "webhook"  # webhook create/update/delete: also a WRITE
+
+
+DEFAULT_LIMITS = {Budget.READ: 120, Budget.WRITE: 20, Budget.WEBHOOK: 10}
+
+
+@dataclass(slots=True)
+class _Bucket:
+    limit: int
+    window: float = DEFAULT_WINDOW
+    window_start: float = -1.0
+    used: int = 0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """Proof of a slot taken: which window it was counted in, and how long we queued for it."""
+
+    window_start: float
+    waited: float
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitHeaders:
+    """The X-RateLimit-* headers of one answer (each may be missing)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    window: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimitHeaders:
+        """Read the headers; `headers` is case-insensitive (httpx.Headers)."""
+        limit = _positive_int(headers.get("x-ratelimit-limit"))
+        remaining = _positive_int(headers.get("x-ratelimit-remaining"), allow_zero=True)
+        window = _positive_int(headers.get("x-ratelimit-window"))
+        return cls(limit=limit, remaining=remaining, window=float(window) if window else None)
+
+
+class RateLimiter:
+    """Per-key read, write and webhook budgets over calendar windows of the injected clock."""
+
+    def __init__(self, clock: Clock, *, limits: Mapping[Budget, int] | None = None) -> None:
+        self._clock = clock
+        self._limits = dict(DEFAULT_LIMITS)
+        self._limits.update(limits or {})
+        self._buckets: dict[tuple[str, Budget], _Bucket] = {}
+
+    def _bucket(self, key_slot: str, budget: Budget) -> _Bucket:
+        bucket = self._buckets.get((key_slot, budget))
+        if bucket is None:
+            bucket = _Bucket(limit=self._limits[budget])
+            self._buckets[(key_slot, budget)] = bucket
+        return bucket
+
+    def limit(self, key_slot: str, budget: Budget) -> int:
+        """The limit currently believed for this key and budget (the header's, once seen)."""
+        return self._bucket(key_slot, budget).limit
+
+    async def acquire(self, key_slot: str, budget: Budget) -> Ticket:
+        """Take one slot, waiting on the clock for the next window when this one is spent."""
+        bucket = self._bucket(key_slot, budget)
+        waited = 0.0
+        async with bucket.lock:
+            while True:
+                now = self._clock.time()
+                start = math.floor(now / bucket.window) * bucket.window
+                if start != bucket.window_start:
+                    bucket.window_start, bucket.used = start, 0
+                if bucket.used < bucket.limit:
+                    bucket.used += 1
+                    return Ticket(window_start=start, waited=waited)
+                wait = max(_MIN_WAIT, start + bucket.window - now)
+                log.info(
+                    "oec.ratelimit.queued",
+                    extra={"key_slot": key_slot, "budget": budget.value, "wait_s": wait},
+                )
+                await self._clock.sleep(wait)
+                waited += wait
+
+    def observe(
+        self, key_slot: str, budget: Budget, ticket: Ticket, headers: RateLimitHeaders
+    ) -> None:
+        """Adopt what the server says about this budget; never believe more room than we count."""
+        bucket = self._bucket(key_slot, budget)
+        if headers.window is not None:
+            bucket.window = headers.window
+        if headers.limit is not None:
+            bucket.limit = headers.limit
+        if headers.remaining is not None and ticket.window_start == bucket.window_start:
+            bucket.used = max(bucket.used, bucket.limit - headers.remaining)
+
+    def exhaust(self, key_slot: str, budget: Budget, ticket: Ticket) -> None:
+        """A 429 said the budget is spent: count the rest of this window as used."""
+        bucket = self._bucket(key_slot, budget)
+        if ticket.window_start == bucket.window_start:
+            bucket.used = max(bucket.used, bucket.limit)
+
+
+def _positive_int(value: str | None, *, allow_zero: bool = False) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    if number < 0 or (number == 0 and not allow_zero):
+        return None
+    return number
