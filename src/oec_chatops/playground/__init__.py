@@ -1,0 +1,51 @@
+"""A local Slack stand-in: the Web API the bot calls, response_urls, and signed user actions.
+
+The playground is "the outside world": it never imports the bot's services, Slack handlers or
+store, so tests that pass against it say something about the real Slack, not about the bot.
+"""
+
+from oec_chatops.playground.demo import seed_demo_workspace
+from oec_chatops.playground.fake_slack import ApiAnswer, FakeSlack
+from oec_chatops.playground.payloads import (
+    block_actions_body,
+    slash_command_body,
+    view_submission_body,
+)
+from oec_chatops.playground.records import (
+    Call,
+    Change,
+    Channel,
+    Ephemeral,
+    Message,
+    OpenedView,
+    ResponsePost,
+    User,
+    UserGroup,
+)
+from oec_chatops.playground.serving import serve_on_loopback
+from oec_chatops.playground.signer import SlackSigner
+from oec_chatops.playground.slack_api import build_fake_slack_app
+from oec_chatops.playground.slack_client import SlackUserAgent, find_button
+
+__all__ = [
+    "ApiAnswer",
+    "Call",
+    "Change",
+    "Channel",
+    "Ephemeral",
+    "FakeSlack",
+    "Message",
+    "OpenedView",
+    "ResponsePost",
+    "SlackSigner",
+    "SlackUserAgent",
+    "User",
+    "UserGroup",
+    "block_actions_body",
+    "build_fake_slack_app",
+    "find_button",
+    "seed_demo_workspace",
+    "serve_on_loopback",
+    "slash_command_body",
+    "view_submission_body",
+]

@@ -1,0 +1,158 @@
+"""The Block Kit limits Slack enforces, so a message Slack would refuse is refused here too.
+
+Slack answers `invalid_blocks` with a `response_metadata.messages` entry such as
+`[ERROR] must be less than 76 characters [json-pointer:/blocks/0/elements/1/text/text]`;
+`find_block_problem` returns that text, or None when the blocks are acceptable. Only the
+rules a chatops message can break are checked (https://docs.slack.dev/reference/block-kit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGE_BLOCK_LIMIT = 50
+MODAL_BLOCK_LIMIT = 100
+
+_BLOCK_TYPES = frozenset(
+    {
+        "actions",
+        "context",
+        "divider",
+        "file",
+        "header",
+        "image",
+        "input",
+        "markdown",
+        "rich_text",
+        "section",
+        "video",
+        "table",
+    }
+)
+INTERACTIVE_ELEMENTS = frozenset(
+    {
+        "button",
+        "checkboxes",
+        "datepicker",
+        "datetimepicker",
+        "timepicker",
+        "overflow",
+        "radio_buttons",
+        "static_select",
+        "external_select",
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "multi_static_select",
+        "multi_users_select",
+        "multi_conversations_select",
+        "multi_channels_select",
+        "plain_text_input",
+        "number_input",
+        "email_text_input",
+        "url_text_input",
+    }
+)
+
+
+class _Problem(Exception):
+    def __init__(self, reason: str, pointer: str) -> None:
+        super().__init__(f"[ERROR] {reason} [json-pointer:{pointer}]")
+
+
+def find_block_problem(blocks: Any, *, limit: int = MESSAGE_BLOCK_LIMIT) -> str | None:
+    """Slack's error text for the first rule `blocks` breaks, or None."""
+    try:
+        _check_blocks(blocks, limit)
+    except _Problem as problem:
+        return str(problem)
+    return None
+
+
+def _check_blocks(blocks: Any, limit: int) -> None:
+    if not isinstance(blocks, list):
+        raise _Problem("must be an array", "/blocks")
+    if len(blocks) > limit:
+        raise _Problem(f"no more than {limit} items allowed", "/blocks")
+    block_ids: set[str] = set()
+    for i, block in enumerate(blocks):
+        where = f"/blocks/{i}"
+        if not isinstance(block, dict) or block.get("type") not in _BLOCK_TYPES:
+            raise _Problem("unsupported type", f"{where}/type")
+        block_id = block.get("block_id")
+        if block_id is not None:
+            _check_str(block_id, 255, f"{where}/block_id")
+            if block_id in block_ids:
+                raise _Problem("block_id must be unique", f"{where}/block_id")
+            block_ids.add(block_id)
+        _check_block(block, where)
+
+
+def _check_block(block: dict[str, Any], where: str) -> None:
+    kind = block["type"]
+    if kind == "header":
+        _check_text(block.get("text"), 150, f"{where}/text", plain_only=True)
+    elif kind == "section":
+        if "text" not in block and "fields" not in block:
+            raise _Problem("must provide either text or fields", where)
+        if "text" in block:
+            _check_text(block["text"], 3000, f"{where}/text")
+        fields = block.get("fields", [])
+        if not isinstance(fields, list) or len(fields) > 10:
+            raise _Problem("no more than 10 items allowed", f"{where}/fields")
+        for j, item in enumerate(fields):
+            _check_text(item, 2000, f"{where}/fields/{j}")
+        if "accessory" in block:
+            _check_elements([block["accessory"]], f"{where}/accessory", single=True)
+    elif kind == "actions":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
+            raise _Problem("must provide 1 to 25 elements", f"{where}/elements")
+        _check_elements(elements, f"{where}/elements")
+    elif kind == "context":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
+            raise _Problem("must provide 1 to 10 elements", f"{where}/elements")
+        for j, element in enumerate(elements):
+            if isinstance(element, dict) and element.get("type") in ("plain_text", "mrkdwn"):
+                _check_text(element, 3000, f"{where}/elements/{j}")
+
+
+def _check_elements(elements: list[Any], where: str, *, single: bool = False) -> None:
+    action_ids: set[str] = set()
+    for j, element in enumerate(elements):
+        at = where if single else f"{where}/{j}"
+        if not isinstance(element, dict) or not isinstance(element.get("type"), str):
+            raise _Problem("must be an element object", at)
+        if element["type"] not in INTERACTIVE_ELEMENTS:
+            continue
+        action_id = element.get("action_id")
+        if action_id is not None:
+            _check_str(action_id, 255, f"{at}/action_id")
+            if action_id in action_ids:
+                raise _Problem("action_id must be unique in the block", f"{at}/action_id")
+            action_ids.add(action_id)
+        if element["type"] == "button":
+            _check_text(element.get("text"), 75, f"{at}/text", plain_only=True)
+            if "value" in element:
+                _check_str(element["value"], 2000, f"{at}/value")
+            if element.get("style") not in (None, "primary", "danger"):
+                raise _Problem("must be one of primary, danger", f"{at}/style")
+
+
+def _check_text(obj: Any, limit: int, where: str, *, plain_only: bool = False) -> None:
+    allowed = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
+    if not isinstance(obj, dict) or obj.get("type") not in allowed:
+        raise _Problem(f"must be a text object of type {' or '.join(allowed)}", where)
+    text = obj.get("text")
+    if not isinstance(text, str) or not text:
+        raise _Problem("must be a non-empty string", f"{where}/text")
+    if len(text) > limit:
+        raise _Problem(f"must be less than {limit + 1} characters", f"{where}/text")
+
+
+def _check_str(value: Any, limit: int, where: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise _Problem("must be a non-empty string", where)
+    if len(value) > limit:
+        raise _Problem(f"must be less than {limit + 1} characters", where)

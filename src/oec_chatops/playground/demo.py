@@ -1,0 +1,27 @@
+"""A small workspace to play in: the people and channels the README and the demo talk about.
+
+The ids match the example policy in DESIGN.md (`U0ADMIN`, `S0DEVTEAM`, `U0LEAD1`, `U0LEAD2`),
+so a fresh checkout's demo has someone who may deploy and someone who may approve.
+"""
+
+from __future__ import annotations
+
+from oec_chatops.playground.fake_slack import FakeSlack
+
+
+def seed_demo_workspace(fake: FakeSlack) -> FakeSlack:
+    """Add the demo users, user group and channels to `fake`; returns it for chaining."""
+    fake.add_user("U0ADMIN", "ada", real_name="Ada Admin", is_admin=True)
+    fake.add_user("U0DEV1", "dev", real_name="Dana Developer")
+    fake.add_user("U0DEV2", "sam", real_name="Sam Shipper")
+    fake.add_user("U0LEAD1", "lea", real_name="Lea Lead")
+    fake.add_user("U0LEAD2", "leo", real_name="Leo Lead")
+    fake.add_user("U0VIEWER", "vic", real_name="Vic Viewer")
+    fake.add_usergroup("S0DEVTEAM", "devteam", ["U0DEV1", "U0DEV2"], name="Developers")
+    fake.add_usergroup("S0LEADS", "leads", ["U0LEAD1", "U0LEAD2"], name="Team leads")
+    fake.add_channel("C0DEPLOYS", "deploys")
+    fake.add_channel("C0GENERAL", "general")
+    fake.add_channel("C0ALERTS", "oec-alerts")
+    fake.add_channel("C0RANDOM", "random", is_member=False)
+    fake.add_channel("C0OLD", "old-project", is_archived=True)
+    return fake

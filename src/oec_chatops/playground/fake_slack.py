@@ -1,0 +1,458 @@
+"""`FakeSlack`: one in-memory Slack workspace the bot can talk to, and tests can steer and read.
+
+The HTTP face is `slack_api.build_fake_slack_app(fake)`; this class is the whole behaviour, so
+a test, the playground page and the HTTP routes all act on the same state. Scenario controls
+have names (`rate_limit`, `fail`, `down`, `archive`), as STYLE.md asks, instead of magic tokens.
+Use one instance from one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hmac
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from oec_chatops.clock import Clock, SystemClock
+from oec_chatops.playground.api_args import Refusal, text_arg
+from oec_chatops.playground.chat_methods import CHAT_METHODS
+from oec_chatops.playground.faults import DOWN, Faults
+from oec_chatops.playground.read_methods import BOT_SCOPES, READ_METHODS
+from oec_chatops.playground.records import (
+    Call,
+    Change,
+    Channel,
+    Ephemeral,
+    JsonDict,
+    Message,
+    OpenedView,
+    ResponseKind,
+    ResponsePost,
+    User,
+    UserGroup,
+)
+from oec_chatops.playground.response_urls import apply_response, claim_response_url
+from oec_chatops.playground.view_methods import VIEW_METHODS
+from oec_chatops.playground.workspace import Identity, Workspace
+
+T = TypeVar("T")
+
+METHODS = CHAT_METHODS | READ_METHODS | VIEW_METHODS
+RESPONSE_URL_METHOD = "response_url"  # the name response_url posts go by in calls() and rules
+
+DEFAULT_BOT_TOKEN = "xoxb-0000000000-playground"  # noqa: S105 - the local fake's own token
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAnswer:
+    """An HTTP answer: status, JSON body, extra headers (Retry-After, X-OAuth-Scopes)."""
+
+    status: int
+    body: JsonDict
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """A Slack workspace in memory: directory, messages, ephemerals, modals, call log, scenarios."""
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = DEFAULT_BOT_TOKEN,
+        team_id: str = "T0OECPLAY",
+        team_domain: str = "oec-playground",
+        bot_user_id: str = "U0OECBOT",
+        bot_id: str = "B0OECBOT",
+        app_id: str = "A0OECAPP",
+        bot_name: str = "oec",
+        clock: Clock | None = None,
+        call_log_size: int = 10_000,
+    ) -> None:
+        self._bot_token = bot_token
+        self.clock: Clock = clock or SystemClock()
+        self._ws = Workspace(
+            Identity(
+                team_id=team_id,
+                team_domain=team_domain,
+                bot_user_id=bot_user_id,
+                bot_id=bot_id,
+                app_id=app_id,
+                bot_name=bot_name,
+            ),
+            self.clock,
+        )
+        self._faults = Faults(self.clock)
+        self._calls: deque[Call] = deque(maxlen=call_log_size)
+        self._responses_seq = 0
+        self._calls_seq = 0
+
+    def __repr__(self) -> str:
+        me = self._ws.identity
+        return f"FakeSlack(team_id={me.team_id!r}, bot_user_id={me.bot_user_id!r})"
+
+    # -- identity ------------------------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity:
+        return self._ws.identity
+
+    @property
+    def bot_token(self) -> str:
+        return self._bot_token
+
+    def check_token(self, token: str | None) -> bool:
+        return token is not None and hmac.compare_digest(token.encode(), self._bot_token.encode())
+
+    # -- directory -----------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        is_admin: bool = False,
+        email: str | None = None,
+    ) -> User:
+        user = User(user_id, name, real_name or name.title(), is_admin=is_admin, email=email)
+        self._ws.put_user(user)
+        return user
+
+    def add_usergroup(
+        self,
+        usergroup_id: str,
+        handle: str,
+        members: list[str] | tuple[str, ...] = (),
+        *,
+        name: str | None = None,
+    ) -> UserGroup:
+        group = UserGroup(usergroup_id, handle, name or handle, tuple(members))
+        self._ws.put_usergroup(group)
+        return group
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_member: bool = True,
+        is_archived: bool = False,
+        is_private: bool = False,
+    ) -> Channel:
+        channel = Channel(
+            channel_id, name, is_member=is_member, is_archived=is_archived, is_private=is_private
+        )
+        self._ws.put_channel(channel)
+        return channel
+
+    def _set_channel(self, ref: str, **changes: Any) -> Channel:
+        channel = self.channel(ref)
+        updated = dataclasses.replace(channel, **changes)
+        self._ws.put_channel(updated)
+        return updated
+
+    def archive(self, channel: str) -> Channel:
+        """Archive a channel: posting there now answers `is_archived`."""
+        return self._set_channel(channel, is_archived=True)
+
+    def unarchive(self, channel: str) -> Channel:
+        return self._set_channel(channel, is_archived=False)
+
+    def invite_bot(self, channel: str) -> Channel:
+        return self._set_channel(channel, is_member=True)
+
+    def remove_bot(self, channel: str) -> Channel:
+        """Take the bot out of a channel: posting there now answers `not_in_channel`."""
+        return self._set_channel(channel, is_member=False)
+
+    def user(self, user_id: str) -> User:
+        try:
+            return self._ws.users[user_id]
+        except KeyError:
+            raise LookupError(f"No user {user_id!r} in the fake workspace.") from None
+
+    def users(self) -> list[User]:
+        return list(self._ws.users.values())
+
+    def usergroups(self) -> list[UserGroup]:
+        return list(self._ws.usergroups.values())
+
+    def channel(self, ref: str) -> Channel:
+        """A channel by id, `#name` or `name` (a user id gives the DM with that user)."""
+        channel = self._ws.find_channel(ref)
+        if channel is None:
+            raise LookupError(f"No channel {ref!r} in the fake workspace.")
+        return channel
+
+    def channels(self) -> list[Channel]:
+        return list(self._ws.channels.values())
+
+    # -- scenarios -----------------------------------------------------------------------
+
+    def rate_limit(
+        self, method: str, *, retry_after: int, times: int = 1, channel: str | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` with HTTP 429, `Retry-After` and `ratelimited`."""
+        self._faults.rate_limit(method, retry_after=retry_after, times=times, channel=channel)
+
+    def fail(
+        self, method: str, *, error: str, times: int | None = None, channel: str | None = None
+    ) -> None:
+        """Answer calls of `method` with `{"ok": false, "error": error}`; `times=None`: all of them."""
+        status = 404 if method == RESPONSE_URL_METHOD else 200
+        self._faults.fail(method, error=error, times=times, channel=channel, status=status)
+
+    def down(self, seconds_or_bool: float | bool = True) -> None:
+        """Answer every call with 503: `True` until `down(False)`, a number for that many seconds."""
+        self._faults.down(seconds_or_bool)
+
+    def clear_scenarios(self) -> None:
+        self._faults.clear()
+
+    def scenarios(self) -> list[dict[str, object]]:
+        return self._faults.describe()
+
+    def reset(self) -> None:
+        """Clear scenarios and traffic (messages, ephemerals, views, calls); keep the directory."""
+        self._faults.clear()
+        self._ws.clear_traffic()
+        self._calls.clear()
+        for channel in list(self._ws.channels.values()):
+            self._ws.messages.setdefault(channel.channel_id, [])
+        self._ws.changed("reset")
+
+    # -- what Slack hands the app with an interaction ------------------------------------
+
+    def issue_response_url(
+        self,
+        *,
+        kind: ResponseKind,
+        channel_id: str,
+        user_id: str,
+        original_ts: str | None = None,
+        original_is_ephemeral: bool = False,
+    ) -> str:
+        """Register a response_url; returns its id, served at `/response/{id}`."""
+        return self._ws.issue_response_url(
+            kind=kind,
+            channel_id=channel_id,
+            user_id=user_id,
+            original_ts=original_ts,
+            original_is_ephemeral=original_is_ephemeral,
+        ).url_id
+
+    def issue_trigger(self, *, user_id: str) -> str:
+        """Register a trigger_id the app may use once, within 3 s, to open a modal."""
+        return self._ws.issue_trigger(user_id=user_id).trigger_id
+
+    # -- serving -------------------------------------------------------------------------
+
+    async def call(self, method: str, args: JsonDict, *, token: str | None) -> ApiAnswer:
+        """Answer one Web API call as Slack would, and log it (without the token)."""
+        args = {k: v for k, v in args.items() if k != "token"}
+        answer = self._answer(method, args, token)
+        self._log(method, args, answer)
+        return answer
+
+    def _answer(self, method: str, args: JsonDict, token: str | None) -> ApiAnswer:
+        if self._faults.is_down:
+            return ApiAnswer(DOWN.status, {"ok": False, "error": DOWN.error})
+        if not token:
+            return ApiAnswer(200, {"ok": False, "error": "not_authed"})
+        if not self.check_token(token):
+            return ApiAnswer(200, {"ok": False, "error": "invalid_auth"})
+        channel_ref = text_arg(args, "channel") if isinstance(args.get("channel"), str) else None
+        channels = self._ws.channel_names(channel_ref) if channel_ref else set()
+        fault = self._faults.take(method, channels)
+        if fault is not None:
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
+            return ApiAnswer(fault.status, {"ok": False, "error": fault.error}, headers)
+        handler = METHODS.get(method)
+        if handler is None:
+            return ApiAnswer(200, {"ok": False, "error": "unknown_method"})
+        try:
+            body = handler(self._ws, args)
+        except Refusal as refusal:
+            return ApiAnswer(refusal.status, refusal.to_body())
+        return ApiAnswer(200, body, {"X-OAuth-Scopes": BOT_SCOPES})
+
+    async def post_response(self, url_id: str, body: JsonDict) -> ApiAnswer:
+        """Apply one POST to a response_url and answer as Slack does (`{"ok": true}`)."""
+        url = self._ws.response_urls.get(url_id)
+        outcome: str = "refused"
+        message_ts: str | None = None
+        try:
+            if self._faults.is_down:
+                raise Refusal(DOWN.error, status=DOWN.status)
+            channels = self._ws.channel_names(url.channel_id) if url is not None else set()
+            fault = self._faults.take(RESPONSE_URL_METHOD, channels)
+            if fault is not None:
+                refusal = Refusal(fault.error, status=fault.status)
+                if fault.retry_after is not None:
+                    answer = ApiAnswer(
+                        429, refusal.to_body(), {"Retry-After": str(fault.retry_after)}
+                    )
+                    return self._record_response(url_id, body, answer, "refused", None)
+                raise refusal
+            url = claim_response_url(self._ws, url_id)
+            outcome, message_ts = apply_response(self._ws, url, body)
+            answer = ApiAnswer(200, {"ok": True})
+        except Refusal as refusal:
+            answer = ApiAnswer(refusal.status, refusal.to_body())
+        return self._record_response(url_id, body, answer, outcome, message_ts)
+
+    def _record_response(
+        self, url_id: str, body: JsonDict, answer: ApiAnswer, outcome: str, ts: str | None
+    ) -> ApiAnswer:
+        url = self._ws.response_urls.get(url_id)
+        self._responses_seq += 1
+        self._ws.responses.append(
+            ResponsePost(
+                seq=self._responses_seq,
+                url_id=url_id,
+                kind=url.kind if url is not None else "command",
+                channel_id=url.channel_id if url is not None else "",
+                user_id=url.user_id if url is not None else "",
+                body=body,
+                status=answer.status,
+                outcome=outcome,  # type: ignore[arg-type]
+                error=answer.body.get("error"),
+                message_ts=ts,
+            )
+        )
+        self._log(RESPONSE_URL_METHOD, body, answer)
+        return answer
+
+    def _log(self, method: str, args: JsonDict, answer: ApiAnswer) -> None:
+        self._calls_seq += 1
+        self._calls.append(
+            Call(self._calls_seq, method, args, answer.status, answer.body, self.clock.time())
+        )
+        self._ws.changed(
+            "call", channel_id=args.get("channel") if isinstance(args.get("channel"), str) else None
+        )
+
+    # -- queries -------------------------------------------------------------------------
+
+    def messages(
+        self, channel: str, *, include_replies: bool = True, include_deleted: bool = False
+    ) -> list[Message]:
+        """A channel's messages, oldest first (Slack's history API shows them newest first)."""
+        found = self.channel(channel)
+        return [
+            m
+            for m in self._ws.channel_messages(found.channel_id)
+            if (include_deleted or not m.deleted) and (include_replies or not m.is_reply)
+        ]
+
+    def message(self, channel: str, ts: str) -> Message:
+        found = self._ws.find_message(self.channel(channel).channel_id, ts)
+        if found is None:
+            raise LookupError(f"No message {ts} in {channel}.")
+        return found
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        """The replies to the message `ts`, oldest first."""
+        return [m for m in self.messages(channel) if m.is_reply and m.thread_ts == ts]
+
+    def ephemerals(
+        self, user: str | None = None, *, channel: str | None = None, include_deleted: bool = False
+    ) -> list[Ephemeral]:
+        channel_id = self.channel(channel).channel_id if channel is not None else None
+        return [
+            e
+            for e in self._ws.ephemerals
+            if (user is None or e.user_id == user)
+            and (channel_id is None or e.channel_id == channel_id)
+            and (include_deleted or not e.deleted)
+        ]
+
+    def ephemeral(self, ts: str) -> Ephemeral:
+        found = self._ws.find_ephemeral(ts)
+        if found is None:
+            raise LookupError(f"No ephemeral message {ts}.")
+        return found
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        return [c for c in self._calls if method is None or c.method == method]
+
+    def responses(self) -> list[ResponsePost]:
+        return list(self._ws.responses)
+
+    def views(self, user: str | None = None) -> list[OpenedView]:
+        return [v for v in self._ws.views.values() if user is None or v.user_id == user]
+
+    def view(self, view_id: str) -> OpenedView:
+        try:
+            return self._ws.views[view_id]
+        except KeyError:
+            raise LookupError(f"No view {view_id!r} was opened.") from None
+
+    # -- change feed and waiting ---------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """A counter bumped by every change: a live feed sends what is newer than it last saw."""
+        return self._ws.version
+
+    def subscribe(self, subscriber: Callable[[Change], None]) -> Callable[[], None]:
+        """Call `subscriber` (synchronously) with each change; returns the unsubscribe function."""
+        return self._ws.subscribe(subscriber)
+
+    async def wait_for(
+        self,
+        predicate: Callable[[FakeSlack], T | None],
+        timeout: float = 5.0,
+    ) -> T:
+        """Wait until `predicate(fake)` gives something truthy, and return it.
+
+        Falsy answers (None, False, an empty list) mean "not yet", so
+        `lambda f: f.messages("C1")` waits for the first message.
+
+        The predicate is checked now and after every change, never on a timer, so a test waits
+        exactly as long as the bot takes. On timeout the error lists the last calls the fake
+        saw, which is usually the whole story of why.
+        """
+        changed = asyncio.Event()
+        unsubscribe = self.subscribe(lambda _change: changed.set())
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    changed.clear()
+                    result = predicate(self)
+                    if result:
+                        return result
+                    await changed.wait()
+        except TimeoutError:
+            raise TimeoutError(self._describe_timeout(predicate, timeout)) from None
+        finally:
+            unsubscribe()
+
+    def _describe_timeout(self, predicate: Callable[..., object], timeout: float) -> str:
+        name = getattr(predicate, "__qualname__", repr(predicate))
+        recent = list(self._calls)[-10:]
+        lines = [c.summary() for c in recent] or ["(no calls at all)"]
+        scenarios = self._faults.describe()
+        return (
+            f"FakeSlack.wait_for({name}) still unsatisfied after {timeout} s. "
+            f"Last {len(recent)} of {self._calls_seq} calls:\n  "
+            + "\n  ".join(lines)
+            + (f"\nScenarios in force: {scenarios}" if scenarios else "")
+        )
+
+    def close_view(self, view_id: str) -> OpenedView:
+        """Mark a modal closed (Slack closes it when the app acks a submission with nothing)."""
+        closed = dataclasses.replace(self.view(view_id), closed=True)
+        self._ws.put_view(closed, opened=False)
+        return closed
+
+    def replace_view(self, view_id: str, view: JsonDict) -> OpenedView:
+        """Show a new view in place (a submission acked with `response_action: update`)."""
+        updated = dataclasses.replace(self.view(view_id), view=dict(view))
+        self._ws.put_view(updated, opened=False)
+        return updated
