@@ -57,13 +57,17 @@ async def test_remaining_from_an_old_window_is_ignored() -> None:
     assert clock.slept == []
 
 
-async def test_exhaust_blocks_the_rest_of_the_window() -> None:
+async def test_a_pause_holds_requests_until_its_end_then_counting_resumes() -> None:
     clock = ManualClock(MINUTE + 30)
     limiter = RateLimiter(clock)
     ticket = await limiter.acquire("rw", Budget.WRITE)
-    limiter.exhaust("rw", Budget.WRITE, ticket)
+    limiter.observe("rw", Budget.WRITE, ticket, RateLimitHeaders(remaining=0), refused=True)
+    limiter.pause("rw", Budget.WRITE, until=MINUTE + 37)
+    limiter.pause("rw", Budget.WRITE, until=MINUTE + 33)  # a shorter pause never shortens it
     await limiter.acquire("rw", Budget.WRITE)
-    assert clock.slept == [30.0]
+    assert clock.slept == [7.0]
+    await limiter.acquire("rw", Budget.READ)
+    assert clock.slept == [7.0]
 
 
 async def test_concurrent_waiters_queue_in_order() -> None:

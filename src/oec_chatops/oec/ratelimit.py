@@ -45,6 +45,7 @@ class _Bucket:
     window: float = DEFAULT_WINDOW
     window_start: float = -1.0
     used: int = 0
+    paused_until: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -100,6 +101,11 @@ class RateLimiter:
         async with bucket.lock:
             while True:
                 now = self._clock.time()
+                if now < bucket.paused_until:
+                    pause = bucket.paused_until - now
+                    await self._wait(key_slot, budget, pause)
+                    waited += pause
+                    continue
                 start = math.floor(now / bucket.window) * bucket.window
                 if start != bucket.window_start:
                     bucket.window_start, bucket.used = start, 0
@@ -107,30 +113,44 @@ class RateLimiter:
                     bucket.used += 1
                     return Ticket(window_start=start, waited=waited)
                 wait = max(_MIN_WAIT, start + bucket.window - now)
-                log.info(
-                    "oec.ratelimit.queued",
-                    extra={"key_slot": key_slot, "budget": budget.value, "wait_s": wait},
-                )
-                await self._clock.sleep(wait)
+                await self._wait(key_slot, budget, wait)
                 waited += wait
 
+    async def _wait(self, key_slot: str, budget: Budget, seconds: float) -> None:
+        log.info(
+            "oec.ratelimit.queued",
+            extra={"key_slot": key_slot, "budget": budget.value, "wait_s": seconds},
+        )
+        await self._clock.sleep(seconds)
+
     def observe(
-        self, key_slot: str, budget: Budget, ticket: Ticket, headers: RateLimitHeaders
+        self,
+        key_slot: str,
+        budget: Budget,
+        ticket: Ticket,
+        headers: RateLimitHeaders,
+        *,
+        refused: bool = False,
     ) -> None:
-        """Adopt what the server says about this budget; never believe more room than we count."""
+        """Adopt what the server says about this budget; never believe more room than we count.
+
+        On a refusal (429) the remaining count is not adopted: the wait the 429 dictates is
+        applied through `pause`, and our calendar window may not match the server's exactly.
+        """
         bucket = self._bucket(key_slot, budget)
         if headers.window is not None:
             bucket.window = headers.window
         if headers.limit is not None:
             bucket.limit = headers.limit
+        if refused:
+            return
         if headers.remaining is not None and ticket.window_start == bucket.window_start:
             bucket.used = max(bucket.used, bucket.limit - headers.remaining)
 
-    def exhaust(self, key_slot: str, budget: Budget, ticket: Ticket) -> None:
-        """A 429 said the budget is spent: count the rest of this window as used."""
+    def pause(self, key_slot: str, budget: Budget, *, until: float) -> None:
+        """A 429 said the budget is spent until `until` (clock time): hold every request back."""
         bucket = self._bucket(key_slot, budget)
-        if ticket.window_start == bucket.window_start:
-            bucket.used = max(bucket.used, bucket.limit)
+        bucket.paused_until = max(bucket.paused_until, until)
 
 
 def _positive_int(value: str | None, *, allow_zero: bool = False) -> int | None:
