@@ -1,0 +1,52 @@
+"""How a simulator instance behaves: its keys, its limits and its pace.
+
+One frozen value, built by whoever starts the simulator (the CLI, the embedded demo, a test).
+Keys and the webhook secret are kept out of `repr()` so that printing the settings never
+shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oec_chatops.sim.keys import KEY_PATTERN
+
+
+@dataclass(frozen=True, slots=True)
+class SimSettings:
+    """Settings of one simulator.
+
+    `webhook_secret`, when set, signs the deliveries of every webhook created through
+    `POST /webhooks` (and is returned once in its 201 answer, as the API returns a generated
+    one); when None each created webhook gets its own random secret. `task_seconds` is how long
+    an action takes from queued to terminal, on the injected clock.
+    """
+
+    rw_keys: tuple[str, ...] = field(default=(), repr=False)
+    ro_keys: tuple[str, ...] = field(default=(), repr=False)
+    webhook_secret: str | None = field(default=None, repr=False)
+    allow_loopback_webhooks: bool = False
+    task_seconds: float = 8.0
+    read_limit: int = 120
+    write_limit: int = 20
+    webhook_mutation_limit: int = 10
+    delivery_attempts: int = 5
+    delivery_backoff: float = 1.0
+    seed: bool = True
+
+    def __post_init__(self) -> None:
+        for name, keys, tier in (("rw_keys", self.rw_keys, "rw"), ("ro_keys", self.ro_keys, "ro")):
+            for position, key in enumerate(keys):
+                match = KEY_PATTERN.fullmatch(key)
+                if match is None or match.group(1) != tier:
+                    raise ValueError(
+                        f"SimSettings.{name}[{position}] is not an oec_live_{tier}_<token> key "
+                        "(token: 20-200 URL-safe characters)."
+                    )
+        if self.task_seconds <= 0:
+            raise ValueError("SimSettings.task_seconds must be positive.")
+        for name in ("read_limit", "write_limit", "webhook_mutation_limit", "delivery_attempts"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"SimSettings.{name} must be at least 1.")
+        if self.delivery_backoff < 0:
+            raise ValueError("SimSettings.delivery_backoff must not be negative.")
