@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.oec.client import OecClient
-from oec_chatops.oec.errors import OecContractError
+from oec_chatops.oec.errors import OecContractError, OecNotFound
 
 BASE = "https://api.oec.test/api/public/v1"
 RW = "oec_live_rw_" + "r" * 43
@@ -209,3 +209,20 @@ async def test_all_environments_iterates_every_project() -> None:
         pairs = await client.list_all_environments(status="running")
     assert [(p.id, e.id) for p, e in pairs] == [("p1", "p1-e0"), ("p1", "p1-e1"), ("p3", "p3-e0")]
     assert all(r.url.params.get("status") == "running" for r in seen[1:])
+
+
+async def test_one_failing_project_fails_the_whole_listing_with_its_own_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/projects"):
+            pagination = {"has_more": False, "next_cursor": None}
+            body = {"data": [project(1), project(2), project(3)], "pagination": pagination}
+            return httpx.Response(200, json=body)
+        if "/p2/" in request.url.path:
+            return httpx.Response(404, json={"detail": "Project not found"})
+        return httpx.Response(200, json=[{"id": "e", "name": "env"}])
+
+    seen: list[httpx.Request] = []
+    async with client_for(handler, seen) as client:
+        with pytest.raises(OecNotFound):
+            await client.list_all_environments()
+    assert len(seen) == 4  # every project was asked; nothing left running

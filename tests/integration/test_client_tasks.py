@@ -169,3 +169,22 @@ async def test_a_task_that_disappears_ends_the_wait() -> None:
     async with client_for(server, ManualClock()) as client:
         with pytest.raises(OecNotFound):
             await client.wait_for_task("t1")
+
+
+async def test_a_long_rate_limit_during_the_wait_holds_the_next_poll() -> None:
+    blocked = httpx.Response(
+        429, json={"detail": {"error": "ip_blocked", "message": "Blocked for 15 minutes."}}
+    )
+    answers = iter([blocked])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or httpx.Response(200, json=task("completed"))
+
+    clock = ManualClock()
+    client = OecClient(
+        base_url=BASE, rw_key=SecretStr(RW), clock=clock, transport=httpx.MockTransport(handler)
+    )
+    async with client:
+        done = await client.wait_for_task("t1", timeout=3600)
+    assert done.status == "completed"
+    assert clock.slept == [900.0]

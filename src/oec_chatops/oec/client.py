@@ -207,8 +207,13 @@ class OecClient:
                 envs = await self.list_environments(project.id, status=status)
             return [(project, env) for env in envs]
 
-        groups = await asyncio.gather(*(one(p) for p in projects))
-        return [pair for group in groups for pair in group]
+        # return_exceptions: let every request finish (none is left running unobserved),
+        # then raise the first failure as the OecError it is, not as an ExceptionGroup.
+        groups = await asyncio.gather(*(one(p) for p in projects), return_exceptions=True)
+        for group in groups:
+            if isinstance(group, BaseException):
+                raise group
+        return [pair for group in groups if not isinstance(group, BaseException) for pair in group]
 
     async def get_environment(self, env_id: str) -> Environment:
         route = self._route("GET", "/environments/{env_id}", env_id=env_id)
@@ -276,6 +281,7 @@ class OecClient:
         seen: tuple[Any, ...] | None = None
         last: Task | None = None
         while True:
+            hold = 0.0
             try:
                 task = await self.get_task(task_id)
             except _RETRY_WHILE_WAITING as exc:
@@ -283,6 +289,8 @@ class OecClient:
                     "oec.task_poll_failed",
                     extra={"task_id": task_id, "error": type(exc).__name__},
                 )
+                if isinstance(exc, OecRateLimited):
+                    hold = exc.retry_after  # polling on would only prolong an ip_blocked
             else:
                 last = task
                 snapshot = (
@@ -306,7 +314,7 @@ class OecClient:
                     endpoint="GET /deployments/{task_id}",
                     request_id=current_request_id(),
                 )
-            wait = poll_interval(elapsed, self.read_limit())
+            wait = max(poll_interval(elapsed, self.read_limit()), hold)
             await self._clock.sleep(min(wait, timeout - elapsed))
 
     # -- actions ------------------------------------------------------------------------------
