@@ -25,11 +25,23 @@ Method = Callable[["Workspace", Args], JsonDict]
 class Refusal(Exception):
     """Slack said no: answered as `{"ok": false, "error": <error>}` with `status`."""
 
-    def __init__(self, error: str, *, status: int = 200, messages: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        error: str,
+        *,
+        status: int = 200,
+        messages: list[str] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
         self.messages = messages or []
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     def to_body(self) -> JsonDict:
         body: JsonDict = {"ok": False, "error": self.error}

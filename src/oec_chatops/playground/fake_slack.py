@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from oec_chatops.clock import Clock, SystemClock
-from oec_chatops.playground.api_args import Refusal, text_arg
+from oec_chatops.playground.api_args import Refusal
 from oec_chatops.playground.chat_methods import CHAT_METHODS
 from oec_chatops.playground.faults import DOWN, Faults
 from oec_chatops.playground.read_methods import BOT_SCOPES, READ_METHODS
@@ -29,6 +29,7 @@ from oec_chatops.playground.records import (
     JsonDict,
     Message,
     OpenedView,
+    Outcome,
     ResponseKind,
     ResponsePost,
     User,
@@ -258,71 +259,54 @@ class FakeSlack:
         return answer
 
     def _answer(self, method: str, args: JsonDict, token: str | None) -> ApiAnswer:
-        if self._faults.is_down:
-            return ApiAnswer(DOWN.status, {"ok": False, "error": DOWN.error})
-        if not token:
-            return ApiAnswer(200, {"ok": False, "error": "not_authed"})
-        if not self.check_token(token):
-            return ApiAnswer(200, {"ok": False, "error": "invalid_auth"})
-        channel_ref = text_arg(args, "channel") if isinstance(args.get("channel"), str) else None
-        channels = self._ws.channel_names(channel_ref) if channel_ref else set()
-        fault = self._faults.take(method, channels)
-        if fault is not None:
-            headers = (
-                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            )
-            return ApiAnswer(fault.status, {"ok": False, "error": fault.error}, headers)
-        handler = METHODS.get(method)
-        if handler is None:
-            return ApiAnswer(200, {"ok": False, "error": "unknown_method"})
         try:
-            body = handler(self._ws, args)
+            if self._faults.is_down:
+                raise Refusal(DOWN.error, status=DOWN.status)
+            if not token:
+                raise Refusal("not_authed")
+            if not self.check_token(token):
+                raise Refusal("invalid_auth")
+            channel = args.get("channel")
+            self._raise_scenario(method, channel if isinstance(channel, str) else None)
+            handler = METHODS.get(method)
+            if handler is None:
+                raise Refusal("unknown_method")
+            return ApiAnswer(200, handler(self._ws, args), {"X-OAuth-Scopes": BOT_SCOPES})
         except Refusal as refusal:
-            return ApiAnswer(refusal.status, refusal.to_body())
-        return ApiAnswer(200, body, {"X-OAuth-Scopes": BOT_SCOPES})
+            return ApiAnswer(refusal.status, refusal.to_body(), refusal.headers)
+
+    def _raise_scenario(self, method: str, channel: str | None) -> None:
+        fault = self._faults.take(method, self._ws.channel_names(channel) if channel else ())
+        if fault is not None:
+            raise Refusal(fault.error, status=fault.status, retry_after=fault.retry_after)
 
     async def post_response(self, url_id: str, body: JsonDict) -> ApiAnswer:
         """Apply one POST to a response_url and answer as Slack does (`{"ok": true}`)."""
         url = self._ws.response_urls.get(url_id)
-        outcome: str = "refused"
+        outcome: Outcome = "refused"
         message_ts: str | None = None
         try:
             if self._faults.is_down:
                 raise Refusal(DOWN.error, status=DOWN.status)
-            channels = self._ws.channel_names(url.channel_id) if url is not None else set()
-            fault = self._faults.take(RESPONSE_URL_METHOD, channels)
-            if fault is not None:
-                refusal = Refusal(fault.error, status=fault.status)
-                if fault.retry_after is not None:
-                    answer = ApiAnswer(
-                        429, refusal.to_body(), {"Retry-After": str(fault.retry_after)}
-                    )
-                    return self._record_response(url_id, body, answer, "refused", None)
-                raise refusal
+            self._raise_scenario(RESPONSE_URL_METHOD, url.channel_id if url else None)
             url = claim_response_url(self._ws, url_id)
             outcome, message_ts = apply_response(self._ws, url, body)
             answer = ApiAnswer(200, {"ok": True})
         except Refusal as refusal:
-            answer = ApiAnswer(refusal.status, refusal.to_body())
-        return self._record_response(url_id, body, answer, outcome, message_ts)
-
-    def _record_response(
-        self, url_id: str, body: JsonDict, answer: ApiAnswer, outcome: str, ts: str | None
-    ) -> ApiAnswer:
-        url = self._ws.response_urls.get(url_id)
+            answer = ApiAnswer(refusal.status, refusal.to_body(), refusal.headers)
         self._responses_seq += 1
         self._ws.responses.append(
             ResponsePost(
                 seq=self._responses_seq,
                 url_id=url_id,
-                kind=url.kind if url is not None else "command",
-                channel_id=url.channel_id if url is not None else "",
-                user_id=url.user_id if url is not None else "",
+                kind=url.kind if url is not None else None,
+                channel_id=url.channel_id if url is not None else None,
+                user_id=url.user_id if url is not None else None,
                 body=body,
                 status=answer.status,
-                outcome=outcome,  # type: ignore[arg-type]
+                outcome=outcome,
                 error=answer.body.get("error"),
-                message_ts=ts,
+                message_ts=message_ts,
             )
         )
         self._log(RESPONSE_URL_METHOD, body, answer)
@@ -393,6 +377,18 @@ class FakeSlack:
         except KeyError:
             raise LookupError(f"No view {view_id!r} was opened.") from None
 
+    def close_view(self, view_id: str) -> OpenedView:
+        """Mark a modal closed (Slack closes it when the app acks a submission with nothing)."""
+        closed = dataclasses.replace(self.view(view_id), closed=True)
+        self._ws.put_view(closed, opened=False)
+        return closed
+
+    def replace_view(self, view_id: str, view: JsonDict) -> OpenedView:
+        """Show a new view in place (a submission acked with `response_action: update`)."""
+        updated = dataclasses.replace(self.view(view_id), view=dict(view))
+        self._ws.put_view(updated, opened=False)
+        return updated
+
     # -- change feed and waiting ---------------------------------------------------------
 
     @property
@@ -444,15 +440,3 @@ class FakeSlack:
             + "\n  ".join(lines)
             + (f"\nScenarios in force: {scenarios}" if scenarios else "")
         )
-
-    def close_view(self, view_id: str) -> OpenedView:
-        """Mark a modal closed (Slack closes it when the app acks a submission with nothing)."""
-        closed = dataclasses.replace(self.view(view_id), closed=True)
-        self._ws.put_view(closed, opened=False)
-        return closed
-
-    def replace_view(self, view_id: str, view: JsonDict) -> OpenedView:
-        """Show a new view in place (a submission acked with `response_action: update`)."""
-        updated = dataclasses.replace(self.view(view_id), view=dict(view))
-        self._ws.put_view(updated, opened=False)
-        return updated

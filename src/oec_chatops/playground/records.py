@@ -245,9 +245,9 @@ class ResponsePost:
 
     seq: int
     url_id: str
-    kind: ResponseKind
-    channel_id: str
-    user_id: str
+    kind: ResponseKind | None  # None: a URL the fake never issued
+    channel_id: str | None
+    user_id: str | None
     body: JsonDict
     status: int
     outcome: Outcome

@@ -155,7 +155,7 @@ class Workspace:
         self.messages.setdefault(channel.channel_id, [])
         self.changed("workspace", channel_id=channel.channel_id)
 
-    def find_channel(self, ref: str) -> Channel | None:
+    def find_channel(self, ref: str, *, open_dm: bool = True) -> Channel | None:
         """A channel by id, `#name` or `name`; a user id finds (or opens) the DM with that user."""
         if ref in self.channels:
             return self.channels[ref]
@@ -167,6 +167,8 @@ class Workspace:
             for channel in self.channels.values():
                 if channel.im_user_id == ref:
                     return channel
+            if not open_dm:
+                return None
             dm = Channel(channel_id="D" + ref[1:], name=ref, im_user_id=ref)
             self.put_channel(dm)
             return dm
@@ -175,7 +177,7 @@ class Workspace:
     def channel_names(self, ref: str) -> set[str]:
         """Every name a channel argument goes by, for matching scenario rules."""
         names = {ref}
-        channel = self.find_channel(ref) if ref else None
+        channel = self.find_channel(ref, open_dm=False) if ref else None
         if channel is not None:
             names |= {channel.channel_id, channel.name, "#" + channel.name}
         return names
