@@ -17,23 +17,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.context import current_request_id, request_id_var
+from oec_chatops.oec.arguments import (
+    action_name,
+    check_base_url,
+    check_idempotency_key,
+    check_modules,
+    invalid,
+    path_segment,
+    quick_update_body,
+)
 from oec_chatops.oec.errors import (
     OecConfigError,
     OecContractError,
     OecError,
-    OecInvalidRequest,
     OecRateLimited,
     OecRequestError,
     OecResponseError,
@@ -67,21 +73,6 @@ DEFAULT_BASE_URL = "https://api.oec.sh/api/public/v1"
 M = TypeVar("M", bound=BaseModel)
 TaskCallback = Callable[[Task], Awaitable[None]]
 
-# §9.6: technical module names, at most 50 of them.
-_MODULE_NAME = re.compile(r"[a-z0-9_]{1,64}")
-MAX_MODULES = 50
-QUICK_UPDATE_MODES = frozenset(
-    {"pull_restart", "update_all", "update_specific", "reinitialize_specific"}
-)
-_MODES_WITH_MODULES = frozenset({"update_specific", "reinitialize_specific"})
-ACTION_VERBS = {
-    "deploy": "deploy",
-    "redeploy": "deploy",
-    "restart": "restart",
-    "start": "start",
-    "stop": "stop",
-}
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII: safe in a header
 _MAX_PAGES = 1000  # 100k items at 100 a page: past this the server is looping
 _LIST_CONCURRENCY = 4
 _RETRY_WHILE_WAITING: tuple[type[OecError], ...] = (
@@ -117,7 +108,7 @@ class OecClient:
         self._ro = _configured(ro_key, KeySlot.RO)
         if self._rw is None and self._ro is None:
             raise OecConfigError("No oec.sh API key is configured (neither RW nor RO).")
-        self.base_url, self._root = _check_base_url(base_url)
+        self.base_url, self._root = check_base_url(base_url)
         self._clock: Clock = clock or SystemClock()
         self._limiter = RateLimiter(self._clock)
         self._http = httpx.AsyncClient(
@@ -229,7 +220,7 @@ class OecClient:
         """A task's step log (the latest task's by default); oec.sh keeps the last lines."""
         route = self._route("GET", "/environments/{env_id}/logs", env_id=env_id)
         if not 1 <= lines <= 5000:
-            raise _invalid("lines must be between 1 and 5000.", "lines", route.endpoint)
+            raise invalid("lines must be between 1 and 5000.", "lines", route.endpoint)
         params: dict[str, str | int] = {"lines": lines}
         if task_id:
             params["task_id"] = task_id
@@ -239,7 +230,7 @@ class OecClient:
         """The environment's most recent tasks, newest first, at most `limit` of them."""
         route = self._route("GET", "/environments/{env_id}/deployments", env_id=env_id)
         if limit < 1:
-            raise _invalid("limit must be at least 1.", "limit", route.endpoint)
+            raise invalid("limit must be at least 1.", "limit", route.endpoint)
         tasks = await self._list(Task, route, {"limit": min(limit, 100)}, stop_at=limit)
         return tasks[:limit]
 
@@ -326,7 +317,7 @@ class OecClient:
         body = None
         if modules is not None:
             endpoint = "POST /environments/{env_id}/deploy"
-            body = {"update_modules": _check_modules(modules, endpoint)}
+            body = {"update_modules": check_modules(modules, endpoint)}
         return await self._action("deploy", env_id, idempotency_key, body)
 
     async def restart(self, env_id: str, *, idempotency_key: str) -> ActionAccepted:
@@ -351,22 +342,7 @@ class OecClient:
         `reinitialize_specific` reinstalls the modules and can reset their data.
         """
         endpoint = "POST /environments/{env_id}/quick-update"
-        if mode not in QUICK_UPDATE_MODES:
-            raise _invalid(
-                f"Unknown quick-update mode {mode!r}; use one of "
-                f"{', '.join(sorted(QUICK_UPDATE_MODES))}.",
-                "mode",
-                endpoint,
-            )
-        body: dict[str, Any] = {"mode": mode}
-        if mode in _MODES_WITH_MODULES:
-            if not modules:
-                raise _invalid(
-                    f"Quick-update mode {mode} needs the modules to update.", "modules", endpoint
-                )
-            body["modules"] = _check_modules(modules, endpoint)
-        elif modules:
-            raise _invalid(f"Quick-update mode {mode} takes no module list.", "modules", endpoint)
+        body = quick_update_body(mode, modules, endpoint)
         return await self._action("quick-update", env_id, idempotency_key, body)
 
     async def action(
@@ -378,17 +354,11 @@ class OecClient:
         modules: Sequence[str] | None = None,
     ) -> ActionAccepted:
         """Dispatch a chat verb: deploy, redeploy (= deploy, §9.6), restart, start, stop."""
-        name = ACTION_VERBS.get(verb.strip().lower())
-        if name is None:
-            raise _invalid(
-                f"Unknown action {verb!r}; use one of {', '.join(sorted(ACTION_VERBS))}.",
-                "verb",
-                "POST /environments/{env_id}/{action}",
-            )
+        name = action_name(verb)
         if name == "deploy":
             return await self.deploy(env_id, idempotency_key=idempotency_key, modules=modules)
         if modules:
-            raise _invalid(
+            raise invalid(
                 f"{name} takes no module list; only deploy updates modules.",
                 "modules",
                 f"POST /environments/{{env_id}}/{name}",
@@ -403,7 +373,7 @@ class OecClient:
             route,
             budgets=(Budget.WRITE,),
             json=dict(body) if body is not None else None,
-            headers={"Idempotency-Key": _check_idempotency_key(idempotency_key, route.endpoint)},
+            headers={"Idempotency-Key": check_idempotency_key(idempotency_key, route.endpoint)},
             retry_safe=True,
         )
         return await self._fetch(ActionAccepted, call)
@@ -440,7 +410,7 @@ class OecClient:
             route,
             budgets=(Budget.WRITE, Budget.WEBHOOK),
             json=body,
-            headers={"X-Idempotency-Key": _check_idempotency_key(idempotency_key, route.endpoint)},
+            headers={"X-Idempotency-Key": check_idempotency_key(idempotency_key, route.endpoint)},
             retry_safe=True,
         )
         return await self._fetch(WebhookCreated, call)
@@ -522,7 +492,7 @@ class OecClient:
     def _route(self, method: str, template: str, **ids: str) -> _Route:
         """The URL of a route and its endpoint label (method + template, never ids)."""
         endpoint = f"{method} {template}"
-        segments = {name: _seg(value, name, endpoint) for name, value in ids.items()}
+        segments = {name: path_segment(value, name, endpoint) for name, value in ids.items()}
         return _Route(self.base_url + template.format(**segments), endpoint)
 
     def _read_key(self) -> ApiKey:
@@ -667,78 +637,6 @@ def _configured(secret: SecretStr | None, slot: KeySlot) -> ApiKey | None:
     if secret is None or not secret.get_secret_value().strip():
         return None
     return parse_key(secret, slot=slot)
-
-
-def _check_base_url(base_url: str) -> tuple[str, str]:
-    """The base URL without a trailing slash, and its scheme://host[:port] root."""
-    try:
-        url = httpx.URL(base_url.strip())
-    except httpx.InvalidURL as exc:
-        raise OecConfigError("The oec.sh API URL (OEC_API_URL) is not a valid URL.") from exc
-    if url.scheme not in {"http", "https"} or not url.host:
-        raise OecConfigError(
-            "The oec.sh API URL (OEC_API_URL) must be an absolute http(s) URL, "
-            "like https://api.oec.sh/api/public/v1."
-        )
-    port = f":{url.port}" if url.port else ""
-    root = f"{url.scheme}://{url.host}{port}"
-    return root + url.path.rstrip("/"), root
-
-
-def _invalid(message: str, field: str, endpoint: str) -> OecInvalidRequest:
-    return OecInvalidRequest(
-        message,
-        fields=[{"field": field, "message": message}],
-        endpoint=endpoint,
-        request_id=request_id_var.get(),
-    )
-
-
-def _seg(value: str, name: str, endpoint: str) -> str:
-    """An id as one path segment: never empty, never able to climb out of its route."""
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise _invalid(f"{name} must not be empty.", name, endpoint)
-    return quote(text, safe="")
-
-
-def _check_modules(modules: Sequence[str], endpoint: str) -> list[str]:
-    """Technical module names as §9.6 allows them, deduplicated, in the given order."""
-    if isinstance(modules, str):
-        modules = [modules]
-    names = list(dict.fromkeys(m.strip() for m in modules))
-    if not names:
-        raise _invalid(
-            "Give at least one module name, or none to deploy without updating modules.",
-            "modules",
-            endpoint,
-        )
-    if len(names) > MAX_MODULES:
-        raise _invalid(
-            f"At most {MAX_MODULES} modules can be updated at once ({len(names)} given).",
-            "modules",
-            endpoint,
-        )
-    bad = [n for n in names if not _MODULE_NAME.fullmatch(n)]
-    if bad:
-        shown = ", ".join(repr(n[:70]) for n in bad[:5])
-        raise _invalid(
-            f"Not an Odoo module name: {shown}. Use technical names: lowercase letters, "
-            "digits and underscores, up to 64 characters.",
-            "modules",
-            endpoint,
-        )
-    return names
-
-
-def _check_idempotency_key(value: str, endpoint: str) -> str:
-    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
-        raise _invalid(
-            "The idempotency key must be 1-255 visible ASCII characters (a UUID is best).",
-            "idempotency_key",
-            endpoint,
-        )
-    return value
 
 
 def _parse(model: type[M], body: Any, endpoint: str, request_id: str) -> M:

@@ -1,0 +1,140 @@
+"""The client's arguments, checked before anything is sent. Pure.
+
+A module name, a quick-update mode or an id that oec.sh would refuse (or that would change which
+route a request reaches) is an `OecInvalidRequest` naming the field, with nothing sent: quicker
+for the user, and no write budget spent on a request that cannot succeed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from oec_chatops.context import request_id_var
+from oec_chatops.oec.errors import OecConfigError, OecInvalidRequest
+
+# §9.6: technical module names, at most 50 of them.
+_MODULE_NAME = re.compile(r"[a-z0-9_]{1,64}")
+MAX_MODULES = 50
+QUICK_UPDATE_MODES = frozenset(
+    {"pull_restart", "update_all", "update_specific", "reinitialize_specific"}
+)
+MODES_WITH_MODULES = frozenset({"update_specific", "reinitialize_specific"})
+ACTION_VERBS = {
+    "deploy": "deploy",
+    "redeploy": "deploy",
+    "restart": "restart",
+    "start": "start",
+    "stop": "stop",
+}
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII: safe in a header
+
+
+def invalid(message: str, field: str, endpoint: str) -> OecInvalidRequest:
+    """The error for one refused argument."""
+    return OecInvalidRequest(
+        message,
+        fields=[{"field": field, "message": message}],
+        endpoint=endpoint,
+        request_id=request_id_var.get(),
+    )
+
+
+def check_base_url(base_url: str) -> tuple[str, str]:
+    """The base URL without a trailing slash, and its scheme://host[:port] root."""
+    try:
+        url = httpx.URL(base_url.strip())
+    except httpx.InvalidURL as exc:
+        raise OecConfigError("The oec.sh API URL (OEC_API_URL) is not a valid URL.") from exc
+    if url.scheme not in {"http", "https"} or not url.host:
+        raise OecConfigError(
+            "The oec.sh API URL (OEC_API_URL) must be an absolute http(s) URL, "
+            "like https://api.oec.sh/api/public/v1."
+        )
+    port = f":{url.port}" if url.port else ""
+    root = f"{url.scheme}://{url.host}{port}"
+    return root + url.path.rstrip("/"), root
+
+
+def path_segment(value: str, name: str, endpoint: str) -> str:
+    """An id as one path segment: never empty, never able to climb out of its route."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise invalid(f"{name} must not be empty.", name, endpoint)
+    return quote(text, safe="")
+
+
+def check_modules(modules: Sequence[str], endpoint: str) -> list[str]:
+    """Technical module names as §9.6 allows them, deduplicated, in the given order."""
+    if isinstance(modules, str):
+        modules = [modules]
+    names = list(dict.fromkeys(m.strip() for m in modules))
+    if not names:
+        raise invalid(
+            "Give at least one module name, or none to deploy without updating modules.",
+            "modules",
+            endpoint,
+        )
+    if len(names) > MAX_MODULES:
+        raise invalid(
+            f"At most {MAX_MODULES} modules can be updated at once ({len(names)} given).",
+            "modules",
+            endpoint,
+        )
+    bad = [n for n in names if not _MODULE_NAME.fullmatch(n)]
+    if bad:
+        shown = ", ".join(repr(n[:70]) for n in bad[:5])
+        raise invalid(
+            f"Not an Odoo module name: {shown}. Use technical names: lowercase letters, "
+            "digits and underscores, up to 64 characters.",
+            "modules",
+            endpoint,
+        )
+    return names
+
+
+def check_idempotency_key(value: str, endpoint: str) -> str:
+    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise invalid(
+            "The idempotency key must be 1-255 visible ASCII characters (a UUID is best).",
+            "idempotency_key",
+            endpoint,
+        )
+    return value
+
+
+def action_name(verb: str) -> str:
+    """The route of a chat verb: `redeploy` is `deploy` (§9.6)."""
+    name = ACTION_VERBS.get(verb.strip().lower())
+    if name is None:
+        raise invalid(
+            f"Unknown action {verb!r}; use one of {', '.join(sorted(ACTION_VERBS))}.",
+            "verb",
+            "POST /environments/{env_id}/{action}",
+        )
+    return name
+
+
+def quick_update_body(mode: str, modules: Sequence[str] | None, endpoint: str) -> dict[str, Any]:
+    """The body of a quick-update: `*_specific` modes need modules, the others take none."""
+    if mode not in QUICK_UPDATE_MODES:
+        raise invalid(
+            f"Unknown quick-update mode {mode!r}; use one of "
+            f"{', '.join(sorted(QUICK_UPDATE_MODES))}.",
+            "mode",
+            endpoint,
+        )
+    body: dict[str, Any] = {"mode": mode}
+    if mode in MODES_WITH_MODULES:
+        if not modules:
+            raise invalid(
+                f"Quick-update mode {mode} needs the modules to update.", "modules", endpoint
+            )
+        body["modules"] = check_modules(modules, endpoint)
+    elif modules:
+        raise invalid(f"Quick-update mode {mode} takes no module list.", "modules", endpoint)
+    return body
