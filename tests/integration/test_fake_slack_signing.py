@@ -186,6 +186,12 @@ def bot(fake_url: str, seen: dict[str, Any]) -> Starlette:
 
     @app.command("/oec")
     async def on_oec(ack: Any, command: dict[str, str], respond: Any, client: Any) -> None:
+        if command["text"] == "help":
+            await ack("Usage: /oec deploy <project>/<env>")
+            return
+        if command["text"] == "announce":
+            await ack(text="Heads up", blocks=CARD, response_type="in_channel")
+            return
         await ack()
         seen["command"] = command
         if command["text"] == "reject":
@@ -326,3 +332,27 @@ async def test_bolt_refuses_a_request_signed_with_another_secret(
 
     assert answer.status_code == 401
     assert "command" not in seen
+
+
+async def test_a_plain_text_ack_is_shown_to_the_user_only(
+    fake: FakeSlack, agent: SlackUserAgent
+) -> None:
+    answer = await agent.command("help", user_id="U0DEV1", channel_id="C0DEPLOYS")
+
+    assert answer.text == "Usage: /oec deploy <project>/<env>"
+    [shown] = fake.ephemerals("U0DEV1")
+    assert shown.text == "Usage: /oec deploy <project>/<env>"
+    assert fake.messages("C0DEPLOYS") == []
+    [post] = fake.responses()
+    assert (post.via, post.outcome) == ("ack", "posted_ephemeral")
+
+
+async def test_a_json_ack_in_channel_is_a_channel_message(
+    fake: FakeSlack, agent: SlackUserAgent
+) -> None:
+    await agent.command("announce", user_id="U0DEV1", channel_id="C0DEPLOYS")
+
+    [message] = fake.messages("C0DEPLOYS")
+    assert message.text == "Heads up"
+    assert message.blocks[0]["block_id"] == "vote"
+    assert fake.ephemerals() == []

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hmac
+import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.playground.api_args import Refusal
@@ -294,6 +295,47 @@ class FakeSlack:
             answer = ApiAnswer(200, {"ok": True})
         except Refusal as refusal:
             answer = ApiAnswer(refusal.status, refusal.to_body(), refusal.headers)
+        self._record_response(url_id, body, answer, outcome, message_ts, via="response_url")
+        self._log(RESPONSE_URL_METHOD, body, answer)
+        return answer
+
+    def record_command_ack(self, url_id: str, content: bytes, content_type: str) -> None:
+        """Show the body of the app's answer to a slash command, as Slack does.
+
+        Plain text becomes an ephemeral message; JSON is read like a response_url post
+        (`response_type: in_channel` makes it public). An empty body shows nothing.
+        """
+        url = self._ws.response_urls.get(url_id)
+        if url is None or not content.strip():
+            return
+        outcome: Outcome = "refused"
+        message_ts: str | None = None
+        body: JsonDict = {"text": content.decode(errors="replace")}
+        try:
+            if content_type.split(";")[0].strip().lower() == "application/json":
+                parsed = json.loads(content)
+                if not isinstance(parsed, dict):
+                    raise Refusal("invalid_payload", status=400)
+                body = parsed
+            outcome, message_ts = apply_response(self._ws, url, body)
+            answer = ApiAnswer(200, {"ok": True})
+        except json.JSONDecodeError:
+            answer = ApiAnswer(400, {"ok": False, "error": "invalid_payload"})
+        except Refusal as refusal:
+            answer = ApiAnswer(refusal.status, refusal.to_body())
+        self._record_response(url_id, body, answer, outcome, message_ts, via="ack")
+
+    def _record_response(
+        self,
+        url_id: str,
+        body: JsonDict,
+        answer: ApiAnswer,
+        outcome: Outcome,
+        message_ts: str | None,
+        *,
+        via: Literal["response_url", "ack"],
+    ) -> None:
+        url = self._ws.response_urls.get(url_id)
         self._responses_seq += 1
         self._ws.responses.append(
             ResponsePost(
@@ -307,10 +349,9 @@ class FakeSlack:
                 outcome=outcome,
                 error=answer.body.get("error"),
                 message_ts=message_ts,
+                via=via,
             )
         )
-        self._log(RESPONSE_URL_METHOD, body, answer)
-        return answer
 
     def _log(self, method: str, args: JsonDict, answer: ApiAnswer) -> None:
         self._calls_seq += 1

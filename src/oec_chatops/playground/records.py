@@ -241,7 +241,11 @@ Outcome = Literal["posted", "posted_ephemeral", "replaced", "deleted", "refused"
 
 @dataclass(frozen=True, slots=True)
 class ResponsePost:
-    """One POST to a `response_url`, and what it did to the conversation."""
+    """One answer to a user's action, and what it did to the conversation.
+
+    Usually a POST to a `response_url`; for a slash command, also the body of the app's HTTP
+    answer (Bolt's `ack("text")`), which Slack shows the same way and which uses up no URL.
+    """
 
     seq: int
     url_id: str
@@ -253,10 +257,12 @@ class ResponsePost:
     outcome: Outcome
     error: str | None = None
     message_ts: str | None = None  # the message it posted, replaced or deleted
+    via: Literal["response_url", "ack"] = "response_url"  # "ack": the body of the HTTP answer
 
     def to_dict(self) -> JsonDict:
         return {
             "seq": self.seq,
+            "via": self.via,
             "url_id": self.url_id,
             "kind": self.kind,
             "channel": self.channel_id,

@@ -105,7 +105,12 @@ class SlackUserAgent:
     async def command(
         self, text: str, *, user_id: str, channel_id: str, command: str = "/oec"
     ) -> httpx.Response:
-        """`user_id` types `{command} {text}` in `channel_id`."""
+        """`user_id` types `{command} {text}` in `channel_id`.
+
+        What the app answers in the HTTP response (Bolt's `ack("...")`) is shown as Slack
+        shows it: an ephemeral message for the user, or a channel message when the JSON says
+        `response_type: in_channel`.
+        """
         user = self._fake.user(user_id)
         channel = self._fake.channel(channel_id)
         url_id = self._fake.issue_response_url(
@@ -125,7 +130,12 @@ class SlackUserAgent:
             trigger_id=self._fake.issue_trigger(user_id=user_id),
             command=command,
         )
-        return await self.post_signed(body)
+        response = await self.post_signed(body)
+        if response.status_code == 200:
+            self._fake.record_command_ack(
+                url_id, response.content, response.headers.get("content-type", "")
+            )
+        return response
 
     async def click(
         self,
