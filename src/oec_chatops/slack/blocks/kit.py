@@ -1,0 +1,402 @@
+"""Block Kit primitives that cannot produce a message Slack would refuse.
+
+Slack answers `invalid_blocks` (or silently cuts text) when a limit is passed, and that would
+lose a deploy notification, so every limit lives here, every builder cuts to it, and
+`message()` is the last guard before a body leaves the renderers. `limit_violations()` checks
+a finished body; tests run it on everything they render.
+
+Limits: https://api.slack.com/reference/block-kit/blocks and
+https://api.slack.com/methods/chat.postMessage#truncating
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_CONTEXT_TEXT = 3000
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+MAX_BLOCK_ID = 255
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_TEXT = 300
+MAX_CONFIRM_BUTTON = 30
+MAX_MESSAGE_TEXT = 40000
+MAX_VIEW_TITLE = 24
+MAX_CALLBACK_ID = 255
+MAX_PRIVATE_METADATA = 3000
+MAX_INPUT_LABEL = 2000
+MAX_PLACEHOLDER = 150
+# The fallback `text` is what a phone notification shows; Slack cuts long ones anyway.
+MAX_FALLBACK_TEXT = 3000
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+View = dict[str, Any]
+
+_USER_ID = re.compile(r"[UWB][A-Z0-9]{2,30}")
+_DANGLING = re.compile(r"(&[A-Za-z#0-9]*|<[^>]*)$")
+ELLIPSIS = "…"
+
+
+# Text ---------------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Escape the three characters mrkdwn treats as markup (`&`, `<`, `>`).
+
+    Anything a user or oec.sh wrote goes through here, so a reason such as `<!channel>` is
+    shown, not executed.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` shortened to at most `limit` characters, ending in `…` when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)] + ELLIPSIS
+
+
+def cut_start(text: str, limit: int) -> str:
+    """`text` shortened from the front, for logs where the end matters."""
+    if len(text) <= limit:
+        return text
+    return ELLIPSIS + text[len(text) - max(0, limit - 1) :]
+
+
+def fit_mrkdwn(text: str, limit: int) -> str:
+    """Cut mrkdwn without leaving half an entity, half a `<link>` or an open code fence."""
+    if len(text) <= limit:
+        return text
+    body = _DANGLING.sub("", text[: max(0, limit - 1)])
+    if body.count("```") % 2:
+        closing = "\n```"
+        body = _DANGLING.sub("", text[: max(0, limit - 1 - len(closing))])
+        if body.count("```") % 2:
+            return body + ELLIPSIS + closing
+    return body + ELLIPSIS
+
+
+def code(text: str) -> str:
+    """Inline code for a name (`shop/staging`), escaped; a backtick inside cannot end it."""
+    return "`" + escape(text.replace("`", "ˋ")) + "`" if text else "` `"
+
+
+def defuse_fences(text: str) -> str:
+    """Keep ``` inside a log from closing the code block around it."""
+    return text.replace("```", "`\u200b`\u200b`")
+
+
+def mention(user_id: str) -> str:
+    """`<@U123>` for a Slack user id; anything else is shown as escaped text."""
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)
+
+
+def link(url: str, label: str | None = None) -> str:
+    """A mrkdwn link for http(s) URLs; other strings are shown as escaped text."""
+    shown = escape(label if label is not None else url)
+    if not url.startswith(("https://", "http://")):
+        return shown
+    target = escape(url).replace("|", "%7C")
+    return f"<{target}|{shown.replace('|', '¦')}>"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Times from the API are UTC; a naive one is taken to be UTC too."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def plain_time(moment: datetime) -> str:
+    """`2026-01-01 00:30 UTC`: for fallback text, where date tokens are not rendered."""
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def slack_date(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A Slack date token, shown in each reader's own time zone, with a UTC fallback."""
+    unix = int(as_utc(moment).timestamp())
+    return f"<!date^{unix}^{fmt}|{plain_time(moment)}>"
+
+
+def format_duration(seconds: float) -> str:
+    """`45s`, `5m 0s`, `1h 2m`, `2d 3h`: short enough for a field."""
+    total = max(0, round(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+# Blocks -------------------------------------------------------------------------------------
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": fit_mrkdwn(text, limit)}
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
+
+
+def section(
+    text: str | None = None,
+    *,
+    fields: Sequence[str] = (),
+    accessory: dict[str, Any] | None = None,
+    block_id: str | None = None,
+) -> Block:
+    """A section: mrkdwn text (≤ 3000) and/or up to 10 mrkdwn fields (≤ 2000 each)."""
+    block: Block = {"type": "section"}
+    if text is not None:
+        block["text"] = mrkdwn(text or " ")
+    if fields:
+        block["fields"] = [mrkdwn(f or " ", MAX_FIELD_TEXT) for f in fields[:MAX_FIELDS]]
+    if text is None and not fields:
+        block["text"] = mrkdwn(" ")
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id[:MAX_BLOCK_ID]
+    return block
+
+
+def context(*texts: str) -> Block:
+    """A context line; past ten elements the rest are joined into the tenth."""
+    items = [t for t in texts if t]
+    if len(items) > MAX_CONTEXT_ELEMENTS:
+        items = [*items[: MAX_CONTEXT_ELEMENTS - 1], " · ".join(items[MAX_CONTEXT_ELEMENTS - 1 :])]
+    return {"type": "context", "elements": [mrkdwn(t, MAX_CONTEXT_TEXT) for t in items or [" "]]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def confirm_dialog(*, title: str, text: str, confirm: str, deny: str) -> dict[str, Any]:
+    return {
+        "title": plain(title, MAX_CONFIRM_TITLE),
+        "text": mrkdwn(text, MAX_CONFIRM_TEXT),
+        "confirm": plain(confirm, MAX_CONFIRM_BUTTON),
+        "deny": plain(deny, MAX_CONFIRM_BUTTON),
+    }
+
+
+def button(
+    text: str,
+    *,
+    action_id: str,
+    value: str,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A button. A value is data the click hands back, so an over-long one is an error, not cut."""
+    if len(value) > MAX_BUTTON_VALUE or len(action_id) > MAX_ACTION_ID:
+        raise ValueError(f"button {action_id[:40]!r}: value or action_id too long for Slack")
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, MAX_BUTTON_TEXT),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style is not None:
+        element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[:MAX_ACTIONS_ELEMENTS])}
+    if block_id is not None:
+        block["block_id"] = block_id[:MAX_BLOCK_ID]
+    return block
+
+
+def chunk_lines(lines: Sequence[str], limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Pack lines into as few texts of at most `limit` characters as possible."""
+    return [text for text, _ in pack_lines(lines, limit)]
+
+
+def pack_lines(lines: Sequence[str], limit: int = MAX_SECTION_TEXT) -> list[tuple[str, int]]:
+    """`chunk_lines`, with the number of input lines each text holds (for "N more" notes)."""
+    packed: list[tuple[str, int]] = []
+    current, count = "", 0
+    for line in lines:
+        line = fit_mrkdwn(line, limit)
+        if count and len(current) + 1 + len(line) > limit:
+            packed.append((current, count))
+            current, count = line, 1
+        else:
+            current, count = (f"{current}\n{line}" if count else line), count + 1
+    if count:
+        packed.append((current, count))
+    return packed
+
+
+def listing(
+    lines: Sequence[str],
+    *,
+    max_blocks: int,
+    more: str = "more",
+) -> list[Block]:
+    """Sections holding as many lines as fit in `max_blocks` blocks, then an "and N more" note.
+
+    `more` names what was left out ("more projects"); the note takes the last block.
+    """
+    packed = pack_lines(lines, MAX_SECTION_TEXT)
+    if len(packed) <= max_blocks:
+        return [section(text) for text, _ in packed]
+    kept = packed[: max(0, max_blocks - 1)]
+    shown = sum(count for _, count in kept)
+    return [
+        *(section(text) for text, _ in kept),
+        context(f"_…and {len(lines) - shown} {more} not shown._"),
+    ]
+
+
+def message(text: str, blocks: Sequence[Block]) -> Message:
+    """A finished body: `text` for notifications, `blocks` for the message itself.
+
+    `text` is plain text and is escaped here: Slack reads it as mrkdwn too, and fallbacks echo
+    what users and oec.sh wrote, which must not become a `<!channel>` ping.
+
+    Renderers keep under the block limit with their own "and N more" notes; this cut is the
+    backstop that keeps a body postable whatever a renderer did.
+    """
+    kept = list(blocks)
+    if len(kept) > MAX_BLOCKS:
+        dropped = len(kept) - (MAX_BLOCKS - 1)
+        kept = [*kept[: MAX_BLOCKS - 1], context(f"_{plural(dropped, 'more block')} not shown._")]
+    fallback = fit_mrkdwn(escape(text.strip()), MAX_FALLBACK_TEXT) or " "
+    return {"text": fallback, "blocks": kept}
+
+
+# Checking -----------------------------------------------------------------------------------
+
+
+def limit_violations(body: Message) -> list[str]:
+    """Every Slack limit a message body breaks, as readable sentences; empty when postable."""
+    problems: list[str] = []
+    text = body.get("text")
+    if not isinstance(text, str) or not text:
+        problems.append("missing fallback text")
+    elif len(text) > MAX_MESSAGE_TEXT:
+        problems.append(f"text has {len(text)} characters (max {MAX_MESSAGE_TEXT})")
+    blocks = body.get("blocks", [])
+    if len(blocks) > MAX_BLOCKS:
+        problems.append(f"{len(blocks)} blocks (max {MAX_BLOCKS})")
+    for i, block in enumerate(blocks):
+        problems.extend(f"block {i} ({block.get('type')}): {p}" for p in _block_problems(block))
+    return problems
+
+
+def view_violations(view: View) -> list[str]:
+    """Every Slack limit a modal view breaks; empty when `views.open` would accept it."""
+    problems: list[str] = []
+    if view.get("type") != "modal":
+        problems.append("not a modal")
+    for key in ("title", "submit", "close"):
+        if key in view or key == "title":
+            problems += _text_problem(view.get(key), MAX_VIEW_TITLE, key)
+    if len(view.get("private_metadata", "")) > MAX_PRIVATE_METADATA:
+        problems.append("private_metadata too long")
+    if len(view.get("callback_id", "")) > MAX_CALLBACK_ID:
+        problems.append("callback_id too long")
+    blocks = view.get("blocks", [])
+    if not 1 <= len(blocks) <= 100:
+        problems.append(f"{len(blocks)} blocks (1 to 100)")
+    for i, block in enumerate(blocks):
+        problems.extend(f"block {i} ({block.get('type')}): {p}" for p in _block_problems(block))
+    return problems
+
+
+def _text_problem(obj: Any, limit: int, what: str) -> list[str]:
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+        return [f"{what} is not a text object"]
+    n = len(obj["text"])
+    if n == 0:
+        return [f"{what} is empty"]
+    return [f"{what} has {n} characters (max {limit})"] if n > limit else []
+
+
+def _block_problems(block: Block) -> list[str]:
+    kind = block.get("type")
+    out: list[str] = []
+    if len(block.get("block_id", "")) > MAX_BLOCK_ID:
+        out.append("block_id too long")
+    if kind == "header":
+        out += _text_problem(block.get("text"), MAX_HEADER_TEXT, "header")
+        if block.get("text", {}).get("type") != "plain_text":
+            out.append("header text must be plain_text")
+    elif kind == "section":
+        if "text" not in block and "fields" not in block:
+            out.append("section has neither text nor fields")
+        if "text" in block:
+            out += _text_problem(block["text"], MAX_SECTION_TEXT, "text")
+        fields = block.get("fields", [])
+        if len(fields) > MAX_FIELDS:
+            out.append(f"{len(fields)} fields (max {MAX_FIELDS})")
+        for f in fields:
+            out += _text_problem(f, MAX_FIELD_TEXT, "field")
+        if "accessory" in block:
+            out += _element_problems(block["accessory"])
+    elif kind == "context":
+        elements = block.get("elements", [])
+        if not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
+            out.append(f"{len(elements)} context elements (1 to {MAX_CONTEXT_ELEMENTS})")
+        for e in elements:
+            out += _text_problem(e, MAX_CONTEXT_TEXT, "context element")
+    elif kind == "actions":
+        elements = block.get("elements", [])
+        if not 1 <= len(elements) <= MAX_ACTIONS_ELEMENTS:
+            out.append(f"{len(elements)} action elements (1 to {MAX_ACTIONS_ELEMENTS})")
+        for e in elements:
+            out += _element_problems(e)
+    elif kind == "input":
+        out += _text_problem(block.get("label"), MAX_INPUT_LABEL, "input label")
+        if not isinstance(block.get("element"), dict):
+            out.append("input has no element")
+    elif kind != "divider":
+        out.append(f"unexpected block type {kind!r}")
+    return out
+
+
+def _element_problems(element: dict[str, Any]) -> list[str]:
+    if element.get("type") != "button":
+        return []
+    out = _text_problem(element.get("text"), MAX_BUTTON_TEXT, "button text")
+    if len(element.get("value", "")) > MAX_BUTTON_VALUE:
+        out.append("button value too long")
+    if not 0 < len(element.get("action_id", "")) <= MAX_ACTION_ID:
+        out.append("button action_id missing or too long")
+    confirm = element.get("confirm")
+    if confirm is not None:
+        out += _text_problem(confirm.get("title"), MAX_CONFIRM_TITLE, "confirm title")
+        out += _text_problem(confirm.get("text"), MAX_CONFIRM_TEXT, "confirm text")
+        out += _text_problem(confirm.get("confirm"), MAX_CONFIRM_BUTTON, "confirm button")
+        out += _text_problem(confirm.get("deny"), MAX_CONFIRM_BUTTON, "deny button")
+    return out

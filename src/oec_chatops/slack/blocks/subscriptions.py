@@ -1,0 +1,81 @@
+"""What a channel is subscribed to, and the answers to `subscribe` / `unsubscribe`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from oec_chatops.slack.blocks.kit import (
+    MAX_BLOCKS,
+    Message,
+    code,
+    context,
+    escape,
+    header,
+    listing,
+    message,
+    plural,
+    section,
+)
+
+SubscriptionRow = tuple[str, Sequence[str], str | None]
+"""(target such as `shop/*-prod`, event names or globs, why it is flagged or None)."""
+
+
+def events_text(events: Sequence[str]) -> str:
+    return ", ".join(code(e) for e in events) if events else "all events"
+
+
+def render_subscriptions(rows: Sequence[SubscriptionRow]) -> Message:
+    """This channel's subscriptions; a flagged one (project gone, say) says why."""
+    if not rows:
+        return message(
+            "This channel has no subscriptions.",
+            [
+                section(
+                    "This channel has no subscriptions. "
+                    f"{code('/oec subscribe <project>')} posts a project's deployments here."
+                )
+            ],
+        )
+    lines = []
+    for target, events, flagged in rows:
+        line = f"{code(target)} → {events_text(events)}"
+        if flagged:
+            line += f"\n:warning: {escape(flagged)}"
+        lines.append(line)
+    return message(
+        f"This channel has {plural(len(rows), 'subscription')}.",
+        [
+            header(f"Subscriptions ({len(rows)})"),
+            *listing(lines, max_blocks=MAX_BLOCKS - 2, more="more subscriptions"),
+            context(f"{code('/oec unsubscribe <project>[/<env-glob>]')} removes one."),
+        ],
+    )
+
+
+def render_subscribed(target: str, events: Sequence[str]) -> Message:
+    """The answer to `subscribe`: what will be posted here from now on."""
+    return message(
+        f"Subscribed this channel to {target}.",
+        [section(f":bell: This channel now gets {events_text(events)} from {code(target)}.")],
+    )
+
+
+def render_unsubscribed(target: str, events: Sequence[str], *, removed: bool) -> Message:
+    """The answer to `unsubscribe`; `removed` is False when there was nothing to remove."""
+    if not removed:
+        return message(
+            f"No subscription to {target} here.",
+            [
+                section(
+                    f"This channel has no subscription to {code(target)}"
+                    + (f" for {events_text(events)}." if events else ".")
+                    + " `/oec subscriptions` lists them."
+                )
+            ],
+        )
+    what = events_text(events) if events else "anything"
+    return message(
+        f"Unsubscribed this channel from {target}.",
+        [section(f":no_bell: This channel no longer gets {what} from {code(target)}.")],
+    )
