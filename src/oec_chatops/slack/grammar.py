@@ -179,6 +179,8 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
     )
 }
 
+_VERB_VALUES = frozenset(v.value for v in Verb)
+
 # Words people type for a verb; difflib covers the typos.
 ALIASES: Mapping[str, Verb] = {
     "?": Verb.HELP,
@@ -212,7 +214,11 @@ class Command:
 
 
 def usage(verb: Verb) -> str:
-    """The syntax and first example of a verb, as mrkdwn: the hint of every CommandError."""
+    """The syntax and fullest example of a verb: the hint of every CommandError.
+
+    Plain text with `code` spans; `<project/env>` must be escaped before Slack sees it as
+    mrkdwn, which `blocks.render_error` does.
+    """
     spec = VERB_SPECS[verb]
     text = f"Usage: `{spec.syntax}`"
     if spec.examples:
@@ -268,8 +274,6 @@ def lookup_verb(word: str) -> Verb:
         f"Unknown command {shown}.", hint=f"Commands: {names}. `/oec help` explains them."
     )
 
-
-_VERB_VALUES = frozenset(v.value for v in Verb)
 
 # Normalising --------------------------------------------------------------------------------
 
