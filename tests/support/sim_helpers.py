@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -118,3 +118,13 @@ class Receiver:
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: len(self.rejected) >= count)
         return list(self.rejected)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 5.0, every: float = 0.01
+) -> None:
+    """Wait until `check()` is true: for what another task records after an HTTP answer."""
+    async with asyncio.timeout(timeout):
+        # ASYNC110 allowed: the state is read over HTTP from a server, with no event to await.
+        while not await check():  # noqa: ASYNC110
+            await asyncio.sleep(every)
