@@ -213,3 +213,18 @@ async def test_one_big_clock_jump_applies_every_transition_in_order(sim: Sim) ->
     assert sim.state.tick() == 2  # started, then completed
     assert sim.state.tick() == 0
     assert sim.state.tasks[accepted["task_id"]].status == "completed"
+
+
+async def test_a_patched_branch_is_used_by_the_next_deploy(sim: Sim) -> None:
+    r = await sim.client.patch(
+        f"{API}/environments/{STAGING}", headers=RW, json={"branch": "feature/x"}
+    )
+    assert r.status_code == 200
+    assert r.json()["branch"] == "feature/x"
+    accepted = (await sim.client.post(f"{API}/environments/{STAGING}/deploy", headers=RW)).json()
+    await sim.advance(TASK_SECONDS)
+    assert (await sim.task(accepted["task_id"]))["branch"] == "feature/x"
+    log = (await sim.client.get(f"{API}/environments/{STAGING}/logs", headers=RW)).json()["log"]
+    assert "Step 2/6: Pulling branch feature/x from https://github.com/acme/acme-shop..." in log
+    empty = await sim.client.patch(f"{API}/environments/{STAGING}", headers=RW)
+    assert empty.status_code == 422

@@ -328,6 +328,7 @@ async def test_deliveries_follow_project_scope_activity_and_subscriptions() -> N
         assert d["status"] == "pending"  # no lifespan here: nothing is sent
     assert by_hook[acme["id"]][0] == "environment.created"
     assert by_hook[acme["id"]].count("deploy.completed") == 2
+    assert by_hook[acme["id"]][-1] == "environment.ready"
     assert by_hook[created_only["id"]] == ["environment.created"]
     assert globex["id"] not in by_hook
     assert inactive.json()["id"] not in by_hook

@@ -54,7 +54,8 @@ class WebhookApi:
         if project_id is not None:
             self.state.project(project_id)
         secret = self.state.settings.webhook_secret or new_secret()
-        webhook = self.state.create_webhook(
+        webhook = self.state.webhooks.create(
+            now=self.state.now(),
             url=body.url,
             events=body.events,
             secret=secret,

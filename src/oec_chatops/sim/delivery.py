@@ -68,7 +68,7 @@ class Sender:
             else:
                 async with self._new_client() as client:
                     response = await client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             elapsed = int((time.perf_counter() - started) * 1000)
             return Outcome(None, type(exc).__name__, elapsed, None)
         elapsed = int((time.perf_counter() - started) * 1000)

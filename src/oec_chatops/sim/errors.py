@@ -12,7 +12,6 @@ Which route answers in which shape is listed in the package docstring.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
@@ -78,8 +77,3 @@ def invalid(
 
 def not_found(what: str, *, shape: Shape = Shape.DETAIL) -> ApiError:
     return ApiError(404, "not_found", f"{what} not found.", shape=shape)
-
-
-def json_safe(value: Any) -> Any:
-    """`value` reduced to what JSON can carry (validation inputs may be anything)."""
-    return json.loads(json.dumps(value, default=str))

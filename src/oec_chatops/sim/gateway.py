@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -54,7 +54,6 @@ class Call:
 class Reply:
     status: int
     body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Call], Awaitable[Reply]]
@@ -127,10 +126,11 @@ class Gateway:
             decision = self._admit(request, caller, access)
             headers.update(_limit_headers(decision))
             self._maybe_fail(access)
-            status, content, extra = await self._answer(
+            status, content, replayed = await self._answer(
                 Call(request, caller, raw), handler, idempotency
             )
-            headers.update(extra)
+            if replayed:
+                headers["Idempotent-Replayed"] = "true"
         except ApiError as exc:
             status, content = exc.status, encode(exc.body())
             headers.update(exc.headers)
@@ -191,19 +191,20 @@ class Gateway:
 
     async def _answer(
         self, call: Call, handler: Handler, idempotency: str | None
-    ) -> tuple[int, bytes, Mapping[str, str]]:
-        """The handler's answer, or the one remembered under the request's idempotency key."""
+    ) -> tuple[int, bytes, bool]:
+        """The handler's answer, or the one remembered under the request's idempotency key
+        (then the last item is True)."""
         state = self._state
         key = call.request.headers.get(idempotency) if idempotency else None
         if not key:
             reply = await handler(call)
-            return reply.status, encode(reply.body), reply.headers
+            return reply.status, encode(reply.body), False
         scope = (call.caller.fingerprint, key, call.request.method, call.request.url.path)
         cached = state.idempotency.get(scope, now=state.now())
         if cached is not None:
-            return cached.status, cached.content, {"Idempotent-Replayed": "true"}
+            return cached.status, cached.content, True
         reply = await handler(call)
         content = encode(reply.body)
         if 200 <= reply.status < 300:
             state.idempotency.put(scope, status=reply.status, content=content, now=state.now())
-        return reply.status, content, reply.headers
+        return reply.status, content, False

@@ -7,7 +7,7 @@ must try again rather than replay the refusal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LIFETIME_SECONDS = 24 * 3600
 
@@ -17,8 +17,8 @@ Scope = tuple[str, str, str, str]  # key fingerprint, idempotency key, method, p
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
     status: int
-    content: bytes
-    expires_at: float
+    content: bytes = field(repr=False)  # a created webhook's answer carries its secret
+    expires_at: float = 0.0
 
 
 class IdempotencyCache:

@@ -7,6 +7,10 @@ is due at the clock's current time and queues the webhook deliveries they cause;
 it before answering and the background worker calls it every ~50 ms, so a test driving a
 `ManualClock` advances the clock and ticks, while a real clock just lets time pass.
 
+Events: `deploy.started` / `.completed` / `.failed` / `.cancelled` for every task type,
+`environment.status_changed` (with `previous_status`) whenever a status changes,
+`environment.created` on creation and `environment.ready` when its first deploy completes.
+
 Methods for tests and the embedded demo (each also reachable under `/_sim/`):
 
 - `tick() -> int`: apply due transitions; returns how many.
@@ -28,15 +32,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from oec_chatops.clock import Clock
+from oec_chatops.oec.models import ENV_STATUSES
 from oec_chatops.sim.errors import ApiError, Shape, invalid, not_found
-from oec_chatops.sim.events import (
-    TASK_EVENTS,
-    encode,
-    envelope,
-    environment_data,
-    status_changed_data,
-    task_data,
-)
+from oec_chatops.sim.events import TASK_EVENTS, environment_data, status_changed_data, task_data
 from oec_chatops.sim.faults import Faults
 from oec_chatops.sim.idempotency import IdempotencyCache
 from oec_chatops.sim.keys import build_keyring
@@ -48,17 +46,8 @@ from oec_chatops.sim.settings import SimSettings
 from oec_chatops.sim.timeline import DEPLOY_KINDS, TERMINAL, Target, TaskKind, Timeline, plan_task
 from oec_chatops.sim.webhooks import Attempt, Delivery, Webhook, WebhookRegistry
 
-ENV_STATUSES = (
-    "pending",
-    "cloning",
-    "deploying",
-    "running",
-    "stopped",
-    "paused",
-    "failed",
-    "error",
-    "destroying",
-)
+# What an operator may set through `/_sim/`; a deleted environment would have to vanish instead.
+SETTABLE_STATUSES = tuple(s for s in ENV_STATUSES if s != "deleted")
 _STATUS_AFTER = {TaskKind.STOP: "stopped"}  # every other kind leaves the environment running
 
 
@@ -312,9 +301,10 @@ class SimState:
         return task
 
     def set_environment_status(self, env_id: str, status: str) -> Environment:
-        if status not in ENV_STATUSES:
+        if status not in SETTABLE_STATUSES:
             raise invalid(
-                ["body", "status"], f"Value error, status must be one of {', '.join(ENV_STATUSES)}"
+                ["body", "status"],
+                f"Value error, status must be one of {', '.join(SETTABLE_STATUSES)}",
             )
         env = self.environment(env_id)
         self._set_env_status(env, status, task_id=None)
@@ -363,37 +353,14 @@ class SimState:
                 self._set_env_status(env, "deploying", task_id=task.id)
         elif status == "completed":
             self._set_env_status(env, _STATUS_AFTER.get(task.kind, "running"), task_id=task.id)
+            if task.env_status_before == "pending":  # the first deploy of a new environment
+                self._emit("environment.ready", environment_data(env, project), project.id)
         elif status == "failed" and task.kind in DEPLOY_KINDS:
             self._set_env_status(env, "error", task_id=task.id)
         elif status == "cancelled" and env.status == "deploying" and task.env_status_before:
             self._set_env_status(env, task.env_status_before, task_id=task.id)
 
     # Webhooks ---------------------------------------------------------------------------
-
-    def create_webhook(
-        self,
-        *,
-        url: str,
-        events: Iterable[str],
-        secret: str,
-        description: str | None = None,
-        project_id: str | None = None,
-        format: str = "raw",
-        is_active: bool = True,
-    ) -> Webhook:
-        webhook = Webhook(
-            id=str(uuid.uuid4()),
-            url=url,
-            events=tuple(dict.fromkeys(events)),
-            description=description,
-            project_id=project_id,
-            format=format,
-            is_active=is_active,
-            created_at=self.now(),
-            secret=secret,
-        )
-        self.webhooks.add(webhook)
-        return webhook
 
     def webhook(self, webhook_id: str) -> Webhook:
         webhook = self.webhooks.webhooks.get(webhook_id)
@@ -411,9 +378,15 @@ class SimState:
         description: str | None = None,
     ) -> dict[str, Any]:
         """Register a webhook without the API (no URL rule, "*" allowed); its JSON, no secret."""
-        return self.create_webhook(
-            url=url, events=events, secret=secret, project_id=project_id, description=description
-        ).to_json()
+        webhook = self.webhooks.create(
+            url=url,
+            events=events,
+            secret=secret,
+            project_id=project_id,
+            description=description,
+            now=self.now(),
+        )
+        return webhook.to_json()
 
     def emit(
         self, event: str, data: dict[str, Any], *, webhook_ids: Iterable[str] | None = None
@@ -422,27 +395,11 @@ class SimState:
         if webhook_ids is None:
             return self._emit(event, data, data.get("project_id"))
         targets = [self.webhook(wid) for wid in webhook_ids]
-        return [self._deliver(w, event, data) for w in targets]
+        return [self.webhooks.queue(w, event, data, now=self.now()) for w in targets]
 
     def _emit(self, event: str, data: dict[str, Any], project_id: str | None) -> list[str]:
-        return [self._deliver(w, event, data) for w in self.webhooks.matching(event, project_id)]
-
-    def _deliver(self, webhook: Webhook, event: str, data: dict[str, Any]) -> str:
-        now = self.now()
-        delivery_id = str(uuid.uuid4())
-        payload = envelope(delivery_id, event, now, data)
-        self.webhooks.enqueue(
-            Delivery(
-                id=delivery_id,
-                webhook_id=webhook.id,
-                event=event,
-                payload=payload,
-                body=encode(payload),
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
-        return delivery_id
+        targets = self.webhooks.matching(event, project_id)
+        return [self.webhooks.queue(w, event, data, now=self.now()) for w in targets]
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         self.webhooks.record(

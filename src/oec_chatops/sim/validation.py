@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from oec_chatops.oec.models import ENV_STATUS_FILTERS
 from oec_chatops.sim.errors import RequestInvalid
 from oec_chatops.sim.webhooks import EVENTS
 
@@ -59,10 +60,14 @@ class PageQuery(_Model):
     limit: int | None = Field(None, ge=1, le=100)
 
 
+def _status_filter(status: str) -> str:
+    if status not in ENV_STATUS_FILTERS:
+        raise ValueError(f"status must be one of {', '.join(ENV_STATUS_FILTERS)}")
+    return status
+
+
 class EnvironmentListQuery(_Model):
-    status: (
-        Literal["pending", "cloning", "deploying", "running", "stopped", "paused", "error"] | None
-    ) = None
+    status: Annotated[str, AfterValidator(_status_filter)] | None = None
 
 
 class LogsQuery(_Model):

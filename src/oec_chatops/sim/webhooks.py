@@ -8,11 +8,14 @@ The secret lives on the webhook record only; it is never rendered and never repr
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from oec_chatops.sim.events import encode, envelope
 from oec_chatops.sim.records import iso
 
 EVENTS = (
@@ -183,10 +186,33 @@ class WebhookRegistry:
         self._pending: dict[str, deque[Delivery]] = {}
         self._all: deque[Delivery] = deque(maxlen=KEPT_DELIVERIES * 20)
 
-    def add(self, webhook: Webhook) -> None:
+    def create(
+        self,
+        *,
+        url: str,
+        events: Iterable[str],
+        secret: str,
+        now: float,
+        description: str | None = None,
+        project_id: str | None = None,
+        format: str = "raw",
+        is_active: bool = True,
+    ) -> Webhook:
+        webhook = Webhook(
+            id=str(uuid.uuid4()),
+            url=url,
+            events=tuple(dict.fromkeys(events)),
+            description=description,
+            project_id=project_id,
+            format=format,
+            is_active=is_active,
+            created_at=now,
+            secret=secret,
+        )
         self.webhooks[webhook.id] = webhook
         self._history[webhook.id] = deque(maxlen=KEPT_DELIVERIES)
         self._pending[webhook.id] = deque()
+        return webhook
 
     def remove(self, webhook_id: str) -> None:
         """Forget the webhook, its history and whatever it had still to deliver (§9.9)."""
@@ -198,10 +224,23 @@ class WebhookRegistry:
     def matching(self, event: str, project_id: str | None) -> list[Webhook]:
         return [w for w in self.webhooks.values() if w.wants(event, project_id)]
 
-    def enqueue(self, delivery: Delivery) -> None:
-        self._history[delivery.webhook_id].append(delivery)
-        self._pending[delivery.webhook_id].append(delivery)
+    def queue(self, webhook: Webhook, event: str, data: dict[str, Any], *, now: float) -> str:
+        """Queue one delivery of `event` to `webhook`; its id, the same on every attempt."""
+        delivery_id = str(uuid.uuid4())
+        payload = envelope(delivery_id, event, now, data)
+        delivery = Delivery(
+            id=delivery_id,
+            webhook_id=webhook.id,
+            event=event,
+            payload=payload,
+            body=encode(payload),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        self._history[webhook.id].append(delivery)
+        self._pending[webhook.id].append(delivery)
         self._all.append(delivery)
+        return delivery_id
 
     def head(self, webhook_id: str) -> Delivery | None:
         """The delivery this webhook must send next, if any."""
