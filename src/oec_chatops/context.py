@@ -7,6 +7,7 @@ in the client logs the id of the request that caused it without being handed it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
@@ -20,3 +21,17 @@ def new_request_id() -> str:
 def current_request_id() -> str:
     """The id of the request being served, or a fresh one when there is none."""
     return request_id_var.get() or new_request_id()
+
+
+RetryNotice = Callable[[str, float], Awaitable[None]]
+
+# Set by the command being served, so the API client's retry hook can tell *that* user
+# "oec.sh is rate limiting us; retrying in N s" without knowing about Slack.
+retry_notice_var: ContextVar[RetryNotice | None] = ContextVar("retry_notice", default=None)
+
+
+async def notify_retry(reason: str, wait_seconds: float) -> None:
+    """The API client's `on_retry` hook: pass the news to whoever is waiting, if anyone."""
+    notice = retry_notice_var.get()
+    if notice is not None:
+        await notice(reason, wait_seconds)

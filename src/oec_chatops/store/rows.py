@@ -18,6 +18,7 @@ class OutboxRow:
     next_attempt_at: float
     inflight_at: float | None
     version: int
+    state: str = "pending"
 
 
 @dataclass(frozen=True, slots=True)

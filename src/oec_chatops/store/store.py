@@ -102,6 +102,7 @@ class Outbox:
             next_attempt_at=r["next_attempt_at"],
             inflight_at=r["inflight_at"],
             version=r["version"],
+            state=r["state"],
         )
 
     def due(self, now: float, *, limit: int = 50) -> list[OutboxRow]:
@@ -266,6 +267,14 @@ class Deployments:
             (limit,),
         ).fetchall()
         return [self._row(r) for r in rows]
+
+    def touched_env_since(self, env_id: str, since: float) -> bool:
+        """Did any deployment of this environment change since `since`?"""
+        r = self.conn.execute(
+            "SELECT 1 FROM deployments WHERE env_id = ? AND updated_at >= ? LIMIT 1",
+            (env_id, since),
+        ).fetchone()
+        return r is not None
 
     def set_next_poll(self, task_id: str, at: float | None) -> None:
         self.conn.execute(

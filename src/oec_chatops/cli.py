@@ -1,0 +1,156 @@
+"""`oec-chatops`: serve, sim, check, webhooks register/list.
+
+Every command reads its settings once; a bad setting prints one line naming the variable and
+exits with status 2, without a traceback and without the value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from oec_chatops import __version__
+from oec_chatops.config import Settings, load_settings
+from oec_chatops.errors import ChatopsError, ConfigError
+from oec_chatops.logs import configure_logging
+
+DEFAULT_EVENTS = (
+    "deploy.started",
+    "deploy.completed",
+    "deploy.failed",
+    "deploy.cancelled",
+    "environment.status_changed",
+    "environment.created",
+    "environment.deleted",
+    "environment.ready",
+    "monitoring.alert",
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="oec-chatops", description="Slack chatops for Odoo on oec.sh.")
+    p.add_argument("--version", action="version", version=f"oec-chatops {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the bot (with no credentials set: the demo with simulator and playground)",
+    )
+    serve.add_argument(
+        "--host", default=None, help="address to listen on (default HOST or 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=None, help="port (default PORT or 3000)")
+
+    sim = sub.add_parser("sim", help="run the oec.sh simulator alone")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8080)
+    sim.add_argument("--rw-key", action="append", default=[], help="full-access key (repeatable)")
+    sim.add_argument("--ro-key", action="append", default=[], help="read-only key (repeatable)")
+    sim.add_argument("--webhook-secret", default=None, help="secret to sign deliveries with")
+    sim.add_argument(
+        "--allow-loopback-webhooks",
+        action="store_true",
+        help="accept http://127.0.0.1 webhook URLs",
+    )
+    sim.add_argument("--task-seconds", type=float, default=8.0, help="how long a task takes")
+
+    sub.add_parser("check", help="validate the configuration and reach Slack and oec.sh")
+
+    hooks = sub.add_parser("webhooks", help="manage the oec.sh webhook that feeds this bot")
+    hsub = hooks.add_subparsers(dest="webhooks_command", required=True)
+    reg = hsub.add_parser("register", help="create an oec.sh webhook pointing at this bot")
+    reg.add_argument("--url", required=True, help="https://<your bot>/webhooks/oec")
+    reg.add_argument("--events", nargs="+", default=list(DEFAULT_EVENTS))
+    reg.add_argument("--project-id", default=None, help="limit to one project")
+    reg.add_argument("--description", default="oec-chatops")
+    hsub.add_parser("list", help="list oec.sh webhooks")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sim":
+            return _run_sim(args)
+        settings = load_settings()
+        if args.command == "serve":
+            return _serve(settings, host=args.host, port=args.port)
+        if args.command == "check":
+            from oec_chatops.check import run_check
+
+            return asyncio.run(run_check(settings, out=sys.stdout))
+        if args.command == "webhooks":
+            from oec_chatops import webhook_admin
+
+            if args.webhooks_command == "register":
+                return asyncio.run(
+                    webhook_admin.register(
+                        settings,
+                        url=args.url,
+                        events=args.events,
+                        project_id=args.project_id,
+                        description=args.description,
+                        out=sys.stdout,
+                    )
+                )
+            return asyncio.run(webhook_admin.list_webhooks(settings, out=sys.stdout))
+    except ConfigError as exc:
+        print(f"oec-chatops: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ChatopsError as exc:
+        print(f"oec-chatops: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    configure_logging(
+        level=settings.log_level, fmt=settings.log_format, secrets=settings.secret_values()
+    )
+    host = host or settings.host
+    port = settings.port if port is None else port
+    if settings.embedded:
+        from oec_chatops.embedded import run_embedded
+
+        asyncio.run(run_embedded(settings, host=host, port=port))
+        return 0
+    from oec_chatops.container import build_container
+    from oec_chatops.server import build_app
+
+    app = build_app(build_container(settings))
+    uvicorn.run(
+        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
+    )
+    return 0
+
+
+def _run_sim(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from oec_chatops.sim import SimSettings, build_sim_app
+
+    configure_logging(secrets=[*args.rw_key, *args.ro_key, args.webhook_secret or ""])
+    if not args.rw_key and not args.ro_key:
+        print("oec-chatops sim: give at least one --rw-key or --ro-key", file=sys.stderr)
+        return 2
+    settings = SimSettings(
+        rw_keys=tuple(args.rw_key),
+        ro_keys=tuple(args.ro_key),
+        webhook_secret=args.webhook_secret,
+        allow_loopback_webhooks=args.allow_loopback_webhooks,
+        task_seconds=args.task_seconds,
+    )
+    uvicorn.run(
+        build_sim_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

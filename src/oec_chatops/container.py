@@ -1,0 +1,154 @@
+"""`Container`: every object a request needs, built in one place and closed in one place.
+
+Built in the Starlette lifespan (or by a test, pointed at the simulator and the fake Slack),
+passed to handlers by closure. No module-level clients, stores or settings anywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oec_chatops.clock import Clock, SystemClock
+from oec_chatops.config import Settings
+from oec_chatops.context import notify_retry
+from oec_chatops.metrics import Metrics
+from oec_chatops.oec.client import OecClient
+from oec_chatops.policy import Policy, load_policy
+from oec_chatops.services import approvals
+from oec_chatops.services.directory import Directory
+from oec_chatops.services.outbox import OutboxWorker
+from oec_chatops.services.resolver import Resolver
+from oec_chatops.services.runner import Runner
+from oec_chatops.services.tracker import Tracker, default_pace
+from oec_chatops.store import Store
+
+log = logging.getLogger(__name__)
+
+LOG_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class Container:
+    settings: Settings
+    clock: Clock
+    store: Store
+    oec: OecClient
+    slack: AsyncWebClient
+    policy: Policy
+    metrics: Metrics
+    runner: Runner
+    resolver: Resolver
+    directory: Directory
+    outbox: OutboxWorker
+    tracker: Tracker
+    expiry: approvals.ExpiryWorker
+    _workers: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def start_workers(self) -> None:
+        """Start the outbox, tracker and expiry loops, and resume interrupted approvals."""
+        loop = asyncio.get_running_loop()
+        self._workers.extend(
+            [
+                loop.create_task(self.outbox.run(), name="outbox"),
+                loop.create_task(self.tracker.run(), name="tracker"),
+                loop.create_task(self.expiry.run(self), name="expiry"),
+                loop.create_task(approvals.resume(self), name="approvals.resume"),
+            ]
+        )
+
+    async def aclose(self, *, grace: float = 5.0) -> None:
+        """Finish in-flight work, flush what the outbox can send within `grace`, close."""
+        await self.runner.drain(timeout=grace)
+        self.tracker.stop()
+        self.expiry.stop()
+        self.outbox.stop()
+        if self._workers:
+            await asyncio.wait(self._workers, timeout=grace)
+            for task in self._workers:
+                task.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        await self.outbox.drain(timeout=grace)
+        await self.oec.aclose()
+        session = getattr(self.slack, "session", None)
+        if session is not None:
+            await session.close()
+        self.store.close()
+
+
+def build_container(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    oec_transport: httpx.AsyncBaseTransport | None = None,
+    policy: Policy | None = None,
+    poll_pace: Any = default_pace,
+    read_limit: Callable[[], int] | None = None,
+) -> Container:
+    """Wire everything from settings. Tests pass a clock, a transport, or a faster poll pace
+    (with a `read_limit` to match, since the tracker spreads a fifth of it over all tasks)."""
+    clock = clock or SystemClock()
+    store = Store(settings.oec_chatops_db)
+    if policy is None:
+        policy = (
+            load_policy(settings.oec_chatops_policy)
+            if settings.oec_chatops_policy
+            else Policy.default()
+        )
+    oec = OecClient(
+        base_url=settings.oec_api_url,
+        rw_key=settings.oec_api_key,
+        ro_key=settings.oec_api_key_ro,
+        clock=clock,
+        transport=oec_transport,
+        on_retry=notify_retry,
+    )
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    metrics = Metrics()
+
+    async def log_tail(env_id: str, task_id: str) -> str:
+        return (await oec.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
+
+    outbox = OutboxWorker(store=store, slack=slack, clock=clock, metrics=metrics, log_tail=log_tail)
+    tracker = Tracker(
+        store=store,
+        oec=oec,
+        clock=clock,
+        on_change=outbox.wake,
+        read_limit=read_limit or oec.read_limit,
+        pace=poll_pace,
+    )
+
+    def store_gauges() -> dict[str, float | dict[str, float]]:
+        depth, oldest = store.outbox.depth()
+        return {
+            "outbox_depth": float(depth),
+            "outbox_oldest_age_seconds": max(0.0, clock.time() - oldest) if oldest else 0.0,
+            "outbox_rows": {k: float(v) for k, v in store.outbox.states().items()},
+            "approvals": {k: float(v) for k, v in store.approvals.counts().items()},
+            "deliveries_stored": float(store.deliveries.count()),
+        }
+
+    metrics.watch_store(store_gauges)
+    return Container(
+        settings=settings,
+        clock=clock,
+        store=store,
+        oec=oec,
+        slack=slack,
+        policy=policy,
+        metrics=metrics,
+        runner=Runner(),
+        resolver=Resolver(oec=oec, store=store, clock=clock),
+        directory=Directory(slack=slack, policy=policy, clock=clock),
+        outbox=outbox,
+        tracker=tracker,
+        expiry=approvals.ExpiryWorker(),
+    )

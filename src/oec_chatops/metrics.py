@@ -1,0 +1,80 @@
+"""Prometheus metrics, on a registry owned by the container (no module-level state).
+
+Counters and histograms are created per `Metrics` instance, so two bots in one test process
+never share numbers; gauges that mirror the database (outbox depth, approvals by state) are read
+at scrape time by a collector instead of being kept in sync by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+class _StoreCollector(Collector):
+    def __init__(self, read: Callable[[], dict[str, float | dict[str, float]]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterable[Metric]:
+        values = self._read()
+        for name, value in values.items():
+            if isinstance(value, dict):
+                family = GaugeMetricFamily(
+                    f"oec_chatops_{name}", f"{name.replace('_', ' ')} by state", labels=["state"]
+                )
+                for state, count in value.items():
+                    family.add_metric([state], count)
+                yield family
+            else:
+                yield GaugeMetricFamily(f"oec_chatops_{name}", name.replace("_", " "), value=value)
+
+
+class Metrics:
+    """Everything /metrics shows."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.http_requests = Counter(
+            "oec_chatops_http_requests", "HTTP requests served", ["route", "status"], registry=r
+        )
+        self.signature_failures = Counter(
+            "oec_chatops_signature_failures",
+            "Requests refused for their signature",
+            ["source", "reason"],
+            registry=r,
+        )
+        self.commands = Counter(
+            "oec_chatops_commands",
+            "Slash commands by verb and result",
+            ["verb", "result"],
+            registry=r,
+        )
+        self.api_calls = Histogram(
+            "oec_chatops_api_call_seconds",
+            "oec.sh API calls by endpoint and status",
+            ["endpoint", "status"],
+            registry=r,
+        )
+        self.deliveries = Counter(
+            "oec_chatops_webhook_deliveries",
+            "Webhook deliveries by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.slack_calls = Counter(
+            "oec_chatops_slack_calls",
+            "Slack Web API calls by method and result",
+            ["method", "result"],
+            registry=r,
+        )
+
+    def watch_store(self, read: Callable[[], dict[str, float | dict[str, float]]]) -> None:
+        """Report database-derived gauges (outbox depth, oldest row age, approvals) at scrape time."""
+        self.registry.register(_StoreCollector(read))
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,124 @@
+"""`POST /webhooks/oec`: size, signature, JSON, then persist-before-ack.
+
+The order is the point: a body over 1 MiB is refused before it is read whole; the raw bytes
+are verified before any parsing; a valid delivery is stored with its outbox rows in one
+(group-committed) transaction, and only then answered 2xx. Nothing slow happens before the
+answer: Slack and API calls are the outbox worker's and the tracker's, woken afterwards.
+Each refusal is logged with its reason and never with the body or a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING
+
+import orjson
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from oec_chatops.config import MAX_WEBHOOK_BODY
+from oec_chatops.context import new_request_id, request_id_var
+from oec_chatops.errors import MalformedPayload, PayloadTooLarge, WebhookRejected
+from oec_chatops.oec.models import WebhookEvent
+from oec_chatops.oec.signing import verify_delivery
+from oec_chatops.services.notifications import ingest
+
+if TYPE_CHECKING:
+    from oec_chatops.container import Container
+
+log = logging.getLogger(__name__)
+
+
+def _json(status: int, payload: dict[str, object]) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing it as soon as it is known to exceed `limit` (header or stream)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {limit}.")
+        except ValueError:
+            raise MalformedPayload("The Content-Length header is not a number.") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body exceeds the limit of {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_event(body: bytes) -> WebhookEvent:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise MalformedPayload("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise MalformedPayload("The body must be a JSON object.")
+    try:
+        return WebhookEvent.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()[:3])
+        raise MalformedPayload(
+            f"The delivery does not have the expected shape ({fields})."
+        ) from None
+
+
+async def receive(request: Request, c: Container) -> Response:
+    request_id_var.set(new_request_id())
+    s = c.settings
+    try:
+        body = await read_limited(request, MAX_WEBHOOK_BODY)
+        verified = verify_delivery(
+            body,
+            request.headers,
+            scheme=s.oec_webhook_scheme,
+            secrets=s.webhook_secrets,
+            now=c.clock.time(),
+            tolerance=s.oec_webhook_tolerance,
+            allow_untimestamped=s.oec_webhook_allow_untimestamped,
+        )
+        event = parse_event(body)
+    except WebhookRejected as exc:
+        c.metrics.deliveries.labels(exc.reason).inc()
+        if exc.status == 401:
+            c.metrics.signature_failures.labels("oec", exc.reason).inc()
+        log.warning(
+            "webhook.rejected",
+            extra={
+                "reason": exc.reason,
+                "status": exc.status,
+                "client": request.client.host if request.client else None,
+            },
+        )
+        return _json(exc.status, {"ok": False, "error": exc.reason, "message": str(exc)})
+
+    delivery_id = verified.delivery_id or event.id or "sha256:" + hashlib.sha256(body).hexdigest()
+    now = c.clock.time()
+    result = await c.store.write(
+        lambda repos: ingest(
+            repos, event, delivery_id=delivery_id, raw=body, signed_at=verified.timestamp, now=now
+        )
+    )
+    if result.rows:
+        c.outbox.wake()
+    if result.track_task:
+        c.tracker.wake()
+    outcome = "duplicate" if result.duplicate else ("stored" if result.known else "unknown_event")
+    c.metrics.deliveries.labels(outcome).inc()
+    log.info(
+        "webhook.accepted",
+        extra={
+            "delivery_id": delivery_id,
+            "event": event.event,
+            "outcome": outcome,
+            "rows": result.rows,
+        },
+    )
+    return _json(200, {"ok": True, "delivery_id": delivery_id, "duplicate": result.duplicate})

@@ -1,0 +1,1 @@
+"""The behaviour of the bot, independent of HTTP frameworks: resolve, act, approve, track, notify."""

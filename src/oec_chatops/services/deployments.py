@@ -1,0 +1,257 @@
+"""One record per task, merged from every source, and the Slack work that follows a change.
+
+A deployment is heard of up to three ways: the bot started it (a slash command or an approval),
+the tracker polled it, or oec.sh sent a webhook. All three become a `DeploymentUpdate` and go
+through `merge`, which never moves a deployment backwards: statuses have a rank (queued <
+running < terminal) and once terminal, the first terminal status stays. So duplicate, late or
+out-of-order deliveries cannot turn "completed" back into "running".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from oec_chatops.domain import Deployment, Progress
+from oec_chatops.oec.models import TASK_TERMINAL, normalize_task_status
+from oec_chatops.store.store import Repos
+
+RUNNING_STATUSES = frozenset({"running", "deploying", "building", "in_progress", "started"})
+TERMINAL_RANK = 2
+
+# Which webhook event a status corresponds to, for subscription filters.
+STATUS_EVENTS = {
+    "queued": "deploy.started",
+    "pending": "deploy.started",
+    "running": "deploy.started",
+    "completed": "deploy.completed",
+    "failed": "deploy.failed",
+    "cancelled": "deploy.cancelled",
+}
+
+
+def rank_of(status: str) -> int:
+    """0 before it runs, 1 while it runs, 2 once it ended."""
+    s = normalize_task_status(status)
+    if s in TASK_TERMINAL or s == "unknown":
+        return TERMINAL_RANK
+    if s in RUNNING_STATUSES:
+        return 1
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentUpdate:
+    """What one source knows about a task right now. `None` means "this source doesn't say"."""
+
+    task_id: str
+    status: str | None = None
+    verb: str | None = None
+    env_id: str | None = None
+    env_label: str | None = None
+    project_id: str | None = None
+    requested_by: str | None = None
+    triggered_by: str | None = None
+    approval_id: str | None = None
+    progress: Progress | None = None
+    branch: str | None = None
+    url: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    duration_seconds: float | None = None
+    error_message: str | None = None
+    modules: tuple[str, ...] = ()
+    origin_channel_id: str | None = None
+
+
+def merge(current: Deployment | None, u: DeploymentUpdate) -> Deployment:
+    """Fold an update into the current state without ever going backwards. Pure."""
+    if current is None:
+        current = Deployment(
+            key=u.task_id,
+            verb=u.verb or "deploy",
+            env_label=u.env_label or (u.env_id or "unknown environment"),
+            status="queued",
+            env_id=u.env_id,
+        )
+    status = current.status
+    progress = current.progress
+    new_status = normalize_task_status(u.status) if u.status else None
+    advanced = False
+    if (
+        new_status is not None
+        and rank_of(status) < TERMINAL_RANK
+        and rank_of(new_status) >= rank_of(status)
+    ):
+        advanced = new_status != status or u.progress is not None
+        status = new_status
+    if (
+        u.progress is not None
+        and rank_of(status) < TERMINAL_RANK
+        and (advanced or new_status is None)
+    ):
+        progress = _merge_progress(progress, u.progress)
+    if status in ("completed",):
+        progress = dataclasses.replace(
+            progress,
+            percent=100.0,
+            steps_completed=progress.total_steps or progress.steps_completed,
+        )
+
+    def pick(new: Any, old: Any) -> Any:
+        return new if new not in (None, "", ()) else old
+
+    return Deployment(
+        key=current.key,
+        verb=pick(u.verb, current.verb) if current.verb in (None, "", "deploy") else current.verb,
+        env_label=pick(u.env_label, current.env_label)
+        if current.env_label in ("", None, current.env_id, "unknown environment")
+        else current.env_label,
+        status=status,
+        env_id=pick(u.env_id, current.env_id),
+        requested_by=pick(current.requested_by, u.requested_by),
+        triggered_by=pick(u.triggered_by, current.triggered_by),
+        approval_id=pick(current.approval_id, u.approval_id),
+        progress=progress,
+        branch=pick(u.branch, current.branch),
+        url=pick(u.url, current.url),
+        started_at=pick(current.started_at, u.started_at),
+        completed_at=pick(current.completed_at, u.completed_at)
+        if rank_of(status) == TERMINAL_RANK
+        else None,
+        duration_seconds=pick(u.duration_seconds, current.duration_seconds)
+        if rank_of(status) == TERMINAL_RANK
+        else None,
+        error_message=pick(u.error_message, current.error_message)
+        if status in ("failed", "cancelled", "unknown")
+        else None,
+        modules=pick(current.modules, u.modules),
+    )
+
+
+def _merge_progress(old: Progress, new: Progress) -> Progress:
+    """Progress only grows: a late poll answer never shows fewer steps than already shown."""
+    if (old.percent is not None and new.percent is not None and new.percent < old.percent) or (
+        old.steps_completed is not None
+        and new.steps_completed is not None
+        and new.steps_completed < old.steps_completed
+    ):
+        return old
+    return Progress(
+        percent=new.percent if new.percent is not None else old.percent,
+        current_step=new.current_step or old.current_step,
+        steps_completed=new.steps_completed
+        if new.steps_completed is not None
+        else old.steps_completed,
+        total_steps=new.total_steps if new.total_steps is not None else old.total_steps,
+    )
+
+
+def to_dict(d: Deployment) -> dict[str, Any]:
+    out = dataclasses.asdict(d)
+    for name in ("started_at", "completed_at"):
+        value = out[name]
+        out[name] = value.isoformat() if isinstance(value, datetime) else None
+    out["modules"] = list(d.modules)
+    return out
+
+
+def from_dict(data: dict[str, Any]) -> Deployment:
+    values = dict(data)
+    values["progress"] = Progress(**(values.get("progress") or {}))
+    for name in ("started_at", "completed_at"):
+        raw = values.get(name)
+        values[name] = datetime.fromisoformat(raw) if raw else None
+    values["modules"] = tuple(values.get("modules") or ())
+    fields = {f.name for f in dataclasses.fields(Deployment)}
+    return Deployment(**{k: v for k, v in values.items() if k in fields})
+
+
+def event_matches(patterns: tuple[str, ...], event: str) -> bool:
+    return any(fnmatch.fnmatchcase(event, p) for p in patterns)
+
+
+def env_matches(glob: str, env_name: str | None, env_id: str | None) -> bool:
+    if glob == "*":
+        return True
+    candidates = [c.lower() for c in (env_name, env_id) if c]
+    return any(fnmatch.fnmatchcase(c, glob.lower()) for c in candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What `apply_update` did: the merged state, and the channels it queued Slack work for."""
+
+    deployment: Deployment
+    changed: bool
+    channels: tuple[str, ...]
+    failed_now: bool
+
+
+def apply_update(
+    repos: Repos,
+    u: DeploymentUpdate,
+    *,
+    now: float,
+    event: str | None = None,
+    env_name: str | None = None,
+    next_poll_at: float | None = None,
+) -> Applied:
+    """Merge `u` into the stored deployment and queue one refresh per channel that shows it.
+
+    Runs inside the caller's transaction. A channel shows the deployment if it is where the
+    command was typed, if it already has the message, or if one of its subscriptions matches
+    the project, environment and event.
+    """
+    row = repos.deployments.get(u.task_id)
+    current = from_dict(row.state) if row else None
+    merged = merge(current, u)
+    changed = current != merged
+    origin = (row.origin_channel_id if row else None) or u.origin_channel_id
+    project_id = (row.project_id if row else None) or u.project_id
+    if changed or row is None:
+        repos.deployments.save(
+            task_id=u.task_id,
+            env_id=merged.env_id,
+            env_label=merged.env_label,
+            project_id=project_id,
+            verb=merged.verb,
+            status=merged.status,
+            rank=rank_of(merged.status),
+            origin_channel_id=origin,
+            requested_by=merged.requested_by,
+            approval_id=merged.approval_id,
+            state=to_dict(merged),
+            now=now,
+            next_poll_at=None
+            if rank_of(merged.status) == TERMINAL_RANK
+            else (next_poll_at if next_poll_at is not None else (row.next_poll_at if row else now)),
+        )
+    if not changed and row is not None:
+        return Applied(merged, False, (), False)
+
+    event_name = event or STATUS_EVENTS.get(merged.status, "deploy.started")
+    channels: list[str] = []
+    if origin:
+        channels.append(origin)
+    for sub in repos.subscriptions.for_project(project_id):
+        if sub.channel_id in channels:
+            continue
+        has_message = repos.messages.get(f"dep:{u.task_id}", sub.channel_id) is not None
+        if has_message or (
+            event_matches(sub.events, event_name)
+            and env_matches(sub.env_glob, env_name, merged.env_id)
+        ):
+            channels.append(sub.channel_id)
+    for channel in channels:
+        repos.outbox.enqueue(kind="deployment", key=u.task_id, channel_id=channel, body={}, now=now)
+    failed_now = merged.status == "failed" and (current is None or current.status != "failed")
+    if failed_now:
+        for channel in channels:
+            repos.outbox.enqueue(
+                kind="failure_thread", key=u.task_id, channel_id=channel, body={}, now=now
+            )
+    return Applied(merged, changed, tuple(channels), failed_now)

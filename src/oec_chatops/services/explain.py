@@ -1,0 +1,108 @@
+"""API errors as sentences a Slack user can act on. Pure.
+
+The client's exceptions carry the status, the API's code and message, and extra fields; this
+is the one place that turns them into what we say in Slack. No key ever appears: the client's
+messages do not contain one, and we add none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oec_chatops.oec.errors import (
+    OecAuthError,
+    OecConfigError,
+    OecConflict,
+    OecContractError,
+    OecError,
+    OecForbidden,
+    OecInvalidRequest,
+    OecNotFound,
+    OecPaymentRequired,
+    OecRateLimited,
+    OecReadOnlyKey,
+    OecRequestError,
+    OecResponseError,
+    OecServerError,
+    OecTimeout,
+    OecValidationError,
+    OecWaitTimeout,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    message: str
+    hint: str | None = None
+
+
+def explain(exc: OecError, *, env_label: str | None = None, request_id: str = "") -> Explanation:
+    """What to tell the user about an API failure."""
+    where = f" on `{env_label}`" if env_label else ""
+    ref = f" (request id `{request_id}`)" if request_id else ""
+    if isinstance(exc, OecReadOnlyKey):
+        return Explanation(
+            "The configured API key is read-only, so oec.sh refused the action.",
+            "An admin should set OEC_API_KEY to a full-access key (`oec_live_rw_…`).",
+        )
+    if isinstance(exc, OecInvalidRequest):
+        return Explanation(f"The bot refused to send that request: {exc}")
+    if isinstance(exc, OecWaitTimeout):
+        return Explanation(
+            f"oec.sh did not finish the task in time{ref}.", "Follow it with `/oec status`."
+        )
+    if isinstance(exc, OecConfigError):
+        return Explanation(
+            str(exc), "An admin should check the bot's configuration (`oec-chatops check`)."
+        )
+    if isinstance(exc, OecAuthError):
+        return Explanation(
+            "oec.sh refused the bot's API key (missing, invalid, expired or revoked).",
+            "An admin should check OEC_API_KEY with `oec-chatops check`.",
+        )
+    if isinstance(exc, OecPaymentRequired):
+        return Explanation(
+            "oec.sh blocks API access for this organisation (subscription).",
+            "The account owner should check billing in the oec.sh dashboard.",
+        )
+    if isinstance(exc, OecConflict):
+        task = exc.task_id
+        if exc.code == "concurrent_action":
+            return Explanation(
+                f"Another action is being queued{where} right now.", "Try again in a few seconds."
+            )
+        detail = f" (task `{task}`)" if task else ""
+        return Explanation(
+            f"Another action is already running{where}{detail}.",
+            "Wait for it to finish, or follow it with `/oec status`.",
+        )
+    if isinstance(exc, OecNotFound):
+        what = f"`{env_label}`" if env_label else "that"
+        return Explanation(
+            f"oec.sh does not know {what}, or the API key cannot see it.",
+            "A project-scoped key only sees its own project.",
+        )
+    if isinstance(exc, OecForbidden):
+        return Explanation(f"oec.sh refused{where}: {exc.message}")
+    if isinstance(exc, OecRateLimited):
+        return Explanation(
+            f"oec.sh is rate limiting us; retry in {int(exc.retry_after + 0.999)} s.",
+        )
+    if isinstance(exc, OecValidationError):
+        return Explanation(f"oec.sh refused the request{where}: {exc.message}")
+    if isinstance(exc, OecTimeout):
+        return Explanation(f"oec.sh did not answer in time{ref}.", "Try again in a minute.")
+    if isinstance(exc, OecServerError):
+        return Explanation(
+            f"oec.sh is having trouble (HTTP {exc.status}){ref}.", "Try again in a minute."
+        )
+    if isinstance(exc, OecRequestError):
+        return Explanation(f"oec.sh cannot be reached{ref}.", "Try again in a minute.")
+    if isinstance(exc, OecContractError):
+        return Explanation(
+            f"oec.sh sent an answer the bot does not understand{ref}.",
+            "The details are in the bot's log.",
+        )
+    if isinstance(exc, OecResponseError):
+        return Explanation(f"oec.sh answered HTTP {exc.status}{where}: {exc.message}{ref}")
+    return Explanation(f"The oec.sh request failed{ref}.")

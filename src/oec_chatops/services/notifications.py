@@ -1,0 +1,178 @@
+"""A verified webhook delivery → stored, deduplicated, and turned into outbox rows, in one go.
+
+`ingest` runs inside the receiver's group-committed transaction: the delivery row and every
+outbox row it causes are durable before oec.sh gets its 2xx, and nothing slow (no Slack call,
+no API call) happens on the way. Deploy events merge into the one living message of their
+deployment; other known events become one message per subscribed channel; unknown events are
+kept but not posted, and still answered 2xx so oec.sh does not disable the webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oec_chatops.domain import EnvRef, Progress
+from oec_chatops.oec.models import WebhookEvent
+from oec_chatops.services.deployments import (
+    DeploymentUpdate,
+    apply_update,
+    env_matches,
+    event_matches,
+)
+from oec_chatops.slack import blocks
+from oec_chatops.store.store import Repos
+
+KNOWN_EVENTS = frozenset(
+    {
+        "deploy.started",
+        "deploy.completed",
+        "deploy.failed",
+        "deploy.cancelled",
+        "environment.created",
+        "environment.deleted",
+        "environment.status_changed",
+        "environment.ready",
+        "automation_rule.triggered",
+        "automation_rule.completed",
+        "automation_rule.failed",
+        "monitoring.alert",
+    }
+)
+DEFAULT_SUBSCRIPTION_EVENTS = ("deploy.*", "environment.status_changed")
+
+_DEPLOY_STATUS = {
+    "deploy.started": "running",
+    "deploy.completed": "completed",
+    "deploy.failed": "failed",
+    "deploy.cancelled": "cancelled",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """The receiver's answer: was it new, and how many outbox rows did it queue."""
+
+    duplicate: bool
+    rows: int
+    event: str
+    known: bool
+    track_task: str | None = None
+
+
+def env_ref_for(repos: Repos, event: WebhookEvent) -> EnvRef | None:
+    """Names for the event's environment, from the payload or the bot's cache (never the API)."""
+    d = event.data
+    cached = repos.environments.get(d.environment_id) if d.environment_id else None
+    if cached is not None:
+        return cached
+    if d.environment_id and d.environment_name and d.project_id:
+        return EnvRef(
+            env_id=d.environment_id,
+            env_name=d.environment_name,
+            project_id=d.project_id,
+            project_name=d.project_name or d.project_id,
+            url=d.url,
+        )
+    return None
+
+
+# Statuses an environment passes through while a task runs on it: the deployment's own living
+# message already says so, and a second message per transition is the spam teams mute bots for.
+_TASK_STATUSES = frozenset(
+    {"deploying", "pending", "cloning", "restarting", "starting", "stopping"}
+)
+_COVER_SECONDS = 600.0
+
+
+def _covered_by_deployment(repos: Repos, event: WebhookEvent, now: float) -> bool:
+    d = event.data
+    if event.event != "environment.status_changed" or not d.environment_id:
+        return False
+    if not ({d.status, d.previous_status} & _TASK_STATUSES):
+        return False
+    return repos.deployments.touched_env_since(d.environment_id, now - _COVER_SECONDS)
+
+
+def ingest(
+    repos: Repos,
+    event: WebhookEvent,
+    *,
+    delivery_id: str,
+    raw: bytes,
+    signed_at: int | None,
+    now: float,
+) -> Ingested:
+    """Store one verified delivery and queue what it should cause. Runs in one transaction."""
+    d = event.data
+    fresh = repos.deliveries.insert(
+        delivery_id=delivery_id,
+        event=event.event,
+        received_at=now,
+        signed_at=signed_at,
+        task_id=d.task_id,
+        env_id=d.environment_id,
+        payload=raw,
+    )
+    known = event.event in KNOWN_EVENTS
+    if not fresh:
+        return Ingested(duplicate=True, rows=0, event=event.event, known=known)
+    if not known:
+        return Ingested(duplicate=False, rows=0, event=event.event, known=False)
+
+    ref = env_ref_for(repos, event)
+    env_label = ref.label if ref else (d.environment_name or d.environment_id)
+    project_id = (ref.project_id if ref else None) or d.project_id
+
+    if event.event in _DEPLOY_STATUS and d.task_id:
+        status = _DEPLOY_STATUS[event.event]
+        applied = apply_update(
+            repos,
+            DeploymentUpdate(
+                task_id=d.task_id,
+                status=d.status if d.status and event.event == "deploy.started" else status,
+                verb=d.type or "deploy",
+                env_id=d.environment_id,
+                env_label=env_label,
+                project_id=project_id,
+                triggered_by=d.triggered_by,
+                branch=d.branch,
+                url=d.url or (ref.url if ref else None),
+                started_at=d.started_at,
+                completed_at=d.completed_at,
+                duration_seconds=d.duration_seconds,
+                error_message=d.error_message,
+                progress=Progress() if status == "running" else None,
+            ),
+            now=now,
+            event=event.event,
+            env_name=ref.env_name if ref else d.environment_name,
+            next_poll_at=now,
+        )
+        rows = len(applied.channels) * (2 if applied.failed_now else 1)
+        repos.deliveries.mark_routed(delivery_id, rows)
+        track = (
+            d.task_id
+            if applied.deployment.status not in ("completed", "failed", "cancelled")
+            else None
+        )
+        return Ingested(duplicate=False, rows=rows, event=event.event, known=True, track_task=track)
+
+    if _covered_by_deployment(repos, event, now):
+        repos.deliveries.mark_routed(delivery_id, 0)
+        return Ingested(duplicate=False, rows=0, event=event.event, known=True)
+
+    body = blocks.render_event(event, env_label=env_label)
+    rows = 0
+    for sub in repos.subscriptions.for_project(project_id):
+        if not event_matches(sub.events, event.event):
+            continue
+        if not env_matches(
+            sub.env_glob, ref.env_name if ref else d.environment_name, d.environment_id
+        ):
+            continue
+        repos.outbox.enqueue(
+            kind="event", key=delivery_id, channel_id=sub.channel_id, body=body, now=now
+        )
+        rows += 1
+    repos.deliveries.mark_routed(delivery_id, rows)
+    return Ingested(duplicate=False, rows=rows, event=event.event, known=True)

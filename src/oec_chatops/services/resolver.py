@@ -1,0 +1,175 @@
+"""Turns what a user typed (`shop/staging`, `staging`, an id) into one environment.
+
+The API has no organisation-wide environment list, so the resolver lists projects and their
+environments and keeps the result for a short while (and in the store's environment cache, so
+webhooks can be labelled without an API call). A miss answers with the closest names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import re
+from dataclasses import dataclass
+
+from oec_chatops.clock import Clock
+from oec_chatops.domain import EnvRef
+from oec_chatops.errors import CommandError
+from oec_chatops.oec.client import OecClient
+from oec_chatops.oec.errors import OecNotFound
+from oec_chatops.oec.models import Environment, Project
+from oec_chatops.store.store import Store
+
+CACHE_SECONDS = 30.0
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def slugify(name: str) -> str:
+    """`Acme Shop` -> `acme-shop`: what people type for a project name with spaces."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+class UnknownEnvironment(CommandError):
+    """No environment matches; `choices` are the closest labels."""
+
+    def __init__(self, query: str, choices: list[str]) -> None:
+        hint = ("Did you mean " + ", ".join(f"`{c}`" for c in choices) + "?") if choices else ""
+        super().__init__(f"No environment matches `{query}`.", hint=hint)
+        self.query = query
+        self.choices = choices
+
+
+class AmbiguousEnvironment(CommandError):
+    """Several environments match a bare name; `choices` are their full labels."""
+
+    def __init__(self, query: str, choices: list[str]) -> None:
+        super().__init__(
+            f"`{query}` matches {len(choices)} environments.",
+            hint="Say which one: " + ", ".join(f"`{c}`" for c in choices),
+        )
+        self.query = query
+        self.choices = choices
+
+
+class UnknownProject(CommandError):
+    def __init__(self, query: str, choices: list[str]) -> None:
+        hint = ("Did you mean " + ", ".join(f"`{c}`" for c in choices) + "?") if choices else ""
+        super().__init__(f"No project matches `{query}`.", hint=hint)
+        self.query = query
+        self.choices = choices
+
+
+def to_ref(project: Project, env: Environment) -> EnvRef:
+    return EnvRef(
+        env_id=env.id,
+        env_name=env.name,
+        project_id=project.id,
+        project_name=project.name,
+        project_slug=project.slug or slugify(project.name),
+        env_type=env.environment_type,
+        url=env.url,
+        status=env.status,
+    )
+
+
+@dataclass
+class _Snapshot:
+    at: float
+    projects: list[Project]
+    refs: list[EnvRef]
+
+
+class Resolver:
+    def __init__(self, *, oec: OecClient, store: Store, clock: Clock) -> None:
+        self.oec = oec
+        self.store = store
+        self.clock = clock
+        self._snapshot: _Snapshot | None = None
+
+    async def snapshot(self, *, fresh: bool = False) -> _Snapshot:
+        now = self.clock.monotonic()
+        if not fresh and self._snapshot and now - self._snapshot.at < CACHE_SECONDS:
+            return self._snapshot
+        projects = await self.oec.list_projects()
+        env_lists = await asyncio.gather(*(self.oec.list_environments(p.id) for p in projects))
+        refs = [to_ref(p, e) for p, envs in zip(projects, env_lists, strict=True) for e in envs]
+        self.store.environments.remember(refs, self.clock.time())
+        self._snapshot = _Snapshot(now, projects, refs)
+        return self._snapshot
+
+    def forget(self) -> None:
+        self._snapshot = None
+
+    async def project(self, query: str) -> Project:
+        snap = await self.snapshot()
+        q = query.strip().lower()
+        for p in snap.projects:
+            if q in (p.id.lower(), p.name.lower(), (p.slug or slugify(p.name))):
+                return p
+        names = [p.slug or slugify(p.name) for p in snap.projects]
+        raise UnknownProject(query, difflib.get_close_matches(q, names, n=3, cutoff=0.5))
+
+    async def environment(self, query: str) -> EnvRef:
+        """Resolve `project/env`, a bare unique env name, or an environment id."""
+        q = query.strip()
+        if _UUID.match(q):
+            return await self._by_id(q)
+        snap = await self.snapshot()
+        found = _match(snap.refs, q)
+        if not found:
+            # The list may be stale (an environment created a minute ago): look once more.
+            snap = await self.snapshot(fresh=True)
+            found = _match(snap.refs, q)
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise AmbiguousEnvironment(q, sorted(r.label for r in found))
+        labels = [r.label for r in snap.refs]
+        close = difflib.get_close_matches(
+            q.lower(), [lbl.lower() for lbl in labels], n=3, cutoff=0.4
+        )
+        by_lower = {lbl.lower(): lbl for lbl in labels}
+        if not close and "/" not in q:
+            close = [
+                r.label.lower() for r in snap.refs if r.env_name.lower().startswith(q.lower()[:3])
+            ][:3]
+        raise UnknownEnvironment(q, [by_lower.get(c, c) for c in close])
+
+    async def _by_id(self, env_id: str) -> EnvRef:
+        cached = self.store.environments.get(env_id)
+        try:
+            env = await self.oec.get_environment(env_id)
+        except OecNotFound:
+            raise UnknownEnvironment(env_id, []) from None
+        if cached is not None and cached.project_id == env.project_id:
+            project_name, slug = cached.project_name, cached.project_slug
+        else:
+            project = await self.oec.get_project(env.project_id) if env.project_id else None
+            project_name = project.name if project else "unknown-project"
+            slug = (project.slug or slugify(project.name)) if project else None
+        ref = EnvRef(
+            env_id=env.id,
+            env_name=env.name,
+            project_id=env.project_id or "",
+            project_name=project_name,
+            project_slug=slug,
+            env_type=env.environment_type,
+            url=env.url,
+            status=env.status,
+        )
+        self.store.environments.remember([ref], self.clock.time())
+        return ref
+
+
+def _match(refs: list[EnvRef], query: str) -> list[EnvRef]:
+    q = query.lower()
+    if "/" in q:
+        project_q, _, env_q = q.partition("/")
+        return [
+            r
+            for r in refs
+            if project_q
+            in (r.project_id.lower(), r.project_name.lower(), (r.project_slug or "").lower())
+            and env_q in (r.env_name.lower(), r.env_id.lower())
+        ]
+    return [r for r in refs if q in (r.env_name.lower(), r.env_id.lower())]

@@ -1,0 +1,190 @@
+"""Follows running tasks through the API until they end, feeding the same merge as webhooks.
+
+It covers the platform side when webhooks are late, lost or not configured, and it is what
+fills the progress bar: `progress_percent`, `current_step` and the step counts of the task
+object (§9.7), or the last "Step N/M: ..." line of the task log when the object has none.
+
+Pace: each task is polled every 5 s for its first 30 s, then every 10 s (§9.7), and all tasks
+together never use more than a fifth of the read limit, so however many deployments run at
+once, slash commands keep four fifths of the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+
+from oec_chatops.clock import Clock
+from oec_chatops.domain import Progress
+from oec_chatops.oec.client import OecClient
+from oec_chatops.oec.errors import OecError, OecNotFound
+from oec_chatops.services.deployments import DeploymentUpdate, apply_update
+from oec_chatops.store.rows import DeploymentRow
+from oec_chatops.store.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_TRACKING_SECONDS = 30 * 60
+ERROR_RETRY_SECONDS = 30.0
+_STEP = re.compile(r"Step\s+(\d+)\s*/\s*(\d+)\s*:?\s*(.*)", re.IGNORECASE)
+
+
+def default_pace(elapsed: float) -> float:
+    """§9.7: every 5 s for the first 30 s, then every 10 s."""
+    return 5.0 if elapsed < 30 else 10.0
+
+
+def budget_interval(active: int, read_limit: int) -> float:
+    """Seconds between two polls of one task so that all `active` tasks stay within a fifth
+    of `read_limit` reads a minute."""
+    per_minute = max(1.0, read_limit / 5)
+    return 60.0 * max(1, active) / per_minute
+
+
+def parse_step_progress(log_text: str) -> Progress | None:
+    """Progress from the last "Step N/M: text" line of a task log, or None if there is none."""
+    for line in reversed(log_text.splitlines()):
+        match = _STEP.search(line)
+        if match:
+            done, total, text = int(match[1]), int(match[2]), match[3].strip()
+            if total <= 0:
+                continue
+            return Progress(
+                percent=round(100.0 * max(0, done - 1) / total, 1),
+                current_step=text or None,
+                steps_completed=max(0, done - 1),
+                total_steps=total,
+            )
+    return None
+
+
+class Tracker:
+    """Polls every deployment that has not ended; `wake()` when a new one starts."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        oec: OecClient,
+        clock: Clock,
+        on_change: Callable[[], None],
+        read_limit: Callable[[], int] = lambda: 120,
+        pace: Callable[[float], float] = default_pace,
+    ) -> None:
+        self.store = store
+        self.oec = oec
+        self.clock = clock
+        self.on_change = on_change
+        self.read_limit = read_limit
+        self.pace = pace
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("tracker.loop_error")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_wait())
+            except TimeoutError:
+                pass
+
+    def _idle_wait(self) -> float:
+        active = self.store.deployments.active(limit=500)
+        if not active:
+            return 5.0
+        soonest = min((r.next_poll_at or 0.0) for r in active)
+        return min(5.0, max(0.02, soonest - self.clock.time()))
+
+    async def run_once(self) -> int:
+        active = self.store.deployments.active(limit=500)
+        now = self.clock.time()
+        due = [r for r in active if (r.next_poll_at or 0.0) <= now and r.task_id]
+        for row in due:
+            if self._stopping:
+                break
+            await self.poll(row, active=len(active))
+        return len(due)
+
+    async def poll(self, row: DeploymentRow, *, active: int = 1) -> None:
+        now = self.clock.time()
+        elapsed = now - row.created_at
+        if elapsed > MAX_TRACKING_SECONDS:
+            self._apply(
+                DeploymentUpdate(
+                    task_id=row.task_id,
+                    status="unknown",
+                    error_message="No final status from oec.sh after 30 minutes; stopped following it.",
+                ),
+                next_poll_at=None,
+            )
+            return
+        try:
+            task = await self.oec.get_task(row.task_id)
+        except OecNotFound:
+            self._apply(
+                DeploymentUpdate(
+                    task_id=row.task_id,
+                    status="unknown",
+                    error_message="oec.sh no longer knows this task.",
+                ),
+                next_poll_at=None,
+            )
+            return
+        except OecError as exc:
+            log.warning(
+                "tracker.poll_failed", extra={"task_id": row.task_id, "error": type(exc).__name__}
+            )
+            self.store.deployments.set_next_poll(row.task_id, now + ERROR_RETRY_SECONDS)
+            return
+        progress: Progress | None = Progress(
+            percent=task.progress_percent,
+            current_step=task.current_step,
+            steps_completed=task.steps_completed,
+            total_steps=task.total_steps,
+        )
+        if (
+            not task.terminal
+            and task.progress_percent is None
+            and task.steps_completed is None
+            and row.env_id
+        ):
+            try:
+                tail = await self.oec.get_logs(row.env_id, task_id=row.task_id, lines=20)
+                progress = parse_step_progress(tail.log) or progress
+            except OecError:
+                pass
+        interval = max(self.pace(elapsed), budget_interval(active, self.read_limit()))
+        self._apply(
+            DeploymentUpdate(
+                task_id=row.task_id,
+                status=task.status,
+                env_id=task.environment_id,
+                progress=progress,
+                started_at=task.started_at,
+                completed_at=task.completed_at,
+                duration_seconds=task.duration_seconds,
+                error_message=task.error_message,
+            ),
+            next_poll_at=self.clock.time() + interval,
+        )
+
+    def _apply(self, update: DeploymentUpdate, *, next_poll_at: float | None) -> None:
+        now = self.clock.time()
+        with self.store.tx():
+            applied = apply_update(self.store, update, now=now, next_poll_at=next_poll_at)
+            self.store.deployments.set_next_poll(update.task_id, next_poll_at)
+        if applied.channels:
+            self.on_change()

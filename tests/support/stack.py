@@ -1,0 +1,203 @@
+"""The whole product on loopback: the oec.sh simulator, the fake Slack, and the bot between them.
+
+Each is the shipped app served by uvicorn on 127.0.0.1 with its lifespan; the bot reaches the
+simulator and the fake Slack over HTTP with real keys and tokens, the simulator's signed
+webhooks reach the bot's receiver, and the `SlackUserAgent` sends slash commands and clicks
+signed as Slack signs them. Tests assert on what reaches the fake Slack and the simulator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from oec_chatops.config import Settings, load_settings
+from oec_chatops.container import Container, build_container
+from oec_chatops.playground import (
+    FakeSlack,
+    SlackUserAgent,
+    build_fake_slack_app,
+    seed_demo_workspace,
+)
+from oec_chatops.playground import serve_on_loopback as serve
+from oec_chatops.policy import parse_policy
+from oec_chatops.server import build_app
+from oec_chatops.sim import SimSettings, SimState, build_sim_app
+
+RW_KEY = "oec_live_rw_" + "R" * 20 + "w" * 23
+RO_KEY = "oec_live_ro_" + "Q" * 20 + "o" * 23
+BOT_TOKEN = "xoxb-1111-2222-testbottoken"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+WEBHOOK_SECRET = "whsec-oec-test-secret-one"
+
+DEV = "U0DEV1"  # in S0DEVTEAM: deployer
+LEAD1, LEAD2 = "U0LEAD1", "U0LEAD2"  # approvers
+ADMIN = "U0ADMIN"
+VIEWER = "U0VIEWER"
+CHANNEL = "C0DEPLOYS"
+
+POLICY = """
+default_role = "viewer"
+[roles]
+admins = ["U0ADMIN"]
+deployers = ["S0DEVTEAM", "U0LEAD1", "U0LEAD2"]
+approvers = ["S0LEADS"]
+[protected]
+match = ["production"]
+approvals = 1
+self_approval = false
+expires = "30m"
+"""
+
+DEFAULT_EVENTS = [
+    "deploy.started",
+    "deploy.completed",
+    "deploy.failed",
+    "deploy.cancelled",
+    "environment.status_changed",
+    "environment.created",
+    "monitoring.alert",
+]
+
+
+@dataclass
+class Stack:
+    fake: FakeSlack
+    slack_url: str
+    sim_url: str
+    sim: SimState
+    bot_url: str
+    c: Container
+    agent: SlackUserAgent
+    http: httpx.AsyncClient
+    settings: Settings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def sim_faults(self, **faults: Any) -> None:
+        r = await self.http.post(f"{self.sim_url}/_sim/faults", json=faults)
+        r.raise_for_status()
+
+    async def sim_requests(self) -> list[dict[str, Any]]:
+        r = await self.http.get(f"{self.sim_url}/_sim/requests")
+        r.raise_for_status()
+        body = r.json()
+        return list(body["requests"] if isinstance(body, dict) else body)
+
+    async def actions_sent(self) -> list[dict[str, Any]]:
+        """Action POSTs that reached the simulator."""
+        return [
+            r
+            for r in await self.sim_requests()
+            if r["method"] == "POST"
+            and r["path"].rsplit("/", 1)[-1]
+            in {"deploy", "restart", "start", "stop", "quick-update"}
+        ]
+
+    def env_id(self, label: str) -> str:
+        """The simulator's id for `project-slug/env-name`."""
+        project, _, env = label.partition("/")
+        for p in self.sim.projects.values():
+            if project == p.slug:
+                for e in self.sim.environments_of(p.id):
+                    if e.name == env:
+                        return e.id
+        raise KeyError(label)
+
+
+def sim_settings(**overrides: Any) -> SimSettings:
+    values: dict[str, Any] = {
+        "rw_keys": (RW_KEY,),
+        "ro_keys": (RO_KEY,),
+        "webhook_secret": WEBHOOK_SECRET,
+        "allow_loopback_webhooks": True,
+        "task_seconds": 0.6,
+        "read_limit": 100_000,
+        "write_limit": 100_000,
+        "delivery_backoff": 0.1,
+    }
+    values.update(overrides)
+    return SimSettings(**values)
+
+
+def bot_environ(tmp_path: Path, *, slack_url: str, sim_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": f"{slack_url}/api/",
+        "OEC_API_KEY": RW_KEY,
+        "OEC_API_KEY_RO": RO_KEY,
+        "OEC_API_URL": f"{sim_url}/api/public/v1",
+        "OEC_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+    }
+    env.update(extra)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    tmp_path: Path,
+    *,
+    sim: SimSettings | None = None,
+    policy: str = POLICY,
+    environ: dict[str, str] | None = None,
+    webhook_events: list[str] | None = DEFAULT_EVENTS,
+    subscribe: bool = True,
+    build: Callable[[Settings], Container] | None = None,
+) -> AsyncIterator[Stack]:
+    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
+    sim_app = build_sim_app(sim or sim_settings())
+    async with (
+        serve(build_fake_slack_app(fake)) as slack_url,
+        serve(sim_app, lifespan="on") as sim_url,
+    ):
+        settings = load_settings(
+            bot_environ(tmp_path, slack_url=slack_url, sim_url=sim_url, **(environ or {}))
+        )
+        c = (
+            build(settings)
+            if build
+            else build_container(
+                settings,
+                policy=parse_policy(policy),
+                poll_pace=lambda elapsed: 0.1,
+                read_limit=lambda: 100_000,
+            )
+        )
+        async with serve(build_app(c, grace=2.0), lifespan="on") as bot_url:
+            state: SimState = sim_app.state.sim
+            if webhook_events is not None:
+                state.add_webhook(f"{bot_url}/webhooks/oec", webhook_events, WEBHOOK_SECRET)
+            if subscribe:
+                for p in state.projects.values():
+                    c.store.subscriptions.add(
+                        channel_id=CHANNEL,
+                        project_id=p.id,
+                        project_label=p.slug,
+                        env_glob="*",
+                        events=("deploy.*", "environment.status_changed"),
+                        created_by=ADMIN,
+                        now=c.clock.time(),
+                    )
+            async with (
+                SlackUserAgent(
+                    bot_url=bot_url, signing_secret=SIGNING_SECRET, fake=fake, fake_url=slack_url
+                ) as agent,
+                httpx.AsyncClient(timeout=10) as http,
+            ):
+                yield Stack(
+                    fake=fake,
+                    slack_url=slack_url,
+                    sim_url=sim_url,
+                    sim=state,
+                    bot_url=bot_url,
+                    c=c,
+                    agent=agent,
+                    http=http,
+                    settings=settings,
+                )
