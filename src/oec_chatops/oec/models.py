@@ -33,6 +33,22 @@ ENV_STATUSES = (
     "destroying",
     "deleted",
 )
+# The 12 webhook events of CONTRACT.md §9.9, in the order the API lists them: the one list the
+# grammar, the notification router and the simulator all use.
+WEBHOOK_EVENTS: tuple[str, ...] = (
+    "deploy.started",
+    "deploy.completed",
+    "deploy.failed",
+    "deploy.cancelled",
+    "environment.created",
+    "environment.deleted",
+    "environment.status_changed",
+    "environment.ready",
+    "automation_rule.triggered",
+    "automation_rule.completed",
+    "automation_rule.failed",
+    "monitoring.alert",
+)
 ENV_STATUS_FILTERS = ("pending", "cloning", "deploying", "running", "stopped", "paused", "error")
 
 

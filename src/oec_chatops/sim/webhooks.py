@@ -15,23 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from oec_chatops.oec.models import WEBHOOK_EVENTS
 from oec_chatops.sim.events import encode, envelope
 from oec_chatops.sim.records import iso
 
-EVENTS = (
-    "deploy.started",
-    "deploy.completed",
-    "deploy.failed",
-    "deploy.cancelled",
-    "environment.created",
-    "environment.deleted",
-    "environment.status_changed",
-    "environment.ready",
-    "automation_rule.triggered",
-    "automation_rule.completed",
-    "automation_rule.failed",
-    "monitoring.alert",
-)
+EVENTS = WEBHOOK_EVENTS
 FORMATS = ("raw", "slack", "teams", "discord")
 MATCH_ALL = "*"  # only through SimState.add_webhook: receives every event, custom ones included
 LISTED_DELIVERIES = 50

@@ -20,23 +20,8 @@ from dataclasses import dataclass
 
 from oec_chatops.domain import ACTION_VERBS, Role, Verb
 from oec_chatops.errors import CommandError
-from oec_chatops.oec.models import ENV_STATUS_FILTERS
+from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
 
-# The 12 webhook events of CONTRACT.md §9.9, in the order the API lists them.
-WEBHOOK_EVENTS: tuple[str, ...] = (
-    "deploy.started",
-    "deploy.completed",
-    "deploy.failed",
-    "deploy.cancelled",
-    "environment.created",
-    "environment.deleted",
-    "environment.status_changed",
-    "environment.ready",
-    "automation_rule.triggered",
-    "automation_rule.completed",
-    "automation_rule.failed",
-    "monitoring.alert",
-)
 DEFAULT_SUBSCRIBE_EVENTS: tuple[str, ...] = ("deploy.*", "environment.status_changed")
 
 MIN_LINES = 1
