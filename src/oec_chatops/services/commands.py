@@ -111,7 +111,7 @@ async def _dispatch(
             pairs = [(project, e) for e in envs]
         else:
             pairs = await c.oec.list_all_environments(status=cmd.status)
-        await reply(blocks.render_envs(pairs))
+        await reply(blocks.render_envs(pairs, status=cmd.status))
     elif verb is Verb.STATUS:
         ref = await c.resolver.environment(_need_env(cmd))
         status = await c.oec.get_environment_status(ref.env_id)
