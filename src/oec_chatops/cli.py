@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,12 @@ from oec_chatops import __version__
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.errors import ChatopsError, ConfigError
 from oec_chatops.logs import configure_logging
+
+# On SIGTERM uvicorn stops accepting, lets requests in flight finish for up to this long, then
+# runs the lifespan shutdown (flush the outbox, close the database): a few seconds in all, well
+# inside Docker's and Kubernetes' default 10 s / 30 s grace before SIGKILL.
+GRACEFUL_SECONDS = 3
+SHUTDOWN_GRACE = 3.0
 
 DEFAULT_EVENTS = (
     "deploy.started",
@@ -80,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             from oec_chatops.check import run_check
 
+            # The report says everything; the client's own warnings would only repeat it.
+            configure_logging(level="ERROR", secrets=settings.secret_values())
             return asyncio.run(run_check(settings, out=sys.stdout))
         if args.command == "webhooks":
             from oec_chatops import webhook_admin
@@ -123,11 +132,25 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     from oec_chatops.container import build_container
     from oec_chatops.server import build_app
 
-    app = build_app(build_container(settings))
+    app = build_app(build_container(settings), grace=SHUTDOWN_GRACE)
+    # uvicorn handles SIGTERM itself (graceful shutdown), then re-raises it to the handler that
+    # was installed before it ran, which by default kills the process with status 143. A
+    # SIGTERM is how Docker and Kubernetes ask for a normal stop, so the shutdown that follows
+    # is a success: leave a handler that lets `serve` return 0 instead.
+    signal.signal(signal.SIGTERM, _stopped_by_signal)
     uvicorn.run(
-        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     return 0
+
+
+def _stopped_by_signal(signum: int, frame: object) -> None:
+    """The SIGTERM handler uvicorn re-raises into after its graceful shutdown: nothing to do."""
 
 
 def _run_sim(args: argparse.Namespace) -> int:
