@@ -84,13 +84,27 @@ _TASK_STATUSES = frozenset(
 _COVER_SECONDS = 600.0
 
 
-def _covered_by_deployment(repos: Repos, event: WebhookEvent, now: float) -> bool:
+def _covering_tasks(repos: Repos, event: WebhookEvent, now: float) -> list[str]:
+    """The recent deployments whose living message already tells this status change."""
     d = event.data
     if event.event != "environment.status_changed" or not d.environment_id:
-        return False
+        return []
     if not ({d.status, d.previous_status} & _TASK_STATUSES):
-        return False
+        return []
     return repos.deployments.touched_env_since(d.environment_id, now - _COVER_SECONDS)
+
+
+def _channel_shows(repos: Repos, task_ids: list[str], channel_id: str) -> bool:
+    """Does `channel_id` have (or is it about to get) the message of one of these tasks?
+
+    Only such a channel hears the transition from the deployment's message; a channel that
+    subscribed to status changes alone never sees that message, so for it the change is news.
+    """
+    return any(
+        repos.messages.get(f"dep:{task_id}", channel_id) is not None
+        or repos.outbox.pending_for(kind="deployment", key=task_id, channel_id=channel_id)
+        for task_id in task_ids
+    )
 
 
 def ingest(
@@ -157,10 +171,7 @@ def ingest(
         )
         return Ingested(duplicate=False, rows=rows, event=event.event, known=True, track_task=track)
 
-    if _covered_by_deployment(repos, event, now):
-        repos.deliveries.mark_routed(delivery_id, 0)
-        return Ingested(duplicate=False, rows=0, event=event.event, known=True)
-
+    covering = _covering_tasks(repos, event, now)
     body = blocks.render_event(event, env_label=env_label)
     rows = 0
     for sub in repos.subscriptions.for_project(project_id):
@@ -169,6 +180,8 @@ def ingest(
         if not env_matches(
             sub.env_glob, ref.env_name if ref else d.environment_name, d.environment_id
         ):
+            continue
+        if covering and _channel_shows(repos, covering, sub.channel_id):
             continue
         repos.outbox.enqueue(
             kind="event", key=delivery_id, channel_id=sub.channel_id, body=body, now=now

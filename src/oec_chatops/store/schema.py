@@ -130,6 +130,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX audit_at ON audit(at)",
     ),
+    (
+        # An environment's status change asks which of its deployments moved lately.
+        "CREATE INDEX deployments_env ON deployments(env_id, updated_at)",
+    ),
 )
 
 

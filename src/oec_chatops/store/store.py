@@ -113,6 +113,15 @@ class Outbox:
         ).fetchall()
         return [self._row(r) for r in rows]
 
+    def pending_for(self, *, kind: str, key: str, channel_id: str) -> bool:
+        """Is a row of this kind and key waiting for this channel? (Sent ones left a message.)"""
+        r = self.conn.execute(
+            "SELECT 1 FROM outbox WHERE kind = ? AND key = ? AND channel_id = ? "
+            "AND state = 'pending' LIMIT 1",
+            (kind, key, channel_id),
+        ).fetchone()
+        return r is not None
+
     def get(self, row_id: int) -> OutboxRow | None:
         r = self.conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone()
         return self._row(r) if r else None
@@ -268,13 +277,14 @@ class Deployments:
         ).fetchall()
         return [self._row(r) for r in rows]
 
-    def touched_env_since(self, env_id: str, since: float) -> bool:
-        """Did any deployment of this environment change since `since`?"""
-        r = self.conn.execute(
-            "SELECT 1 FROM deployments WHERE env_id = ? AND updated_at >= ? LIMIT 1",
+    def touched_env_since(self, env_id: str, since: float) -> list[str]:
+        """The tasks of this environment that changed since `since`, newest first."""
+        rows = self.conn.execute(
+            "SELECT task_id FROM deployments WHERE env_id = ? AND updated_at >= ? "
+            "ORDER BY updated_at DESC LIMIT 20",
             (env_id, since),
-        ).fetchone()
-        return r is not None
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def set_next_poll(self, task_id: str, at: float | None) -> None:
         self.conn.execute(

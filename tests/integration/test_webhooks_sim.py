@@ -1,0 +1,105 @@
+"""The simulator's own signed deliveries into the bot: one living message per deployment.
+
+A deploy started on the platform (not by the bot) reaches the subscribed channel only through
+webhooks and the tracker; the channel must end with exactly one message for it, edited in
+place to its final state, and a failure must add exactly one thread reply carrying the log tail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from oec_chatops.playground import FakeSlack
+from tests.support.stack import CHANNEL, RW_KEY, Stack, running_stack, sim_settings
+from tests.support.webhook_helpers import (
+    deployment_messages,
+    outbox_settled,
+    table_count,
+    text_of,
+    until,
+)
+
+API = "/api/public/v1"
+
+
+async def _deploy_on_platform(stack: Stack, label: str) -> str:
+    r = await stack.http.post(
+        f"{stack.sim_url}{API}/environments/{stack.env_id(label)}/deploy",
+        headers={"Authorization": f"Bearer {RW_KEY}"},
+        json={},
+    )
+    assert r.status_code in (200, 201, 202), r.text
+    body = r.json()
+    return str(body.get("task_id") or body.get("id") or body["task"]["id"])
+
+
+def _final(task_id: str, word: str):  # type: ignore[no-untyped-def]
+    def check(f: FakeSlack) -> list[object] | None:
+        msgs = deployment_messages(f, CHANNEL, task_id)
+        return msgs if msgs and word in text_of(msgs[0]).lower() else None
+
+    return check
+
+
+async def test_platform_deploy_is_one_message_updated_to_completed(stack: Stack) -> None:
+    task_id = await _deploy_on_platform(stack, "acme-shop/staging")
+
+    msgs = await stack.fake.wait_for(_final(task_id, "completed"), timeout=8)
+    # Let the status_changed deliveries that follow the deploy land too: none may add a post.
+    await until(lambda: table_count(stack, "deliveries") >= 4, what="4 deliveries stored")
+    await outbox_settled(stack)
+
+    assert len(msgs) == 1
+    assert len(stack.fake.messages(CHANNEL)) == 1, [m.text for m in stack.fake.messages(CHANNEL)]
+    message = msgs[0]
+    assert message.edits, "the message was created once and then updated in place"
+    assert "staging" in text_of(message)
+    assert len(stack.fake.calls("chat.postMessage")) == 1
+
+
+async def test_failed_platform_deploy_adds_one_thread_reply_with_log_tail(stack: Stack) -> None:
+    await stack.sim_faults(fail_next_deploys=1)
+    task_id = await _deploy_on_platform(stack, "acme-shop/staging")
+
+    msgs = await stack.fake.wait_for(_final(task_id, "failed"), timeout=8)
+    replies = await stack.fake.wait_for(lambda f: f.thread(CHANNEL, msgs[0].ts), timeout=5)
+    await outbox_settled(stack)
+
+    assert len(deployment_messages(stack.fake, CHANNEL, task_id)) == 1
+    assert len(stack.fake.thread(CHANNEL, msgs[0].ts)) == 1
+    reply = text_of(replies[0])
+    log_lines = stack.sim.task(task_id).timeline.log_lines(stack.sim.now())
+    assert log_lines, "the simulator wrote a log for the failed task"
+    assert log_lines[-1].split(" ", 1)[-1][:30] in reply, (log_lines[-1], reply)
+    # Nothing else was posted at the top level: the env's deploying→error change is the same story.
+    assert len(stack.fake.messages(CHANNEL, include_replies=False)) == 1
+
+
+async def test_sim_deliveries_signed_with_a_rotated_out_secret_are_refused(tmp_path: Path) -> None:
+    """The simulator signs with a secret the bot no longer has: every delivery is a 401."""
+    async with running_stack(
+        tmp_path, sim=sim_settings(webhook_secret="an-old-secret-the-bot-forgot")
+    ) as stack:
+        stack.sim.webhooks.webhooks.clear()
+        stack.sim.add_webhook(
+            f"{stack.bot_url}/webhooks/oec", ["deploy.started"], "an-old-secret-the-bot-forgot"
+        )
+        await _deploy_on_platform(stack, "acme-shop/staging")
+        deliveries = await _wait_attempts(stack)
+        assert all(a["response_status"] == 401 for a in deliveries)
+        assert table_count(stack, "deliveries") == 0
+        assert stack.fake.messages(CHANNEL) == []
+
+
+async def _wait_attempts(stack: Stack) -> list[dict[str, object]]:
+    async def attempts() -> list[dict[str, object]]:
+        r = await stack.http.get(f"{stack.sim_url}/_sim/deliveries")
+        found = [a for d in r.json()["deliveries"] for a in d.get("attempts", [])]
+        return found
+
+    async with asyncio.timeout(5):
+        # ASYNC110 allowed: the simulator's delivery log is read over HTTP; bounded.
+        while not (found := await attempts()):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    return found

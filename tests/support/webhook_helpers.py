@@ -1,0 +1,176 @@
+"""Webhook tests' helpers: deliveries signed as oec.sh signs them, a stack with a chosen clock,
+and readers for what reached the fake Slack and the bot's tables.
+
+Deliveries are signed with `oec_chatops.oec.signing`, the same module the simulator signs with,
+and posted over real HTTP to the bot's `/webhooks/oec`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from oec_chatops.clock import Clock, SystemClock
+from oec_chatops.config import Settings
+from oec_chatops.container import Container, build_container
+from oec_chatops.oec.signing import sign_oec_v1
+from oec_chatops.playground import FakeSlack
+from oec_chatops.playground.records import Message
+from oec_chatops.policy import parse_policy
+from oec_chatops.sim import SimSettings
+from oec_chatops.sim.timeline import TaskKind
+from tests.support.stack import POLICY, WEBHOOK_SECRET, Stack, running_stack
+
+WEBHOOK_PATH = "/webhooks/oec"
+
+
+def envelope(event: str, data: dict[str, Any], *, delivery_id: str) -> bytes:
+    """A delivery body as the simulator encodes one (CONTRACT.md §7.4.1)."""
+    return orjson.dumps(
+        {"id": delivery_id, "event": event, "timestamp": "2026-01-01T00:00:00Z", "data": data}
+    )
+
+
+def signed(
+    body: bytes,
+    *,
+    event: str,
+    delivery_id: str,
+    timestamp: float,
+    secrets: Sequence[str] = (WEBHOOK_SECRET,),
+) -> dict[str, str]:
+    headers = sign_oec_v1(
+        body, secrets=list(secrets), timestamp=int(timestamp), delivery_id=delivery_id, event=event
+    )
+    return {**headers, "Content-Type": "application/json"}
+
+
+async def deliver(
+    stack: Stack,
+    event: str,
+    data: dict[str, Any],
+    *,
+    delivery_id: str | None = None,
+    timestamp: float | None = None,
+    secrets: Sequence[str] = (WEBHOOK_SECRET,),
+) -> httpx.Response:
+    """POST one signed delivery to the bot, timed by the bot's own clock unless told otherwise."""
+    delivery_id = delivery_id or str(uuid.uuid4())
+    body = envelope(event, data, delivery_id=delivery_id)
+    headers = signed(
+        body,
+        event=event,
+        delivery_id=delivery_id,
+        timestamp=stack.c.clock.time() if timestamp is None else timestamp,
+        secrets=secrets,
+    )
+    return await stack.http.post(stack.bot_url + WEBHOOK_PATH, content=body, headers=headers)
+
+
+def env_data(stack: Stack, label: str) -> dict[str, Any]:
+    """The environment part of a payload, for `project-slug/env-name` in the simulator."""
+    env = stack.sim.environment(stack.env_id(label))
+    project = stack.sim.project(env.project_id)
+    return {
+        "environment_id": env.id,
+        "environment_name": env.name,
+        "project_id": project.id,
+        "project_name": project.name,
+        "url": env.url,
+    }
+
+
+def task_data(stack: Stack, label: str, task_id: str, status: str, **extra: Any) -> dict[str, Any]:
+    """`data` of a deploy.* delivery for `task_id` on `label`."""
+    return {
+        **env_data(stack, label),
+        "task_id": task_id,
+        "status": status,
+        "type": "deploy",
+        "branch": "main",
+        "triggered_by": "ci@example.com",
+        **extra,
+    }
+
+
+def deployment_messages(fake: FakeSlack, channel: str, task_id: str) -> list[Message]:
+    """Top-level messages in `channel` that are the living message of `task_id`."""
+    return [
+        m
+        for m in fake.messages(channel, include_replies=False)
+        if (m.metadata or {}).get("event_payload", {}).get("key") == f"dep:{task_id}"
+    ]
+
+
+def text_of(message: Message) -> str:
+    return message.text + " " + orjson.dumps(message.blocks).decode()
+
+
+def new_task(stack: Stack, label: str) -> str:
+    """Queue a deploy in the simulator (no webhook sent): a real task the tracker can poll."""
+    return stack.sim.queue_action(stack.env_id(label), TaskKind.DEPLOY).id
+
+
+def table_count(stack: Stack, table: str) -> int:
+    row = stack.c.store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+    return int(row[0])
+
+
+async def until(check: Callable[[], object], *, timeout: float = 5.0, what: str = "") -> None:
+    """Wait until `check()` is truthy: for the bot's own tables, which signal no change."""
+    try:
+        async with asyncio.timeout(timeout):
+            # ASYNC110 allowed: SQLite state has no event to await; 10 ms polls, bounded.
+            while not check():  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise TimeoutError(f"still not true after {timeout} s: {what or check}") from None
+
+
+async def outbox_settled(stack: Stack, *, timeout: float = 5.0) -> None:
+    """Wait until no outbox row is pending (everything sent or dead)."""
+    await until(
+        lambda: stack.c.store.outbox.depth()[0] == 0, timeout=timeout, what="outbox drained"
+    )
+
+
+@contextlib.asynccontextmanager
+async def webhook_stack(
+    tmp_path: Path,
+    *,
+    clock: Clock | None = None,
+    environ: dict[str, str] | None = None,
+    sim: SimSettings | None = None,
+    webhook_events: list[str] | None = None,
+    subscribe: bool = True,
+    poll_seconds: float = 0.1,
+    read_limit: int = 100_000,
+) -> AsyncIterator[Stack]:
+    """`running_stack` with the bot on `clock`; by default the simulator sends no webhooks, so
+    only the deliveries a test signs reach the bot."""
+
+    def build(settings: Settings) -> Container:
+        return build_container(
+            settings,
+            clock=clock or SystemClock(),
+            policy=parse_policy(POLICY),
+            poll_pace=lambda elapsed: poll_seconds,
+            read_limit=lambda: read_limit,
+        )
+
+    async with running_stack(
+        tmp_path,
+        sim=sim,
+        environ=environ,
+        webhook_events=webhook_events,
+        subscribe=subscribe,
+        build=build,
+    ) as stack:
+        yield stack
