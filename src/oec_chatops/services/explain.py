@@ -2,11 +2,12 @@
 
 The client's exceptions carry the status, the API's code and message, and extra fields; this
 is the one place that turns them into what we say in Slack. No key ever appears: the client's
-messages do not contain one, and we add none.
+messages do not contain one, we add none, and a key in a message built elsewhere is redacted.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from oec_chatops.oec.errors import (
@@ -29,6 +30,9 @@ from oec_chatops.oec.errors import (
     OecWaitTimeout,
 )
 
+# A whole key (its token is 20-200 characters), not a mention of the prefix in a sentence.
+_KEY = re.compile(r"oec_live_[A-Za-z0-9_-]{20,}")
+
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
@@ -37,7 +41,19 @@ class Explanation:
 
 
 def explain(exc: OecError, *, env_label: str | None = None, request_id: str = "") -> Explanation:
-    """What to tell the user about an API failure."""
+    """What to tell the user about an API failure.
+
+    Without a `request_id` from the caller (an approval executed from a button click has no
+    command to name), the one the client sent to oec.sh as X-Request-ID is shown: it finds the
+    bot's log lines and the platform's alike. Some sentences quote the API's own message; the
+    client redacts keys from what it parses, and a whole key is redacted here again, as the
+    exception may have been built elsewhere. Hints are our own fixed sentences.
+    """
+    e = _explain(exc, env_label=env_label, request_id=request_id or exc.request_id)
+    return Explanation(_KEY.sub("oec_live_[redacted]", e.message), e.hint)
+
+
+def _explain(exc: OecError, *, env_label: str | None, request_id: str) -> Explanation:
     where = f" on `{env_label}`" if env_label else ""
     ref = f" (request id `{request_id}`)" if request_id else ""
     if isinstance(exc, OecReadOnlyKey):
