@@ -7,6 +7,12 @@ quorum), and only the caller that moves approved → executing calls the API, wi
 id as idempotency key. After a restart, `resume` finishes what was approved or executing by
 re-sending that same key: the API answers with the task the first call created if it got
 there, and runs it once if it never did.
+
+Re-sending the key is the one question the API answers exactly: `GET .../deployments` lists
+tasks without their idempotency key or requester, so a task found there cannot be told apart
+from someone else's deploy. The key is remembered for 24 hours only (CONTRACT.md §3.2); a
+request that may have been sent longer ago than that is not sent again but marked failed with
+a note saying so, since a re-send could then run it a second time.
 """
 
 from __future__ import annotations
@@ -33,6 +39,12 @@ log = logging.getLogger(__name__)
 APPROVE = "approve"
 REJECT = "reject"
 CANCEL = "cancel"
+# oec.sh remembers an idempotency key for 24 h (CONTRACT.md §3.2); an hour's margin for clocks.
+IDEMPOTENCY_WINDOW = 23 * 3600.0
+UNCONFIRMED_NOTE = (
+    "the bot stopped while sending it and came back too late to ask oec.sh whether it arrived, "
+    "so it was not sent again. Check `/oec status` to see whether it ran."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +136,12 @@ async def click(
     if a is None:
         _audit(c, actor=user_id, action=action, a=approval_id, result="unknown_request")
         return ClickOutcome(False, "This approval request does not exist (any more).")
+    if a.state is ApprovalState.PENDING and c.clock.time() >= a.expires_at.timestamp():
+        # Past its time but not yet swept by the worker: expire it now rather than let a late
+        # click through.
+        if _expire(c, a.approval_id, c.clock.time()):
+            c.outbox.wake()
+        a = c.store.approvals.get(approval_id) or a
     if a.state is not ApprovalState.PENDING:
         _audit(c, actor=user_id, action=action, a=a, result=f"refused_{a.state.value}")
         return ClickOutcome(False, f"This request is already {a.state.value}; nothing changed.")
@@ -196,8 +214,11 @@ async def click(
     with c.store.tx():
         current = c.store.approvals.get(a.approval_id)
         if current is None or current.state is not ApprovalState.PENDING:
+            state = current.state.value if current is not None else "gone"
+            _audit(c, actor=user_id, action="vote", a=a, result=f"refused_{state}")
             return ClickOutcome(False, "This request was decided meanwhile; nothing changed.")
         if not c.store.approvals.add_vote(a.approval_id, user_id, now):
+            _audit(c, actor=user_id, action="vote", a=a, result="refused_duplicate")
             return ClickOutcome(False, "You already approved this request.")
         votes = c.store.approvals.vote_count(a.approval_id)
         reached = votes >= a.required and c.store.approvals.transition(
@@ -235,6 +256,8 @@ async def execute(c: Container, approval_id: str, *, resuming: bool = False) -> 
                 to=ApprovalState.EXECUTING,
                 now=now,
             )
+            if won:
+                _audit(c, actor="bot", action="execute", a=approval_id, result="started")
         if not won:
             return
     a = c.store.approvals.get(approval_id)
@@ -292,34 +315,60 @@ async def execute(c: Container, approval_id: str, *, resuming: bool = False) -> 
     c.outbox.wake()
 
 
+def _expire(c: Container, approval_id: str, now: float) -> bool:
+    """pending → expired, with its audit row and card update; False if it was not pending."""
+    with c.store.tx():
+        done = c.store.approvals.transition(
+            approval_id, from_states=[ApprovalState.PENDING], to=ApprovalState.EXPIRED, now=now
+        )
+        if done:
+            _audit(c, actor="bot", action="expire", a=approval_id, result="expired")
+            _refresh_card(c, approval_id)
+    return done
+
+
 def expire_due(c: Container) -> int:
     """Expire every pending request past its time; return how many."""
     now = c.clock.time()
-    expired = 0
-    for approval_id in c.store.approvals.due_to_expire(now):
-        with c.store.tx():
-            if c.store.approvals.transition(
-                approval_id, from_states=[ApprovalState.PENDING], to=ApprovalState.EXPIRED, now=now
-            ):
-                _audit(c, actor="bot", action="expire", a=approval_id, result="expired")
-                _refresh_card(c, approval_id)
-                expired += 1
+    expired = sum(_expire(c, i, now) for i in c.store.approvals.due_to_expire(now))
     if expired:
         c.outbox.wake()
     return expired
 
 
 async def resume(c: Container) -> int:
-    """After a restart: finish requests that were approved or executing when the process died."""
-    resumed = 0
-    for a in c.store.approvals.in_states([ApprovalState.APPROVED]):
-        await execute(c, a.approval_id)
-        resumed += 1
-    for a in c.store.approvals.in_states([ApprovalState.EXECUTING]):
+    """After a restart: finish requests that were approved or executing when the process died.
+
+    Both lists are read before the first await: a click handled meanwhile can move a request
+    to executing, and that one is in flight in this process, not interrupted.
+    """
+    approved = c.store.approvals.in_states([ApprovalState.APPROVED])
+    executing = c.store.approvals.in_states([ApprovalState.EXECUTING])
+    for a in executing:
         log.info("approval.resuming", extra={"approval_id": a.approval_id})
-        await execute(c, a.approval_id, resuming=True)
-        resumed += 1
-    return resumed
+        # The request went executing after it was created, so this age bounds how long ago it
+        # may have been sent; past the key's lifetime a re-send would be a blind second call.
+        if c.clock.time() - a.created_at.timestamp() >= IDEMPOTENCY_WINDOW:
+            _give_up(c, a)
+        else:
+            await execute(c, a.approval_id, resuming=True)
+    for a in approved:
+        await execute(c, a.approval_id)
+    return len(approved) + len(executing)
+
+
+def _give_up(c: Container, a: Approval) -> None:
+    with c.store.tx():
+        if c.store.approvals.transition(
+            a.approval_id,
+            from_states=[ApprovalState.EXECUTING],
+            to=ApprovalState.FAILED,
+            now=c.clock.time(),
+            decision_note=UNCONFIRMED_NOTE,
+        ):
+            _audit(c, actor="bot", action="execute", a=a, result="unconfirmed")
+            _refresh_card(c, a)
+    c.outbox.wake()
 
 
 class ExpiryWorker:

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from oec_chatops import policy
 from oec_chatops.context import new_request_id, request_id_var
+from oec_chatops.domain import ApprovalState
 from oec_chatops.services import approvals
 from oec_chatops.slack import blocks
 
@@ -49,9 +50,12 @@ def register_approvals(app: AsyncApp, c: Container) -> None:
         if verb == approvals.REJECT and body.get("trigger_id"):
             groups = await c.directory.groups_of(user_id)
             pending = c.store.approvals.get(approval_id)
+            # Only a request that can still be rejected gets a modal; any other click goes
+            # straight to the service, which explains why nothing changes.
             if (
                 pending is not None
-                and not pending.state.ended
+                and pending.state is ApprovalState.PENDING
+                and c.clock.time() < pending.expires_at.timestamp()
                 and policy.can_approve(c.policy, user_id, groups)
             ):
                 try:
