@@ -109,6 +109,17 @@ def deployment_messages(fake: FakeSlack, channel: str, task_id: str) -> list[Mes
     ]
 
 
+async def command(stack: Stack, text: str, *, user_id: str, channel_id: str) -> str:
+    """Type `/oec text` as `user_id` in `channel_id`; return the answer the user saw, as text."""
+    before = len(stack.fake.responses())
+    ack = await stack.agent.command(text, user_id=user_id, channel_id=channel_id)
+    assert ack.status_code == 200, ack.text
+    posts = await stack.fake.wait_for(
+        lambda f: [p for p in f.responses()[before:] if p.user_id == user_id]
+    )
+    return orjson.dumps([p.body for p in posts]).decode()
+
+
 def text_of(message: Message) -> str:
     return message.text + " " + orjson.dumps(message.blocks).decode()
 

@@ -6,7 +6,10 @@ object (§9.7), or the last "Step N/M: ..." line of the task log when the object
 
 Pace: each task is polled every 5 s for its first 30 s, then every 10 s (§9.7), and all tasks
 together never use more than a fifth of the read limit, so however many deployments run at
-once, slash commands keep four fifths of the budget.
+once, slash commands keep four fifths of the budget. Two rules make that true at every
+instant, not only on average: each task's interval is its share of the budget, and reads are
+spaced by a global gap (a fifth of the limit, one read at a time), so a burst of new
+deployments, each due at once, is polled one gap after the other.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ class Tracker:
         self.pace = pace
         self._wake = asyncio.Event()
         self._stopping = False
+        self._next_read_at = 0.0  # clock.monotonic() before which no poll may start
 
     def wake(self) -> None:
         self._wake.set()
@@ -106,19 +110,29 @@ class Tracker:
         if not active:
             return 5.0
         soonest = min((r.next_poll_at or 0.0) for r in active)
-        return min(5.0, max(0.02, soonest - self.clock.time()))
+        gap = self._next_read_at - self.clock.monotonic()
+        return min(5.0, max(0.02, soonest - self.clock.time(), gap))
+
+    def read_gap(self) -> float:
+        """Seconds between two reads of all tasks together: a fifth of the read limit."""
+        return budget_interval(1, self.read_limit())
 
     async def run_once(self) -> int:
+        """Poll the tasks that are due, as many as the read gap lets through now; count them."""
         active = self.store.deployments.active(limit=500)
         now = self.clock.time()
         due = [r for r in active if (r.next_poll_at or 0.0) <= now and r.task_id]
+        polled = 0
         for row in due:
-            if self._stopping:
+            if self._stopping or self.clock.monotonic() < self._next_read_at:
                 break
-            await self.poll(row, active=len(active))
-        return len(due)
+            reads = await self.poll(row, active=len(active))
+            self._next_read_at = self.clock.monotonic() + reads * self.read_gap()
+            polled += 1
+        return polled
 
-    async def poll(self, row: DeploymentRow, *, active: int = 1) -> None:
+    async def poll(self, row: DeploymentRow, *, active: int = 1) -> int:
+        """Read the task (and its log when the task has no progress); return how many reads."""
         now = self.clock.time()
         elapsed = now - row.created_at
         if elapsed > MAX_TRACKING_SECONDS:
@@ -130,7 +144,8 @@ class Tracker:
                 ),
                 next_poll_at=None,
             )
-            return
+            return 0
+        reads = 1
         try:
             task = await self.oec.get_task(row.task_id)
         except OecNotFound:
@@ -142,13 +157,13 @@ class Tracker:
                 ),
                 next_poll_at=None,
             )
-            return
+            return reads
         except OecError as exc:
             log.warning(
                 "tracker.poll_failed", extra={"task_id": row.task_id, "error": type(exc).__name__}
             )
             self.store.deployments.set_next_poll(row.task_id, now + ERROR_RETRY_SECONDS)
-            return
+            return reads
         progress: Progress | None = Progress(
             percent=task.progress_percent,
             current_step=task.current_step,
@@ -161,12 +176,14 @@ class Tracker:
             and task.steps_completed is None
             and row.env_id
         ):
+            reads += 1
             try:
                 tail = await self.oec.get_logs(row.env_id, task_id=row.task_id, lines=20)
                 progress = parse_step_progress(tail.log) or progress
             except OecError:
                 pass
-        interval = max(self.pace(elapsed), budget_interval(active, self.read_limit()))
+        # A poll that also read the log used two reads of the task's share.
+        interval = max(self.pace(elapsed), reads * budget_interval(active, self.read_limit()))
         self._apply(
             DeploymentUpdate(
                 task_id=row.task_id,
@@ -180,6 +197,7 @@ class Tracker:
             ),
             next_poll_at=self.clock.time() + interval,
         )
+        return reads
 
     def _apply(self, update: DeploymentUpdate, *, next_poll_at: float | None) -> None:
         now = self.clock.time()
