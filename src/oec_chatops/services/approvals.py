@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from oec_chatops import policy
 from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef, Role, Verb
-from oec_chatops.oec.errors import OecError
+from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecServerError
 from oec_chatops.services.explain import explain
 from oec_chatops.slack import blocks, grammar
 
@@ -261,7 +261,7 @@ async def execute(c: Container, approval_id: str, *, resuming: bool = False) -> 
         if not won:
             return
     a = c.store.approvals.get(approval_id)
-    if a is None:
+    if a is None or a.state is not ApprovalState.EXECUTING:
         return
     ref = c.store.environments.get(a.env_id) or EnvRef(
         env_id=a.env_id,
@@ -281,7 +281,20 @@ async def execute(c: Container, approval_id: str, *, resuming: bool = False) -> 
             approval_id=a.approval_id,
         )
     except OecError as exc:
+        if _unanswered(exc) and c.expiry.ask_again_later(approval_id, now=c.clock.time()):
+            # No answer is not a no: the action may be running. Keep `executing` and ask
+            # again with the same key; the API then returns the task if the first call landed.
+            _audit(
+                c, actor="bot", action="execute", a=a, result="no_answer", error=type(exc).__name__
+            )
+            log.warning(
+                "approval.no_answer",
+                extra={"approval_id": approval_id, "error": type(exc).__name__},
+            )
+            return
         note = explain(exc, env_label=a.env_label).message
+        if _unanswered(exc):
+            note += " It may still have run: check `/oec status` before asking again."
         with c.store.tx():
             c.store.approvals.transition(
                 approval_id,
@@ -312,7 +325,18 @@ async def execute(c: Container, approval_id: str, *, resuming: bool = False) -> 
             resumed=resuming,
         )
         _refresh_card(c, a)
+    c.expiry.forget(approval_id)
     c.outbox.wake()
+
+
+def _unanswered(exc: OecError) -> bool:
+    """Did the call end without a clear yes or no from oec.sh?
+
+    No answer, a 5xx (a gateway's 504 comes after the platform may have queued the action, and
+    the client's last retry may answer 503 after an earlier try got through) or an answer we
+    cannot read. A 4xx is a clear no: the action was not queued.
+    """
+    return isinstance(exc, OecRequestError | OecServerError | OecContractError)
 
 
 def _expire(c: Container, approval_id: str, now: float) -> bool:
@@ -371,12 +395,39 @@ def _give_up(c: Container, a: Approval) -> None:
     c.outbox.wake()
 
 
+# When oec.sh did not answer an approved action: ask again after these many seconds, then
+# give up and say so (about 15 minutes in all, well inside the key's 24 hours).
+ASK_AGAIN_AFTER = (15.0, 30.0, 60.0, 120.0, 240.0, 480.0)
+
+
 class ExpiryWorker:
-    """Expires pending requests on time, without a click, also after a restart."""
+    """Expires pending requests on time, without a click, also after a restart; and asks oec.sh
+    again, with the same idempotency key, about approved actions it did not answer."""
 
     def __init__(self) -> None:
         self._wake = asyncio.Event()
         self._stopping = False
+        self._asks: dict[str, tuple[int, float]] = {}  # approval id -> (asks so far, next at)
+
+    def ask_again_later(self, approval_id: str, *, now: float) -> bool:
+        """Schedule another ask; False once the schedule is used up (the caller then fails it)."""
+        count, _ = self._asks.get(approval_id, (0, 0.0))
+        if count >= len(ASK_AGAIN_AFTER):
+            self._asks.pop(approval_id, None)
+            return False
+        self._asks[approval_id] = (count + 1, now + ASK_AGAIN_AFTER[count])
+        self._wake.set()
+        return True
+
+    def forget(self, approval_id: str) -> None:
+        self._asks.pop(approval_id, None)
+
+    def _due_asks(self, now: float) -> list[str]:
+        due = [i for i, (_, at) in self._asks.items() if at <= now]
+        for approval_id in due:
+            count, _ = self._asks[approval_id]
+            self._asks[approval_id] = (count, float("inf"))  # until execute() reschedules it
+        return due
 
     def wake(self) -> None:
         self._wake.set()
@@ -389,11 +440,18 @@ class ExpiryWorker:
         while not self._stopping:
             try:
                 expire_due(c)
+                for approval_id in self._due_asks(c.clock.time()):
+                    c.runner.spawn(
+                        execute(c, approval_id, resuming=True), name="approval-ask-again"
+                    )
             except Exception:
                 log.exception("approvals.expiry_error")
             self._wake.clear()
+            times = [at for _, at in self._asks.values()]
             nxt = c.store.approvals.next_expiry()
-            wait = 5.0 if nxt is None else min(5.0, max(0.05, nxt - c.clock.time()))
+            if nxt is not None:
+                times.append(nxt)
+            wait = 5.0 if not times else min(5.0, max(0.05, min(times) - c.clock.time()))
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             except TimeoutError:

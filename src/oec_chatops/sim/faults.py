@@ -1,7 +1,7 @@
 """Failures the simulator can be told to produce, so clients are tested against them.
 
 Set through `POST /_sim/faults` with any subset of the fields; `POST /_sim/reset` clears them.
-Counters (`force_429`, `error_next`, `fail_next_deploys`) are used up one request or deploy at
+Counters (`force_429`, `error_next`, `fail_next_deploys`, `lose_next_answers`) are used up one request or deploy at
 a time. `error_rate` strictly between 0 and 1 draws at random; use `error_next` when a test
 needs to know exactly which request fails.
 """
@@ -22,6 +22,7 @@ class Faults:
     force_429: int = 0  # the next N authenticated API requests are answered 429
     bare_429: bool = False  # 429 answers carry no Retry-After / X-RateLimit-* headers (§9.4)
     fail_next_deploys: int = 0  # the next N deploy / quick-update tasks fail
+    lose_next_answers: int = 0  # the next N successful writes are done, then answered 504
     projects_pagination: str = "cursor"  # the shape GET /projects answers in (§4, §9.5)
 
     def as_dict(self) -> dict[str, Any]:

@@ -131,6 +131,13 @@ class Gateway:
             )
             if replayed:
                 headers["Idempotent-Replayed"] = "true"
+            elif (
+                access is not Access.READ and 200 <= status < 300 and state.faults.lose_next_answers
+            ):
+                # The action ran (and its answer is cached under its idempotency key), but the
+                # caller hears only a gateway timeout: the case exactly-once has to survive.
+                state.faults.lose_next_answers -= 1
+                raise ApiError(504, "gateway_timeout", "The upstream did not answer in time.")
         except ApiError as exc:
             status, content = exc.status, encode(exc.body())
             headers.update(exc.headers)
