@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -28,8 +28,14 @@ _SECRET_KEY = re.compile(r"(token|secret|signature|authorization|api[_-]?key|pas
 _SECRET_SHAPES = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|oec_live_[A-Za-z0-9_-]{16,}|whsec_[A-Za-z0-9+/=]{8,})"
 )
-# Attributes every LogRecord has; everything else came in through `extra=`.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has; everything else came in through `extra=`. uvicorn adds a
+# terminal-coloured copy of its message, which is noise in JSON.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:
@@ -111,14 +117,24 @@ class TextFormatter(logging.Formatter):
 
 
 def configure_logging(
-    *, level: str = "INFO", fmt: str = "auto", secrets: Iterable[str] = ()
-) -> RedactingFilter:
-    """Install one stderr handler on the root logger with the redacting filter; return the filter."""
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    handler = logging.StreamHandler(sys.stderr)
+    *,
+    level: str = "INFO",
+    fmt: str = "auto",
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Install one handler on the root logger (stderr unless `stream` is given) with the
+    redacting filter, replacing the one a previous call installed; return it.
+
+    The handler has the configured level itself, so a logger that lets more through for
+    another handler (the API-call metrics read the client's INFO records) prints no more.
+    """
+    out = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
+    handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
-    redactor = RedactingFilter(secrets)
-    handler.addFilter(redactor)
+    handler.setLevel(level)
+    handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_oec_chatops", False):
@@ -128,4 +144,4 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "uvicorn.access", "slack_bolt", "slack_sdk", "aiohttp"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    return redactor
+    return handler

@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,6 +26,7 @@ from starlette.routing import Route
 
 from oec_chatops import receiver
 from oec_chatops.container import Container
+from oec_chatops.errors import ConfigError
 from oec_chatops.health import Readiness
 from oec_chatops.slack.app import build_bolt_app
 
@@ -33,24 +37,41 @@ def _json(payload: object, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
 def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -> Starlette:
+    """The bot's ASGI app. `grace` bounds each shutdown step (in-flight work, outbox flush)."""
     bolt_app = build_bolt_app(c)
     bolt = AsyncSlackRequestHandler(bolt_app)
     readiness = Readiness(c)
+    api_calls = c.metrics.api_call_recorder()
     started = time.monotonic()
+
+    def counted(path: str, endpoint: Endpoint) -> Route:
+        """The route, counted by path and status in `oec_chatops_http_requests_total`."""
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await endpoint(request)
+            except Exception:
+                c.metrics.http_requests.labels(path, "500").inc()
+                raise
+            c.metrics.http_requests.labels(path, str(response.status_code)).inc()
+            return response
+
+        method = "GET" if path in {"/healthz", "/readyz", "/metrics"} else "POST"
+        return Route(path, handle, methods=[method])
 
     async def slack_events(request: Request) -> Response:
         response = await bolt.handle(request)
         if response.status_code == 401:
             c.metrics.signature_failures.labels("slack", "bad_signature").inc()
             log.warning("slack.rejected", extra={"status": 401})
-        c.metrics.http_requests.labels("/slack/events", str(response.status_code)).inc()
         return response
 
     async def oec_webhook(request: Request) -> Response:
-        response = await receiver.receive(request, c)
-        c.metrics.http_requests.labels("/webhooks/oec", str(response.status_code)).inc()
-        return response
+        return await receiver.receive(request, c)
 
     async def healthz(request: Request) -> Response:
         return _json({"ok": True, "uptime_seconds": round(time.monotonic() - started, 1)})
@@ -65,37 +86,56 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        api_calls.attach()
         if start_workers:
             c.start_workers()
         socket_mode = None
-        if c.settings.slack_app_token is not None:
-            # Socket Mode: Slack reaches us over a WebSocket we open, so /slack/events needs no
-            # public URL; the webhook receiver below still serves HTTP for oec.sh.
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            socket_mode = AsyncSocketModeHandler(
-                bolt_app, c.settings.slack_app_token.get_secret_value()
-            )
-            await socket_mode.connect_async()  # type: ignore[no-untyped-call]
-        log.info("bot.started", extra={"socket_mode": socket_mode is not None})
         try:
+            if c.settings.slack_app_token is not None:
+                socket_mode = await _connect_socket_mode(
+                    bolt_app, c.settings.slack_app_token.get_secret_value()
+                )
+            log.info("bot.started", extra={"socket_mode": socket_mode is not None})
             yield
         finally:
             log.info("bot.stopping")
             if socket_mode is not None:
+                # Slack stops sending to this connection; a command already received finishes
+                # in `c.aclose()` with the rest of the work in flight.
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             await c.aclose(grace=grace)
+            api_calls.detach()
             log.info("bot.stopped")
 
     app = Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/webhooks/oec", oec_webhook, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
+            counted("/slack/events", slack_events),
+            counted("/webhooks/oec", oec_webhook),
+            counted("/healthz", healthz),
+            counted("/readyz", readyz),
+            counted("/metrics", metrics),
         ],
         lifespan=lifespan,
     )
     app.state.container = c
     return app
+
+
+async def _connect_socket_mode(bolt_app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    """Socket Mode: Slack reaches us over a WebSocket we open, so /slack/events needs no public
+    URL; the webhook receiver still serves HTTP for oec.sh.
+
+    The handler asks `apps.connections.open` (with the app-level token) on the Bolt app's own
+    Web API client, so SLACK_API_URL applies to it as to every other call. A refusal stops
+    start-up with the reason Slack gave; the token never reaches a log line.
+    """
+    handler = AsyncSocketModeHandler(bolt_app, app_token)
+    try:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+    except SlackApiError as exc:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+        error = exc.response.get("error") if exc.response is not None else "error"
+        log.error("socket_mode.refused", extra={"error": error})
+        raise ConfigError(f"SLACK_APP_TOKEN: Slack refused Socket Mode ({error}).") from None
+    log.info("socket_mode.connected")
+    return handler

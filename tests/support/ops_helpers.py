@@ -236,14 +236,18 @@ async def outside_world() -> AsyncIterator[Outside]:
 
 
 def signed_delivery(
-    payload: dict[str, Any], *, secret: str = WEBHOOK_SECRET, delivery_id: str | None = None
+    payload: dict[str, Any],
+    *,
+    secret: str = WEBHOOK_SECRET,
+    delivery_id: str | None = None,
+    at: float | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """A body and the headers oec.sh would send with it (oec-v1 scheme)."""
+    """A body and the headers oec.sh would send with it (oec-v1 scheme), signed `at` (now)."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     headers = sign_oec_v1(
         body,
         secrets=[secret],
-        timestamp=int(time.time()),
+        timestamp=int(time.time() if at is None else at),
         delivery_id=delivery_id or f"dlv_{uuid.uuid4().hex[:16]}",
         event=str(payload.get("event", "")),
     )

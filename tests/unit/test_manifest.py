@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from oec_chatops.config import load_settings
+from oec_chatops.container import build_container
+from oec_chatops.server import build_app
+
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "oec_chatops"
 PLACEHOLDER_HOST = "YOUR-BOT-HOST"
@@ -97,14 +101,26 @@ def test_every_handled_command_is_declared_with_usage_and_description() -> None:
         assert command["should_escape"] is False  # the grammar reads the text as typed
 
 
-def test_request_urls_are_placeholders_on_the_bolt_route() -> None:
+def test_request_urls_are_placeholders_on_the_bolt_route(tmp_path: Path) -> None:
     m = load_manifest()
     urls = [c["url"] for c in m["features"]["slash_commands"]]
     urls.append(m["settings"]["interactivity"]["request_url"])
-    server = (SRC / "server.py").read_text(encoding="utf-8")
     for url in urls:
         assert url == f"https://{PLACEHOLDER_HOST}/slack/events"
-    assert 'Route("/slack/events"' in server
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1-2-manifest",
+            "SLACK_SIGNING_SECRET": "manifest-signing-secret",
+            "OEC_API_KEY": "oec_live_rw_" + "M" * 40,
+            "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+        }
+    )
+    c = build_container(settings)
+    try:
+        routes = {getattr(r, "path", "") for r in build_app(c).routes}
+    finally:
+        c.store.close()
+    assert "/slack/events" in routes
 
 
 def test_interactivity_is_on_because_the_code_listens_for_clicks_and_views() -> None:

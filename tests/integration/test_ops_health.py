@@ -1,0 +1,97 @@
+"""/healthz and /readyz: alive, and ready with the outside checks cached so probes cost little.
+
+Call counts are read where the calls land: the simulator's request log and the fake Slack's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from oec_chatops.clock import ManualClock
+from oec_chatops.health import FAIL_SECONDS, OK_SECONDS
+from tests.support.approval_helpers import build_with
+from tests.support.stack import Stack, running_stack
+
+
+async def project_reads(stack: Stack) -> int:
+    return sum(
+        1
+        for r in await stack.sim_requests()
+        if r["method"] == "GET" and r["path"].endswith("/projects")
+    )
+
+
+def auth_tests(stack: Stack) -> int:
+    return len(stack.fake.calls("auth.test"))
+
+
+async def test_healthz_answers_without_touching_the_outside(stack: Stack) -> None:
+    before = await project_reads(stack), auth_tests(stack)
+    r = await stack.http.get(f"{stack.bot_url}/healthz")
+    assert r.status_code == 200
+    assert r.json()["ok"] is True
+    assert (await project_reads(stack), auth_tests(stack)) == before
+
+
+async def test_two_readyz_calls_make_one_api_call_and_one_auth_test(tmp_path: Path) -> None:
+    async with running_stack(tmp_path, environ={"OEC_API_KEY_RO": ""}) as stack:
+        first = await stack.http.get(f"{stack.bot_url}/readyz")
+        second = await stack.http.get(f"{stack.bot_url}/readyz")
+        for r in (first, second):
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["ok"] is True
+            assert {k: v["ok"] for k, v in body["checks"].items()} == {
+                "database": True,
+                "oec": True,
+                "slack": True,
+            }
+        assert await project_reads(stack) == 1
+        assert auth_tests(stack) == 1
+
+
+async def test_concurrent_probes_share_one_call_per_key(stack: Stack) -> None:
+    answers = await asyncio.gather(*(stack.http.get(f"{stack.bot_url}/readyz") for _ in range(5)))
+    assert {r.status_code for r in answers} == {200}
+    # The stack has a full-access and a read-only key: one probe each, not five.
+    assert await project_reads(stack) == 2
+    assert auth_tests(stack) == 1
+
+
+async def test_a_bad_slack_token_is_not_ready_and_is_rechecked_sooner(tmp_path: Path) -> None:
+    clock = ManualClock()
+    async with running_stack(
+        tmp_path,
+        environ={"SLACK_BOT_TOKEN": "xoxb-revoked-token-0000", "OEC_API_KEY_RO": ""},
+        build=build_with(clock=clock),
+    ) as stack:
+        r = await stack.http.get(f"{stack.bot_url}/readyz")
+        assert r.status_code == 503
+        checks = r.json()["checks"]
+        assert checks["slack"] == {"ok": False, "detail": "invalid_auth"}
+        assert checks["oec"]["ok"] is True
+        assert "xoxb-revoked-token-0000" not in r.text
+
+        clock.advance(FAIL_SECONDS - 1)
+        await stack.http.get(f"{stack.bot_url}/readyz")
+        assert auth_tests(stack) == 1  # still cached
+        clock.advance(2)
+        await stack.http.get(f"{stack.bot_url}/readyz")
+        assert auth_tests(stack) == 2  # a failure is rechecked after FAIL_SECONDS
+        # The passing oec.sh check lasts the full minute.
+        assert await project_reads(stack) == 1
+        clock.advance(OK_SECONDS - FAIL_SECONDS)
+        await stack.http.get(f"{stack.bot_url}/readyz")
+        assert await project_reads(stack) == 2
+
+
+async def test_unreachable_oec_is_not_ready(tmp_path: Path) -> None:
+    async with running_stack(
+        tmp_path, environ={"OEC_API_URL": "http://127.0.0.1:9/api/public/v1"}
+    ) as stack:
+        r = await stack.http.get(f"{stack.bot_url}/readyz")
+        assert r.status_code == 503
+        oec = r.json()["checks"]["oec"]
+        assert oec["ok"] is False
+        assert "no answer" in oec["detail"]
