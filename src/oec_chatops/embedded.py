@@ -2,9 +2,12 @@
 
 With no credentials set, `oec-chatops serve` runs all three on loopback ports, each the real
 thing: the bot reaches the simulator over HTTP with fresh API keys and receives its signed
-webhooks; the playground plays Slack (Web API, response_url, signed commands and clicks).
-Secrets are generated per run and never printed. This module and `cli` are the only ones that
-import `sim` and `playground`.
+webhooks; the playground plays Slack (Web API, response_url, signed commands and clicks) and
+serves the page a person opens to try it all. Secrets are generated per run and never printed.
+This module and `cli` are the only ones that import `sim` and `playground`.
+
+`embedded_demo()` runs the demo while a block runs (tests use it); `run_embedded()` runs it
+until Ctrl+C and prints the URL to open.
 """
 
 from __future__ import annotations
@@ -15,24 +18,31 @@ import logging
 import secrets
 import signal
 import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from oec_chatops.config import Settings
-from oec_chatops.container import build_container
+from oec_chatops.container import Container, build_container
 from oec_chatops.playground import (
+    CommandHint,
     FakeSlack,
-    build_fake_slack_app,
+    Playground,
+    SlackUserAgent,
+    build_playground_app,
     seed_demo_workspace,
     serve_on_loopback,
 )
 from oec_chatops.policy import parse_policy
 from oec_chatops.server import build_app
-from oec_chatops.sim import SimSettings, build_sim_app
+from oec_chatops.sim import SimSettings, SimState, build_sim_app
+from oec_chatops.slack.grammar import VERB_SPECS
 
 log = logging.getLogger(__name__)
 
 DEMO_CHANNEL = "C0DEPLOYS"
+DEMO_TASK_SECONDS = 8.0  # long enough to watch a deploy go queued → running → completed
 DEMO_EVENTS = (
     "deploy.started",
     "deploy.completed",
@@ -56,6 +66,7 @@ approvals = 1
 self_approval = false
 expires = "30m"
 """
+DEFAULT_DB = Path("oec-chatops.db")
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,9 @@ class DemoSecrets:
     signing_secret: str
     webhook_secret: str
 
+    def __repr__(self) -> str:
+        return "DemoSecrets(<hidden>)"
+
     @classmethod
     def generate(cls) -> DemoSecrets:
         return cls(
@@ -79,10 +93,22 @@ class DemoSecrets:
         )
 
 
-def demo_settings(base: Settings, s: DemoSecrets, *, slack_url: str, sim_url: str) -> Settings:
-    db = base.oec_chatops_db
-    if db == Path("oec-chatops.db"):
-        db = Path("oec-chatops-demo.db")  # never mix demo data into a real bot's database
+@dataclass(frozen=True)
+class Demo:
+    """A running demo: where each piece listens, and the in-process objects behind them."""
+
+    playground_url: str  # the page to open (also the fake Slack's Web API, under /api/)
+    bot_url: str
+    sim_url: str
+    fake: FakeSlack
+    playground: Playground
+    sim: SimState
+    container: Container
+
+
+def demo_settings(
+    base: Settings, s: DemoSecrets, *, slack_url: str, sim_url: str, db: Path
+) -> Settings:
     return Settings.model_validate(
         {
             **base.model_dump(),
@@ -98,17 +124,67 @@ def demo_settings(base: Settings, s: DemoSecrets, *, slack_url: str, sim_url: st
     )
 
 
-async def run_embedded(
-    base: Settings, *, host: str, port: int, stop: asyncio.Event | None = None
-) -> None:
-    """Serve the demo until SIGINT/SIGTERM (or `stop` is set)."""
-    s = DemoSecrets.generate()
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+def command_hints() -> list[CommandHint]:
+    """The composer's hints, straight from the grammar's own help lines."""
+    return [CommandHint(spec.syntax, spec.summary) for spec in VERB_SPECS.values()]
 
+
+def demo_examples(sim: SimState) -> list[str]:
+    """Commands worth a first click, naming projects and environments that exist in the demo."""
+    projects = sorted(sim.projects.values(), key=lambda p: p.slug)
+    if not projects:
+        return ["/oec help", "/oec projects"]
+    slug = projects[0].slug
+    envs = {e.name for e in sim.environments_of(projects[0].id)}
+    staging = "staging" if "staging" in envs else sorted(envs)[0]
+    examples = [
+        "/oec envs",
+        f"/oec status {slug}/{staging}",
+        f"/oec deploy {slug}/{staging}",
+    ]
+    if "production" in envs:
+        examples.append(f"/oec deploy {slug}/production -- fixing invoice totals")
+    examples += [
+        "/oec approvals",
+        f"/oec logs {slug}/{staging} --lines 20",
+        "/oec subscriptions",
+        "/oec whoami",
+        "/oec help",
+    ]
+    return examples
+
+
+@contextlib.asynccontextmanager
+async def _demo_db(base: Settings) -> AsyncIterator[Path]:
+    """The bot's database for this run.
+
+    The simulator and the fake Slack start empty every run, so by default the bot does too:
+    a database kept from an earlier run would point at messages and tasks that no longer
+    exist. An OEC_CHATOPS_DB set to anything but the default is used as given.
+    """
+    if base.oec_chatops_db != DEFAULT_DB:
+        yield base.oec_chatops_db
+        return
+    with tempfile.TemporaryDirectory(prefix="oec-chatops-demo-") as tmp:
+        yield Path(tmp) / "demo.db"
+
+
+@contextlib.asynccontextmanager
+async def embedded_demo(
+    base: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    task_seconds: float = DEMO_TASK_SECONDS,
+    grace: float = 5.0,
+) -> AsyncIterator[Demo]:
+    """Run bot, simulator and playground while the block runs.
+
+    The bot listens on `port`, the simulator on `port + 1`, the playground on `port + 2`;
+    with `port=0` each gets a free port. `task_seconds` is how long a simulated deploy takes;
+    `grace` bounds each of the bot's shutdown steps (work still running, outbox flush).
+    """
+    s = DemoSecrets.generate()
     fake = seed_demo_workspace(FakeSlack(bot_token=s.bot_token))
     sim_app = build_sim_app(
         SimSettings(
@@ -116,39 +192,90 @@ async def run_embedded(
             ro_keys=(s.ro_key,),
             webhook_secret=s.webhook_secret,
             allow_loopback_webhooks=True,
-            task_seconds=8.0,
+            task_seconds=task_seconds,
         )
+    )
+    sim_state: SimState = sim_app.state.sim
+    playground = Playground(
+        fake, hints=command_hints(), examples=demo_examples(sim_state), home_channel=DEMO_CHANNEL
     )
     sim_port = port + 1 if port else 0
     slack_port = port + 2 if port else 0
     async with (
-        serve_on_loopback(build_fake_slack_app(fake), host=host, port=slack_port) as slack_url,
+        _demo_db(base) as db,
+        serve_on_loopback(
+            build_playground_app(playground), host=host, port=slack_port
+        ) as slack_url,
         serve_on_loopback(sim_app, host=host, port=sim_port, lifespan="on") as sim_url,
     ):
-        settings = demo_settings(base, s, slack_url=slack_url, sim_url=sim_url)
-        c = build_container(settings, policy=parse_policy(DEMO_POLICY))
-        async with serve_on_loopback(build_app(c), host=host, port=port, lifespan="on") as bot_url:
-            sim_state = sim_app.state.sim
-            sim_state.add_webhook(f"{bot_url}/webhooks/oec", DEMO_EVENTS, s.webhook_secret)
-            with c.store.tx():
-                for p in sim_state.projects.values():
-                    c.store.subscriptions.add(
-                        channel_id=DEMO_CHANNEL,
-                        project_id=p.id,
-                        project_label=p.slug,
-                        env_glob="*",
-                        events=("deploy.*", "environment.status_changed"),
-                        created_by="U0ADMIN",
-                        now=c.clock.time(),
-                    )
-            print(
-                "\n  oec-chatops demo is running (no Slack, no oec.sh account needed)\n"
-                f"    playground (Slack stand-in): {slack_url}/\n"
-                f"    bot:                         {bot_url}  (/slack/events, /webhooks/oec, /metrics)\n"
-                f"    oec.sh simulator:            {sim_url}/api/public/v1\n"
-                "  Press Ctrl+C to stop.\n",
-                file=sys.stderr,
-                flush=True,
+        try:
+            settings = demo_settings(base, s, slack_url=slack_url, sim_url=sim_url, db=db)
+            c = build_container(settings, policy=parse_policy(DEMO_POLICY))
+            async with (
+                serve_on_loopback(
+                    build_app(c, grace=grace), host=host, port=port, lifespan="on"
+                ) as bot_url,
+                SlackUserAgent(
+                    bot_url=bot_url, signing_secret=s.signing_secret, fake=fake, fake_url=slack_url
+                ) as agent,
+            ):
+                sim_state.add_webhook(f"{bot_url}/webhooks/oec", DEMO_EVENTS, s.webhook_secret)
+                _subscribe_demo_channel(c, sim_state)
+                playground.connect(agent, sim_url=sim_url)
+                yield Demo(
+                    playground_url=f"{slack_url}/",
+                    bot_url=bot_url,
+                    sim_url=sim_url,
+                    fake=fake,
+                    playground=playground,
+                    sim=sim_state,
+                    container=c,
+                )
+        finally:
+            await playground.aclose()  # ends the page's live feeds, or the server waits for them
+
+
+def _subscribe_demo_channel(c: Container, sim: SimState) -> None:
+    with c.store.tx():
+        for p in sim.projects.values():
+            c.store.subscriptions.add(
+                channel_id=DEMO_CHANNEL,
+                project_id=p.id,
+                project_label=p.slug,
+                env_glob="*",
+                events=("deploy.*", "environment.status_changed"),
+                created_by="U0ADMIN",
+                now=c.clock.time(),
             )
-            await stop.wait()
+
+
+async def run_embedded(
+    base: Settings,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+    task_seconds: float = DEMO_TASK_SECONDS,
+    on_ready: Callable[[Demo], None] | None = None,
+) -> None:
+    """Serve the demo until SIGINT/SIGTERM (or `stop` is set); `on_ready` gets the URLs."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+    async with embedded_demo(base, host=host, port=port, task_seconds=task_seconds) as demo:
+        print(
+            "\n  oec-chatops demo is running (no Slack, no oec.sh account needed)\n"
+            f"    open the playground:  {demo.playground_url}\n"
+            f"    bot:                  {demo.bot_url}  (/slack/events, /webhooks/oec, /metrics)\n"
+            f"    oec.sh simulator:     {demo.sim_url}/api/public/v1\n"
+            "  Press Ctrl+C to stop.\n",
+            file=sys.stderr,
+            flush=True,
+        )
+        if on_ready is not None:
+            on_ready(demo)
+        await stop.wait()
     log.info("demo.stopped")

@@ -4,8 +4,10 @@ The playground is "the outside world": it never imports the bot's services, Slac
 store, so tests that pass against it say something about the real Slack, not about the bot.
 """
 
-from oec_chatops.playground.demo import seed_demo_workspace
+from oec_chatops.playground.demo import DEMO_PEOPLE, Persona, seed_demo_workspace
 from oec_chatops.playground.fake_slack import ApiAnswer, FakeSlack
+from oec_chatops.playground.page import Playground, build_playground_app
+from oec_chatops.playground.page_state import CommandHint, page_state
 from oec_chatops.playground.payloads import (
     block_actions_body,
     slash_command_body,
@@ -28,14 +30,18 @@ from oec_chatops.playground.slack_api import build_fake_slack_app
 from oec_chatops.playground.slack_client import SlackUserAgent, find_button
 
 __all__ = [
+    "DEMO_PEOPLE",
     "ApiAnswer",
     "Call",
     "Change",
     "Channel",
+    "CommandHint",
     "Ephemeral",
     "FakeSlack",
     "Message",
     "OpenedView",
+    "Persona",
+    "Playground",
     "ResponsePost",
     "SlackSigner",
     "SlackUserAgent",
@@ -43,7 +49,9 @@ __all__ = [
     "UserGroup",
     "block_actions_body",
     "build_fake_slack_app",
+    "build_playground_app",
     "find_button",
+    "page_state",
     "seed_demo_workspace",
     "serve_on_loopback",
     "slash_command_body",

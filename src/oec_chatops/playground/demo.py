@@ -6,7 +6,28 @@ so a fresh checkout's demo has someone who may deploy and someone who may approv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from oec_chatops.playground.fake_slack import FakeSlack
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    """Someone the playground page can act as; `role` is a label for the switcher, not a right.
+
+    What a persona may do is decided by the bot's policy, as it would be in a real workspace.
+    """
+
+    user_id: str
+    role: str
+
+
+# The page's user switcher: one person per kind of power the demo policy hands out.
+DEMO_PEOPLE: tuple[Persona, ...] = (
+    Persona("U0DEV1", "developer"),
+    Persona("U0LEAD1", "approver"),
+    Persona("U0ADMIN", "admin"),
+)
 
 
 def seed_demo_workspace(fake: FakeSlack) -> FakeSlack:

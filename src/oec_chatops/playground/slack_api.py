@@ -80,6 +80,11 @@ async def _read_api_args(request: Request) -> tuple[JsonDict, str | None]:
 
 def build_fake_slack_app(fake: FakeSlack) -> Starlette:
     """The fake's routes, as one Starlette app (mountable under a prefix)."""
+    return Starlette(routes=fake_slack_routes(fake))
+
+
+def fake_slack_routes(fake: FakeSlack) -> list[Route]:
+    """`/api/{method}`, `/response/{url_id}` and `/_fake/...`, for an app that adds its own."""
 
     async def web_api(request: Request) -> Response:
         method = request.path_params["method"]
@@ -96,13 +101,11 @@ def build_fake_slack_app(fake: FakeSlack) -> Starlette:
             return JSONResponse({"ok": False, "error": bad.error}, status_code=bad.status)
         return _answer(await fake.post_response(request.path_params["url_id"], body))
 
-    return Starlette(
-        routes=[
-            Route("/api/{method}", web_api, methods=["GET", "POST"]),
-            Route("/response/{url_id}", response_url, methods=["POST"]),
-            *_admin_routes(fake),
-        ]
-    )
+    return [
+        Route("/api/{method}", web_api, methods=["GET", "POST"]),
+        Route("/response/{url_id}", response_url, methods=["POST"]),
+        *_admin_routes(fake),
+    ]
 
 
 def _admin_routes(fake: FakeSlack) -> list[Route]:

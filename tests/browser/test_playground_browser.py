@@ -1,0 +1,147 @@
+"""The playground in a real browser: Debian's Chromium, driven by Playwright, against the demo.
+
+The demo is the one `oec-chatops serve` runs with no credentials (`embedded_demo`), with a
+short simulated task time. Everything the page does goes through the playground server to the
+bot as signed Slack requests, so this walks the README's first minute end to end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from oec_chatops.config import load_settings
+from oec_chatops.embedded import Demo, embedded_demo
+
+if TYPE_CHECKING:
+    from playwright.async_api import Locator, Page
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WAIT_MS = 15_000  # generous for CI's 2 cores; each step usually takes well under a second
+
+
+def _chromium_or_skip() -> str:
+    """Debian's Chromium and Playwright's Python package, or a skip saying which is missing."""
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("playwright is not installed: pip install -e '.[browser]'")
+    found = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    if found is None:
+        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium: apt-get install chromium")
+    return found
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    settings = load_settings({"OEC_CHATOPS_DB": str(tmp_path / "demo.db")})
+    async with embedded_demo(settings, port=0, task_seconds=0.4) as running:
+        yield running
+
+
+@pytest.fixture
+async def page(demo: Demo) -> AsyncIterator[Page]:
+    chromium = _chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            tab = await context.new_page()
+            errors: list[str] = []
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            await tab.goto(demo.playground_url)
+            await _expect(tab.locator("#live")).to_have_text("live", timeout=WAIT_MS)
+            yield tab
+            assert errors == [], f"the page's JavaScript failed: {errors}"
+        finally:
+            await browser.close()
+
+
+def _make_artifacts_dir() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+
+
+def _expect(target: Any) -> Any:
+    from playwright.async_api import expect
+
+    return expect(target)
+
+
+async def _run(page: Page, command: str) -> None:
+    await page.fill("#composer", command)
+    await page.press("#composer", "Enter")
+    await _expect(page.locator("#status")).to_contain_text(command, timeout=WAIT_MS)
+
+
+def _message(page: Page, header: str) -> Locator:
+    """The top-level message whose Block Kit header reads `header`."""
+    exactly = re.compile(f"^{re.escape(header)}$")
+    return page.locator("#timeline > li.msg").filter(
+        has=page.locator(".bk-header", has_text=exactly)
+    )
+
+
+async def test_envs_deploy_and_approved_production_deploy_in_the_browser(
+    page: Page, demo: Demo
+) -> None:
+    # /oec envs: an ephemeral answer, only for Dana.
+    await _run(page, "/oec envs")
+    envs = page.locator("#timeline > li.msg-ephemeral").filter(has_text="Environments")
+    await _expect(envs).to_contain_text("acme-shop/staging", timeout=WAIT_MS)
+    await _expect(envs).to_contain_text("Only visible to you")
+
+    # A staging deploy: one message, updated in place until it completes.
+    await _run(page, "/oec deploy acme-shop/staging")
+    staging = _message(page, "Deploy acme-shop/staging")
+    await _expect(staging).to_contain_text("Completed", timeout=WAIT_MS)
+    await _expect(staging).to_have_count(1)
+
+    # Production is protected: Dana's request becomes an approval card she cannot approve.
+    await _run(page, "/oec deploy acme-shop/production -- fixing invoice totals")
+    card = _message(page, "Approval: deploy acme-shop/production")
+    await _expect(card.locator('[data-action-id="approval.approve"]')).to_be_visible(
+        timeout=WAIT_MS
+    )
+    await _expect(card).to_contain_text("fixing invoice totals")
+
+    # Lea approves; she does not see Dana's ephemeral answers.
+    await page.click('.person[data-user="U0LEAD1"]')
+    await _expect(page.locator('.person[data-user="U0LEAD1"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await _expect(envs).to_have_count(0, timeout=WAIT_MS)
+    await card.locator('[data-action-id="approval.approve"]').click()
+    confirm = page.locator("#confirm")
+    await _expect(confirm).to_be_visible()
+    await _expect(confirm).to_contain_text("Approve this deploy?")
+    await page.click("#confirm-ok")
+
+    await _expect(card).to_contain_text("Approved", timeout=WAIT_MS)
+    await _expect(card).to_contain_text("has run", timeout=WAIT_MS)
+    await _expect(card.locator('[data-action-id="approval.approve"]')).to_have_count(0)
+    production = _message(page, "Deploy acme-shop/production")
+    await _expect(production).to_contain_text("Completed", timeout=WAIT_MS)
+
+    # The bot took the signed click as Lea's: her name is on the card as the approver.
+    await _expect(card).to_contain_text("Approved by @Lea Lead")
+    _make_artifacts_dir()
+    await page.screenshot(path=str(ARTIFACTS / "playground.png"), animations="disabled")

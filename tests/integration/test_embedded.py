@@ -1,0 +1,121 @@
+"""`oec-chatops serve` with no credentials: the demo starts, says where the page is, and stops."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from oec_chatops.config import load_settings
+from oec_chatops.domain import Verb
+from oec_chatops.embedded import (
+    Demo,
+    DemoSecrets,
+    command_hints,
+    demo_examples,
+    embedded_demo,
+    run_embedded,
+)
+from oec_chatops.slack.grammar import parse_command
+
+
+async def test_run_embedded_prints_the_page_url_serves_it_and_stops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings({"OEC_CHATOPS_DB": str(tmp_path / "demo.db")})
+    stop, started = asyncio.Event(), asyncio.Event()
+    ready: list[Demo] = []
+    pages: list[httpx.Response] = []
+
+    def on_ready(demo: Demo) -> None:
+        ready.append(demo)
+        started.set()
+
+    async def visit() -> None:
+        await started.wait()
+        async with httpx.AsyncClient() as http:
+            pages.append(await http.get(ready[0].playground_url))
+            pages.append(await http.get(f"{ready[0].bot_url}/healthz"))
+        stop.set()
+
+    visitor = asyncio.create_task(visit())
+    async with asyncio.timeout(10):
+        await run_embedded(
+            settings, host="127.0.0.1", port=0, stop=stop, task_seconds=0.5, on_ready=on_ready
+        )
+    await visitor
+
+    printed = capsys.readouterr().err
+    assert f"open the playground:  {ready[0].playground_url}" in printed
+    assert pages[0].status_code == 200
+    assert "oec-chatops playground" in pages[0].text
+    assert pages[1].status_code == 200
+    for marker in ("xoxb-", "oec_live_", "whsec_"):
+        assert marker not in printed  # the demo's fresh secrets are never printed
+
+
+async def test_the_demo_uses_a_fresh_database_unless_one_is_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with embedded_demo(load_settings({}), task_seconds=0.5) as demo:
+        db = demo.container.settings.oec_chatops_db
+        assert db.exists()
+        assert tmp_path not in db.parents  # not in the working directory
+    assert not db.exists()
+    assert _files_in(tmp_path) == []
+
+    chosen = tmp_path / "kept.db"
+    async with embedded_demo(
+        load_settings({"OEC_CHATOPS_DB": str(chosen)}), task_seconds=0.5
+    ) as demo:
+        assert demo.container.settings.oec_chatops_db == chosen
+    assert chosen.exists()
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return list(folder.iterdir())
+
+
+async def test_the_demo_channel_is_subscribed_and_the_webhook_points_at_the_bot(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings({"OEC_CHATOPS_DB": str(tmp_path / "demo.db")})
+    async with embedded_demo(settings, task_seconds=0.5) as demo:
+        subscribed = demo.container.store.subscriptions.for_channel("C0DEPLOYS")
+        hooks = list(demo.sim.webhooks.webhooks.values())
+
+    assert {s.project_label for s in subscribed} == {p.slug for p in demo.sim.projects.values()}
+    assert [h.url for h in hooks] == [f"{demo.bot_url}/webhooks/oec"]
+
+
+def test_the_hints_are_the_grammars_own_help_lines() -> None:
+    hints = command_hints()
+    assert {h.syntax.split()[1] for h in hints} == {v.value for v in Verb}
+    assert all(h.syntax.startswith("/oec ") and h.summary for h in hints)
+
+
+async def test_every_example_on_the_page_parses_and_names_something_that_exists(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings({"OEC_CHATOPS_DB": str(tmp_path / "demo.db")})
+    async with embedded_demo(settings, task_seconds=0.5) as demo:
+        examples = demo_examples(demo.sim)
+        labels = {
+            f"{p.slug}/{e.name}"
+            for p in demo.sim.projects.values()
+            for e in demo.sim.environments_of(p.id)
+        }
+
+    assert tuple(examples) == demo.playground.examples
+    for example in examples:
+        command = parse_command(example.removeprefix("/oec "))
+        assert command.env is None or command.env in labels, example
+
+
+def test_demo_secrets_hide_themselves() -> None:
+    secrets = DemoSecrets.generate()
+    assert secrets.bot_token not in repr(secrets)
+    assert secrets.rw_key not in repr(secrets)

@@ -1,0 +1,96 @@
+"""Every `/oec` verb, typed into the playground page as a person would, answered by the demo bot.
+
+One demo per test, the verbs one after the other: this is the "every verb can be tried" promise
+of `oec-chatops serve`, checked through the page's own routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from oec_chatops.domain import Verb
+from tests.support.playground import ADMIN, DEV, header_is, running_demo, text_of
+
+QUERIES = [
+    ("/oec help", "deploy"),
+    ("/oec whoami", "admin"),
+    ("/oec projects", "Acme Shop"),
+    ("/oec envs globex-erp", "globex-erp/staging"),
+    ("/oec status acme-shop/staging", "acme-shop/staging"),
+    ("/oec logs acme-shop/staging --lines 5", "acme-shop/staging"),
+    ("/oec approvals", "No approval requests"),
+    ("/oec subscriptions", "subscriptions"),
+    ("/oec subscribe globex-erp/staging deploy.failed", "globex-erp/staging"),
+    ("/oec unsubscribe globex-erp/staging", "globex-erp/staging"),
+    ("/oec frobnicate", "Unknown command"),
+]
+ACTIONS = [
+    ("/oec deploy acme-shop/staging", "Deploy acme-shop/staging"),
+    ("/oec redeploy globex-erp/development -- stuck assets", "Redeploy globex-erp/development"),
+    ("/oec restart acme-shop/development", "Restart acme-shop/development"),
+    ("/oec stop globex-erp/staging -- saving resources", "Stop globex-erp/staging"),
+]
+
+
+async def test_every_query_verb_answers_the_person_privately(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as page:
+        for n, (text, expected) in enumerate(QUERIES, start=1):
+            await page.command(text, user=ADMIN)
+            await page.demo.fake.wait_for(
+                lambda f, n=n: len(f.ephemerals(ADMIN, channel="C0DEPLOYS")) >= n
+            )
+            answer = page.demo.fake.ephemerals(ADMIN, channel="C0DEPLOYS")[n - 1]
+            assert expected in answer.text + str(answer.blocks), text
+        assert [e for e in page.demo.fake.ephemerals() if e.user_id != ADMIN] == []
+        assert (await page.state(user=DEV))["timeline"] == []
+
+
+async def test_every_action_verb_posts_one_message_that_ends_completed(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as page:
+        for text, _ in ACTIONS:
+            await page.command(text)
+        done = await asyncio.gather(
+            *(
+                page.wait_for_item(
+                    lambda i, h=header: header_is(h)(i) and "*Completed*" in text_of(i)
+                )
+                for _, header in ACTIONS
+            )
+        )
+        assert all(item["kind"] == "message" and item["edits"] >= 1 for item in done)
+        state = await page.state()
+        headers = [i["blocks"][0]["text"]["text"] for i in state["timeline"] if i["blocks"]]
+        for _, header in ACTIONS:
+            assert headers.count(header) == 1, headers  # updated in place, never re-posted
+
+        # The subscription posts the status change the stop caused; start brings it back.
+        await page.wait_for_item(
+            lambda i: "globex-erp/staging" in i["text"] and "→ stopped" in i["text"]
+        )
+        await page.command("/oec start globex-erp/staging")
+        await page.wait_for_item(
+            lambda i: header_is("Start globex-erp/staging")(i) and "*Completed*" in text_of(i)
+        )
+        await page.wait_for_item(
+            lambda i: "globex-erp/staging" in i["text"] and "stopped → " in i["text"]
+        )
+
+
+def test_the_verbs_tried_here_are_all_the_verbs() -> None:
+    tried = {t.split()[1] for t, _ in QUERIES + ACTIONS} | {"start"}
+    assert {v.value for v in Verb} <= tried
+
+
+async def test_a_change_made_in_oec_sh_itself_shows_up_in_the_subscribed_channel(
+    tmp_path: Path,
+) -> None:
+    async with running_demo(tmp_path) as page:
+        sim = page.demo.sim
+        project = next(p for p in sim.projects.values() if p.slug == "acme-shop")
+        env = next(e for e in sim.environments_of(project.id) if e.name == "staging")
+
+        sim.set_environment_status(env.id, "stopped")
+
+        note = await page.wait_for_item(lambda i: "/staging: running → stopped" in i["text"])
+        assert note["kind"] == "message"  # a channel message everyone in #deploys sees
