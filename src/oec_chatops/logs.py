@@ -116,6 +116,9 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+_NOISY = ("httpx", "httpcore", "uvicorn.access", "slack_bolt", "slack_sdk", "aiohttp")
+
+
 def configure_logging(
     *,
     level: str = "INFO",
@@ -142,6 +145,8 @@ def configure_logging(
     handler._oec_chatops = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "uvicorn.access", "slack_bolt", "slack_sdk", "aiohttp"):
+    # Libraries that narrate every request at DEBUG/INFO (Bolt lists each middleware it applies;
+    # slack_sdk and httpx echo request lines): their warnings and errors still come through.
+    for noisy in (*_NOISY, "oec_chatops.bolt"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return handler
