@@ -1,0 +1,261 @@
+"""`kill -9` in the middle of a webhook stream loses nothing acknowledged and posts nothing twice.
+
+The bot runs as `python -m oec_chatops serve`, as in production, against the fake Slack and the
+simulator served by this test. 200 signed `deploy.started` deliveries (distinct tasks) are sent
+with bounded concurrency; while they are still arriving, and while Slack holds the answer to a
+`chat.postMessage` it has already applied (the worst moment: posted in Slack, not yet recorded
+by the bot), the bot is killed with SIGKILL. It is started again on the same database, the
+deliveries that got no 2xx are sent again (as oec.sh retries them) along with some that did
+(duplicates), and every task must end as exactly one message in the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from oec_chatops.playground import (
+    FakeSlack,
+    build_fake_slack_app,
+    seed_demo_workspace,
+    serve_on_loopback,
+)
+from oec_chatops.sim import build_sim_app
+from oec_chatops.store import Store
+from tests.support.stack import ADMIN, BOT_TOKEN, CHANNEL, bot_environ, sim_settings
+from tests.support.webhook_helpers import WEBHOOK_PATH, envelope, signed
+
+pytestmark = pytest.mark.slow
+
+DELIVERIES = 200
+CONCURRENCY = 8
+KILL_AFTER_ACKS = 90  # then the stream waits for a held post, and the kill follows
+HOLD_AFTER_POSTS = 25
+
+
+class HoldingSlack:
+    """The fake Slack, except that once armed it applies one `chat.postMessage` and then holds
+    its answer until told to let go: the bot dies not knowing that its message exists."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.posts = 0
+        self.hold_after: int | None = None
+        self.caught = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/chat.postMessage"):
+            self.posts += 1
+            if (
+                self.hold_after is not None
+                and self.posts > self.hold_after
+                and not self.caught.is_set()
+            ):
+                held: list[Message] = []
+
+                async def keep(message: Message) -> None:
+                    held.append(message)
+
+                await self.app(scope, receive, keep)
+                self.caught.set()
+                await self.release.wait()
+                with contextlib.suppress(Exception):
+                    for message in held:
+                        await send(message)
+                return
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class Bot:
+    proc: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def _bot(environ: dict[str, str], tmp_path: Path, name: str) -> AsyncIterator[Bot]:
+    port = _free_port()
+    log = tmp_path / f"{name}.stderr"
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    with log.open("wb") as err:
+        proc = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled without blocking
+            [sys.executable, "-m", "oec_chatops", "serve", "--host", "127.0.0.1"],
+            env={**keep, **environ, "PORT": str(port), "LOG_FORMAT": "json"},
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=tmp_path,
+        )
+    bot = Bot(proc, f"http://127.0.0.1:{port}", log)
+    try:
+        async with httpx.AsyncClient(timeout=1) as http, asyncio.timeout(15):
+            while True:
+                assert proc.poll() is None, log.read_text()
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get(bot.url + "/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+        yield bot
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+def _subscribe(db: Path, project_id: str, project_slug: str) -> None:
+    store = Store(db)
+    try:
+        store.subscriptions.add(
+            channel_id=CHANNEL,
+            project_id=project_id,
+            project_label=project_slug,
+            env_glob="*",
+            events=("deploy.*",),
+            created_by=ADMIN,
+            now=time.time(),
+        )
+    finally:
+        store.close()
+
+
+def _messages_by_task(fake: FakeSlack) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in fake.messages(CHANNEL, include_replies=False):
+        key = str((m.metadata or {}).get("event_payload", {}).get("key", ""))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
+    tmp_path: Path,
+) -> None:
+    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
+    slack = HoldingSlack(build_fake_slack_app(fake))
+    sim_app = build_sim_app(sim_settings())
+    sim = sim_app.state.sim
+    env = next(e for p in sim.projects.values() for e in sim.environments_of(p.id))
+    project = sim.project(env.project_id)
+    _subscribe(tmp_path / "bot.db", project.id, project.slug)
+
+    tasks = [str(uuid.uuid4()) for _ in range(DELIVERIES)]
+    bodies = {
+        task_id: envelope(
+            "deploy.started",
+            {
+                "task_id": task_id,
+                "environment_id": env.id,
+                "environment_name": env.name,
+                "project_id": project.id,
+                "project_name": project.name,
+                "status": "running",
+                "type": "deploy",
+            },
+            delivery_id=f"dlv-{task_id}",
+        )
+        for task_id in tasks
+    }
+    acked: set[str] = set()
+
+    async def send(http: httpx.AsyncClient, url: str, task_id: str) -> bool:
+        body = bodies[task_id]
+        headers = signed(
+            body, event="deploy.started", delivery_id=f"dlv-{task_id}", timestamp=time.time()
+        )
+        try:
+            r = await http.post(url + WEBHOOK_PATH, content=body, headers=headers)
+        except httpx.HTTPError:
+            return False
+        if 200 <= r.status_code < 300:
+            acked.add(task_id)
+            return True
+        return False
+
+    try:
+        async with (
+            serve_on_loopback(slack) as slack_url,
+            serve_on_loopback(sim_app, lifespan="on") as sim_url,
+            httpx.AsyncClient(timeout=5) as http,
+        ):
+            environ = bot_environ(tmp_path, slack_url=slack_url, sim_url=sim_url)
+            slack.hold_after = HOLD_AFTER_POSTS
+
+            # -- first life: killed mid-stream ------------------------------------------------
+            async with _bot(environ, tmp_path, "first") as bot:
+                queue: asyncio.Queue[str] = asyncio.Queue()
+                for task_id in tasks:
+                    queue.put_nowait(task_id)
+                killed = asyncio.Event()
+
+                async def sender() -> None:
+                    while not killed.is_set() and not queue.empty():
+                        if len(acked) >= KILL_AFTER_ACKS:
+                            await slack.caught.wait()  # the stream goes on once a post is held
+                        await send(http, bot.url, queue.get_nowait())
+
+                async def killer() -> None:
+                    async with asyncio.timeout(15):
+                        await slack.caught.wait()
+                        resumed = len(acked)
+                        while len(acked) < resumed + 10:  # noqa: ASYNC110 - bounded, 1 ms polls
+                            await asyncio.sleep(0.001)
+                    bot.proc.send_signal(signal.SIGKILL)
+                    killed.set()
+
+                await asyncio.gather(killer(), *(sender() for _ in range(CONCURRENCY)))
+                assert bot.proc.wait(timeout=5) == -signal.SIGKILL
+            first_life_acks = len(acked)
+            assert KILL_AFTER_ACKS <= first_life_acks < DELIVERIES, "killed mid-stream"
+            held_key = _newest_key(fake)
+            slack.release.set()
+            slack.hold_after = None
+
+            # -- second life: oec.sh retries what got no 2xx, and resends some that did ------
+            async with _bot(environ, tmp_path, "second") as bot:
+                again = [t for t in tasks if t not in acked] + sorted(acked)[:20]
+                sem = asyncio.Semaphore(CONCURRENCY)
+
+                async def resend(task_id: str) -> None:
+                    async with sem:
+                        assert await send(http, bot.url, task_id), task_id
+
+                await asyncio.gather(*(resend(t) for t in again))
+                assert acked == set(tasks)
+                await fake.wait_for(lambda f: len(_messages_by_task(f)) >= DELIVERIES, timeout=15)
+                # Let the outbox finish (the tracker's updates included) before counting.
+                await asyncio.sleep(0.3)
+                log = bot.log.read_text()
+    finally:
+        slack.release.set()
+
+    counts = _messages_by_task(fake)
+    assert set(counts) == {f"dep:{t}" for t in tasks}, "every task has its message, nothing else"
+    duplicates = {k: n for k, n in counts.items() if n != 1}
+    assert duplicates == {}, duplicates
+    assert counts[held_key] == 1
+    assert "outbox.adopted" in log, "the held post was found in history, not posted again"
+
+
+def _newest_key(fake: FakeSlack) -> str:
+    newest = fake.messages(CHANNEL, include_replies=False)[-1]
+    return str((newest.metadata or {})["event_payload"]["key"])
