@@ -280,8 +280,9 @@ class SocketModeStandIn:
     response_url posts, are passed through to the fake Slack at `upstream`.
     """
 
-    def __init__(self, *, app_token: str) -> None:
+    def __init__(self, *, app_token: str, scopes: str | None = None) -> None:
         self.app_token = app_token
+        self.scopes = scopes  # sent as X-OAuth-Scopes on auth.test, as Slack does
         self.upstream = ""
         self.url = ""
         self.opened = 0
@@ -331,11 +332,14 @@ class SocketModeStandIn:
                 headers=headers,
             ) as answer,
         ):
+            headers = {k: v for k, v in answer.headers.items() if k.lower() == "retry-after"}
+            if self.scopes is not None and request.path == "/api/auth.test":
+                headers["X-OAuth-Scopes"] = self.scopes
             return web.Response(
                 body=await answer.read(),
                 status=answer.status,
                 content_type=answer.content_type,
-                headers={k: v for k, v in answer.headers.items() if k.lower() == "retry-after"},
+                headers=headers,
             )
 
     async def send(self, envelope_type: str, payload: dict[str, Any]) -> str:

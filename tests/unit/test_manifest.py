@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from oec_chatops.check import REQUIRED_SCOPES
 from oec_chatops.config import load_settings
 from oec_chatops.container import build_container
 from oec_chatops.server import build_app
@@ -156,6 +157,11 @@ def test_no_bot_scope_is_unused() -> None:
     for method in set(web_api_calls()) | BOLT_CALLS:
         needed |= METHOD_SCOPES.get(method, frozenset())
     assert set(scopes) == needed
+
+
+def test_check_expects_the_manifests_scopes() -> None:
+    """`oec-chatops check` compares the token's granted scopes with this list."""
+    assert set(load_manifest()["oauth_config"]["scopes"]["bot"]) == REQUIRED_SCOPES
 
 
 @pytest.mark.parametrize(
