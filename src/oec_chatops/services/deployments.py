@@ -21,6 +21,7 @@ from oec_chatops.store.store import Repos
 
 RUNNING_STATUSES = frozenset({"running", "deploying", "building", "in_progress", "started"})
 TERMINAL_RANK = 2
+GAVE_UP = "unknown"  # the tracker's status when oec.sh never said how a task ended
 
 # Which webhook event a status corresponds to, for subscription filters.
 STATUS_EVENTS = {
@@ -36,7 +37,7 @@ STATUS_EVENTS = {
 def rank_of(status: str) -> int:
     """0 before it runs, 1 while it runs, 2 once it ended."""
     s = normalize_task_status(status)
-    if s in TASK_TERMINAL or s == "unknown":
+    if s in TASK_TERMINAL or s == GAVE_UP:
         return TERMINAL_RANK
     if s in RUNNING_STATUSES:
         return 1
@@ -85,7 +86,8 @@ def merge(current: Deployment | None, u: DeploymentUpdate) -> Deployment:
         new_status is not None
         and rank_of(status) < TERMINAL_RANK
         and rank_of(new_status) >= rank_of(status)
-    ):
+    ) or (status == GAVE_UP and new_status is not None and new_status in TASK_TERMINAL):
+        # `unknown` is the bot giving up, not an outcome: the platform's final word replaces it.
         advanced = new_status != status or u.progress is not None
         status = new_status
     if (
@@ -104,6 +106,17 @@ def merge(current: Deployment | None, u: DeploymentUpdate) -> Deployment:
     def pick(new: Any, old: Any) -> Any:
         return new if new not in (None, "", ()) else old
 
+    # When it ended, how long it took and why belong to the terminal status that won: the
+    # update that brought it fills them in; a repeat of it only fills gaps; any other update
+    # (a losing terminal event, a late "running") brings none of them.
+    ended_now = rank_of(status) == TERMINAL_RANK and status != current.status
+    repeated = rank_of(status) == TERMINAL_RANK and new_status == status and not ended_now
+
+    def ending(new: Any, old: Any) -> Any:
+        if ended_now:
+            return pick(new, old)
+        return pick(old, new) if repeated else old
+
     return Deployment(
         key=current.key,
         verb=pick(u.verb, current.verb) if current.verb in (None, "", "deploy") else current.verb,
@@ -119,14 +132,14 @@ def merge(current: Deployment | None, u: DeploymentUpdate) -> Deployment:
         branch=pick(u.branch, current.branch),
         url=pick(u.url, current.url),
         started_at=pick(current.started_at, u.started_at),
-        completed_at=pick(current.completed_at, u.completed_at)
+        completed_at=ending(u.completed_at, current.completed_at)
         if rank_of(status) == TERMINAL_RANK
         else None,
-        duration_seconds=pick(u.duration_seconds, current.duration_seconds)
+        duration_seconds=ending(u.duration_seconds, current.duration_seconds)
         if rank_of(status) == TERMINAL_RANK
         else None,
-        error_message=pick(u.error_message, current.error_message)
-        if status in ("failed", "cancelled", "unknown")
+        error_message=ending(u.error_message, current.error_message)
+        if status in ("failed", "cancelled", GAVE_UP)
         else None,
         modules=pick(current.modules, u.modules),
     )
