@@ -9,11 +9,13 @@ GET  /metrics        Prometheus exposition
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 import orjson
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -46,6 +48,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
     bolt = AsyncSlackRequestHandler(bolt_app)
     readiness = Readiness(c)
     api_calls = c.metrics.api_call_recorder()
+    socket_mode: list[AsyncSocketModeHandler] = []  # one while serving in Socket Mode
     started = time.monotonic()
 
     def counted(path: str, endpoint: Endpoint) -> Route:
@@ -78,6 +81,12 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
 
     async def readyz(request: Request) -> Response:
         checks = await readiness.check()
+        for handler in socket_mode:
+            connected = bool(await handler.client.is_connected())
+            checks["socket_mode"] = {
+                "ok": connected,
+                "detail": "connected" if connected else "connecting",
+            }
         ok = all(bool(v["ok"]) for v in checks.values())
         return _json({"ok": ok, "checks": checks}, 200 if ok else 503)
 
@@ -89,20 +98,29 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         api_calls.attach()
         if start_workers:
             c.start_workers()
-        socket_mode = None
+        connecting: asyncio.Task[None] | None = None
         try:
             if c.settings.slack_app_token is not None:
-                socket_mode = await _connect_socket_mode(
-                    bolt_app, c.settings.slack_app_token.get_secret_value()
+                socket_mode.append(
+                    await _open_socket_mode(bolt_app, c.settings.slack_app_token.get_secret_value())
                 )
-            log.info("bot.started", extra={"socket_mode": socket_mode is not None})
+                # The WebSocket is opened (and reopened) in the background: the SDK retries
+                # until it connects, and the webhook receiver must not wait for that.
+                connecting = asyncio.create_task(
+                    socket_mode[0].connect_async(),  # type: ignore[no-untyped-call]
+                    name="socket-mode",
+                )
+            log.info("bot.started", extra={"socket_mode": bool(socket_mode)})
             yield
         finally:
             log.info("bot.stopping")
-            if socket_mode is not None:
+            for handler in socket_mode:
                 # Slack stops sending to this connection; a command already received finishes
                 # in `c.aclose()` with the rest of the work in flight.
-                await socket_mode.close_async()  # type: ignore[no-untyped-call]
+                await handler.close_async()  # type: ignore[no-untyped-call]
+            if connecting is not None:
+                connecting.cancel()
+                await asyncio.gather(connecting, return_exceptions=True)
             await c.aclose(grace=grace)
             api_calls.detach()
             log.info("bot.stopped")
@@ -121,21 +139,23 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
     return app
 
 
-async def _connect_socket_mode(bolt_app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+async def _open_socket_mode(bolt_app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
     """Socket Mode: Slack reaches us over a WebSocket we open, so /slack/events needs no public
     URL; the webhook receiver still serves HTTP for oec.sh.
 
-    The handler asks `apps.connections.open` (with the app-level token) on the Bolt app's own
-    Web API client, so SLACK_API_URL applies to it as to every other call. A refusal stops
-    start-up with the reason Slack gave; the token never reaches a log line.
+    The WebSocket URL is asked for here (`apps.connections.open` with the app-level token, on
+    the Bolt app's own client, so SLACK_API_URL applies): the SDK's connect loop would retry a
+    refused token forever, so a refusal stops start-up here with Slack's reason instead. An
+    unreachable Slack does not: the background connect keeps trying, and /readyz says so.
     """
     handler = AsyncSocketModeHandler(bolt_app, app_token)
     try:
-        await handler.connect_async()  # type: ignore[no-untyped-call]
+        handler.client.wss_uri = await handler.client.issue_new_wss_url()
     except SlackApiError as exc:
         await handler.close_async()  # type: ignore[no-untyped-call]
         error = exc.response.get("error") if exc.response is not None else "error"
         log.error("socket_mode.refused", extra={"error": error})
         raise ConfigError(f"SLACK_APP_TOKEN: Slack refused Socket Mode ({error}).") from None
-    log.info("socket_mode.connected")
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        log.warning("socket_mode.unreachable", extra={"error": type(exc).__name__})
     return handler

@@ -283,6 +283,7 @@ class SocketModeStandIn:
     def __init__(self, *, app_token: str, scopes: str | None = None) -> None:
         self.app_token = app_token
         self.scopes = scopes  # sent as X-OAuth-Scopes on auth.test, as Slack does
+        self.ws_url: str | None = None  # hand out another WebSocket URL (one nobody serves)
         self.upstream = ""
         self.url = ""
         self.opened = 0
@@ -295,7 +296,8 @@ class SocketModeStandIn:
         if request.headers.get("Authorization") != f"Bearer {self.app_token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         self.opened += 1
-        return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws')}/link"})
+        url = self.ws_url or f"{self.url.replace('http', 'ws')}/link"
+        return web.json_response({"ok": True, "url": url})
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()

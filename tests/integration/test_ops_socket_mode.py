@@ -1,0 +1,131 @@
+"""Socket Mode: with SLACK_APP_TOKEN set the bot opens a WebSocket to Slack instead of needing a
+public URL for it, and the webhook receiver still serves HTTP.
+
+There is no Slack here, so the other end is `SocketModeStandIn`: a real WebSocket server on
+127.0.0.1 that answers `apps.connections.open`, says `hello`, carries envelopes and acks as
+Slack's Socket Mode does, and passes every other Web API call to the fake Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+
+from oec_chatops.playground import FakeSlack
+from oec_chatops.playground.payloads import slash_command_body
+from tests.support.ops_helpers import (
+    SocketModeStandIn,
+    bot_process,
+    free_port,
+    outside_world,
+    signed_delivery,
+    status_event,
+)
+from tests.support.stack import CHANNEL, DEV, Stack, bot_environ, running_stack
+
+APP_TOKEN = "xapp-1-A0OECAPP-1-socketmodetoken"
+
+
+def command_payload(stack: Stack, text: str, *, user_id: str, channel_id: str) -> dict[str, str]:
+    """The fields of a slash command, as Socket Mode carries them (JSON, not a form)."""
+    url_id = stack.fake.issue_response_url(kind="command", channel_id=channel_id, user_id=user_id)
+    me = stack.fake.identity
+    body = slash_command_body(
+        text=text,
+        user_id=user_id,
+        user_name=stack.fake.user(user_id).name,
+        channel_id=channel_id,
+        channel_name="deploys",
+        team_id=me.team_id,
+        response_url=stack.agent.response_url(url_id),
+        trigger_id=stack.fake.issue_trigger(user_id=user_id),
+    )
+    return dict(parse_qsl(body.decode()))
+
+
+async def test_commands_arrive_over_the_websocket_and_webhooks_over_http(tmp_path: Path) -> None:
+    standin = SocketModeStandIn(app_token=APP_TOKEN)
+    async with (
+        standin.running() as slack_side,
+        running_stack(
+            tmp_path,
+            environ={"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": f"{slack_side}/api/"},
+        ) as stack,
+    ):
+        standin.upstream = stack.slack_url
+        await asyncio.wait_for(standin.connected.wait(), timeout=5)
+        assert standin.opened == 1
+        ready = await stack.http.get(f"{stack.bot_url}/readyz")
+        assert ready.json()["checks"]["socket_mode"] == {"ok": True, "detail": "connected"}
+
+        # A slash command through the socket: acked on the socket, answered via response_url.
+        envelope_id = await standin.send(
+            "slash_commands", command_payload(stack, "envs", user_id=DEV, channel_id=CHANNEL)
+        )
+        ack = await standin.ack_for(envelope_id)
+        assert ack["envelope_id"] == envelope_id
+        answers = await stack.fake.wait_for(lambda f: f.responses(), timeout=5)
+        assert "staging" in str(answers[0])
+
+        # oec.sh still reaches the bot over HTTP; the message goes out through the Web API.
+        project = next(p for p in stack.sim.projects.values() if p.slug == "acme-shop")
+        event = status_event(
+            project_id=project.id, env_id=stack.env_id("acme-shop/staging"), env_name="staging"
+        )
+        body, headers = signed_delivery(event)
+        r = await stack.http.post(f"{stack.bot_url}/webhooks/oec", content=body, headers=headers)
+        assert r.status_code == 200
+
+        def posted(f: FakeSlack) -> bool:
+            return any("staging" in str(m.blocks) for m in f.messages(CHANNEL))
+
+        await stack.fake.wait_for(posted, timeout=5)
+        assert (await stack.http.get(f"{stack.bot_url}/healthz")).status_code == 200
+        socket = standin.sockets[-1]
+
+    # Shutdown closed the WebSocket: Slack sends nothing more to this process.
+    assert socket.closed
+
+
+async def test_while_the_websocket_cannot_connect_http_still_serves(tmp_path: Path) -> None:
+    standin = SocketModeStandIn(app_token=APP_TOKEN)
+    standin.ws_url = f"ws://127.0.0.1:{free_port()}/link"  # nothing listens there
+    async with (
+        standin.running() as slack_side,
+        running_stack(
+            tmp_path,
+            environ={"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": f"{slack_side}/api/"},
+        ) as stack,
+    ):
+        standin.upstream = stack.slack_url
+        assert (await stack.http.get(f"{stack.bot_url}/healthz")).status_code == 200
+        ready = await stack.http.get(f"{stack.bot_url}/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["socket_mode"] == {"ok": False, "detail": "connecting"}
+        project = next(p for p in stack.sim.projects.values() if p.slug == "acme-shop")
+        event = status_event(
+            project_id=project.id, env_id=stack.env_id("acme-shop/staging"), env_name="staging"
+        )
+        body, headers = signed_delivery(event)
+        r = await stack.http.post(f"{stack.bot_url}/webhooks/oec", content=body, headers=headers)
+        assert r.status_code == 200
+
+
+@pytest.mark.slow
+async def test_a_refused_app_token_stops_start_up_with_slacks_reason(tmp_path: Path) -> None:
+    standin = SocketModeStandIn(app_token="xapp-1-A0OECAPP-1-theonlygoodtoken")
+    async with outside_world() as o, standin.running() as slack_side:
+        standin.upstream = o.slack_url
+        environ = bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url)
+        environ.update({"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": f"{slack_side}/api/"})
+        with pytest.raises(AssertionError, match="exited at start-up") as failed:
+            async with bot_process(environ, tmp_path=tmp_path):
+                pass
+    log = str(failed.value)
+    assert '"event":"socket_mode.refused"' in log
+    assert "invalid_auth" in log
+    assert APP_TOKEN not in log
+    assert standin.opened == 0
