@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import pytest_asyncio
 
 from oec_chatops.config import load_settings
 from oec_chatops.embedded import Demo, embedded_demo
 
 if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
+    from playwright.async_api import Browser, Locator, Page
 
-pytestmark = pytest.mark.browser
+# The browser is shared by the module's tests, so they share its event loop too.
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,31 +51,40 @@ def _chromium_or_skip() -> str:
     return found
 
 
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
-    settings = load_settings({"OEC_CHATOPS_DB": str(tmp_path / "demo.db")})
-    async with embedded_demo(settings, port=0, task_seconds=0.4) as running:
-        yield running
-
-
-@pytest.fixture
-async def page(demo: Demo) -> AsyncIterator[Page]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for the module (it takes a second to start); each test gets a fresh tab."""
     chromium = _chromium_or_skip()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        launched = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
-            tab = await context.new_page()
-            errors: list[str] = []
-            tab.on("pageerror", lambda exc: errors.append(str(exc)))
-            await tab.goto(demo.playground_url)
-            await _expect(tab.locator("#live")).to_have_text("live", timeout=WAIT_MS)
-            yield tab
-            assert errors == [], f"the page's JavaScript failed: {errors}"
+            yield launched
         finally:
-            await browser.close()
+            await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def demo(tmp_path: Path, browser: Browser) -> AsyncIterator[Demo]:
+    settings = load_settings({"OEC_CHATOPS_DB": str(tmp_path / "demo.db")})
+    async with embedded_demo(settings, port=0, task_seconds=0.4, grace=0.5) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Browser, demo: Demo) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = await context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        await tab.goto(demo.playground_url)
+        await _expect(tab.locator("#live")).to_have_text("live", timeout=WAIT_MS)
+        yield tab
+        assert errors == [], f"the page's JavaScript failed: {errors}"
+    finally:
+        await context.close()
 
 
 def _make_artifacts_dir() -> None:
@@ -145,3 +156,37 @@ async def test_envs_deploy_and_approved_production_deploy_in_the_browser(
     await _expect(card).to_contain_text("Approved by @Lea Lead")
     _make_artifacts_dir()
     await page.screenshot(path=str(ARTIFACTS / "playground.png"), animations="disabled")
+
+
+async def test_hints_complete_the_verb_and_the_reject_modal_submits_a_reason(page: Page) -> None:
+    await page.fill("#composer", "/oec dep")
+    hints = page.locator("#hints")
+    await _expect(hints).to_be_visible()
+    await _expect(hints.locator(".hint")).to_have_count(1)
+    await _expect(hints).to_contain_text("Pull the branch, rebuild and restart")
+    await page.press("#composer", "Tab")
+    await _expect(page.locator("#composer")).to_have_value("/oec deploy ")
+    await _expect(page.locator("#usage")).to_contain_text("/oec deploy <project/env>")
+    await page.type("#composer", "acme-shop/production -- risky")
+    await page.press("#composer", "Enter")
+    card = _message(page, "Approval: deploy acme-shop/production")
+    await _expect(card.locator('[data-action-id="approval.reject"]')).to_be_visible(timeout=WAIT_MS)
+
+    await page.click('.person[data-user="U0LEAD1"]')
+    await card.locator('[data-action-id="approval.reject"]').click()
+    modal = page.locator("#modal")
+    await _expect(modal).to_be_visible(timeout=WAIT_MS)
+    await _expect(modal.locator("#modal-title")).to_have_text("Reject request")
+    await modal.locator("textarea.bk-field").fill("Not on a Friday")
+    await modal.locator("#modal-submit").click()
+
+    await _expect(modal).to_be_hidden(timeout=WAIT_MS)
+    await _expect(card).to_contain_text("Rejected", timeout=WAIT_MS)
+    await _expect(card).to_contain_text("Not on a Friday")
+    await _expect(card.locator(".bk-button")).to_have_count(0)
+
+    # Back as Dana: her private answers are there again, Lea's are not hers to see.
+    await page.click('.person[data-user="U0DEV1"]')
+    await _expect(
+        page.locator("#timeline > li.msg-ephemeral").filter(has_text="is protected")
+    ).to_have_count(1, timeout=WAIT_MS)

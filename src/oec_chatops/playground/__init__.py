@@ -2,6 +2,8 @@
 
 The playground is "the outside world": it never imports the bot's services, Slack handlers or
 store, so tests that pass against it say something about the real Slack, not about the bot.
+`Playground` and `build_playground_app` add the page a person opens to try the bot in a
+browser (see `page`); the embedded demo wires it to the bot and the simulator.
 """
 
 from oec_chatops.playground.demo import DEMO_PEOPLE, Persona, seed_demo_workspace
