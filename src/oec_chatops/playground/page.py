@@ -97,7 +97,8 @@ class Playground:
         """Send the page's actions through `agent`; fault buttons reach `sim_url` when given."""
         self._agent = agent
         if sim_url is not None:
-            self._http = httpx.AsyncClient(timeout=10.0)
+            if self._http is None:
+                self._http = httpx.AsyncClient(timeout=10.0)
             self._sim = SimProxy(sim_url, self._http)
 
     async def aclose(self) -> None:

@@ -50,34 +50,38 @@ async def change_events(
     try:
         yield f"retry: {RECONNECT_MS}\n\n".encode() + sse("hello", {"version": fake.version})
         while not closing.is_set():
-            change = await _next(queue, closing, keepalive)
+            got = await _next(queue, closing, keepalive)
             if closing.is_set():
                 break
-            if change is _KEEPALIVE:
-                yield b": keepalive\n\n"
-            elif change is None:
+            if isinstance(got, Change):
+                yield sse("change", got.to_dict())
+            elif got is _MISSED:
                 yield sse("resync", {"version": fake.version})
             else:
-                assert isinstance(change, Change)
-                yield sse("change", change.to_dict())
+                yield b": keepalive\n\n"
     finally:
         unsubscribe()
 
 
-_KEEPALIVE = object()
+class _Quiet:
+    """Nothing arrived within `keepalive` seconds (or the feed is closing)."""
+
+
+_QUIET = _Quiet()
+_MISSED = None  # queued by `_overflow`: some changes were dropped
 
 
 def _overflow(queue: asyncio.Queue[Change | None]) -> None:
-    """Drop what is queued and leave one `None`: "you missed some, read everything again"."""
+    """Drop what is queued and leave one `_MISSED`: "you missed some, read everything again"."""
     while not queue.empty():
         queue.get_nowait()
-    queue.put_nowait(None)
+    queue.put_nowait(_MISSED)
 
 
 async def _next(
     queue: asyncio.Queue[Change | None], closing: asyncio.Event, keepalive: float
-) -> object:
-    """The next queued change, or `_KEEPALIVE` when `keepalive` s pass or the feed closes."""
+) -> Change | _Quiet | None:
+    """The next queued item, or `_QUIET` when `keepalive` s pass or the feed closes."""
     getter = asyncio.ensure_future(queue.get())
     closer = asyncio.ensure_future(closing.wait())
     try:
@@ -90,4 +94,4 @@ async def _next(
                     await task
     if getter.done() and not getter.cancelled():
         return getter.result()
-    return _KEEPALIVE
+    return _QUIET
