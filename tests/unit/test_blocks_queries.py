@@ -130,6 +130,8 @@ def test_whoami(role: Role, approve: bool, words: list[str]) -> None:
     for word in words:
         assert word in text
     assert "<@" not in body["text"]  # a notification should not ping
+    article = "an" if role.value[0] in "aeiou" else "a"
+    assert body["text"] == f"You are {article} {role.value}."
 
 
 # projects ------------------------------------------------------------------------------------

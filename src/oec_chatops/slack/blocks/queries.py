@@ -95,7 +95,7 @@ def render_whoami(user_id: str, role: Role, can_approve: bool) -> Message:
     article = "an" if role.value[:1] in "aeiou" else "a"
     text = f"{mention(user_id)}, you are {article} *{role.value}*."
     return message(
-        f"You are {_a(role.value)} {role.value}.",
+        f"You are {_a(role.value)}.",
         [section(f"{text}\n{_ROLE_POWERS[role]}\n{approve}")],
     )
 
