@@ -53,6 +53,7 @@ class ApiCallRecorder(logging.Handler):
         super().__init__(level=logging.DEBUG)
         self._histogram = histogram
         self._logger = logging.getLogger(API_CLIENT_LOGGER)
+        self._level_before: int | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg not in _API_EVENTS:
@@ -67,11 +68,15 @@ class ApiCallRecorder(logging.Handler):
 
     def attach(self) -> None:
         if not self._logger.isEnabledFor(logging.INFO):
+            self._level_before = self._logger.level
             self._logger.setLevel(logging.INFO)
         self._logger.addHandler(self)
 
     def detach(self) -> None:
         self._logger.removeHandler(self)
+        if self._level_before is not None:
+            self._logger.setLevel(self._level_before)
+            self._level_before = None
 
 
 class Metrics:

@@ -7,12 +7,15 @@ prometheus-client's own parser, so a malformed line fails here as it would fail 
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from oec_chatops.clock import ManualClock
+from oec_chatops.logs import configure_logging
 from oec_chatops.playground import FakeSlack
 from tests.support.approval_helpers import build_with, request_change
 from tests.support.ops_helpers import signed_delivery, status_event
@@ -158,3 +161,25 @@ async def test_outbox_depth_and_age_while_slack_is_down(tmp_path: Path) -> None:
         assert (
             value(s, "oec_chatops_slack_calls_total", method="chat.postMessage", result="ok") == 3
         )
+
+
+async def test_api_calls_are_counted_when_the_log_level_hides_them(tmp_path: Path) -> None:
+    """The API-call metrics read the client's INFO records; LOG_LEVEL=WARNING must not lose
+    them, nor print them."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    printed = io.StringIO()
+    configure_logging(level="WARNING", fmt="json", stream=printed)
+    try:
+        async with running_stack(tmp_path) as stack:
+            await stack.agent.command("envs", user_id=DEV, channel_id=CHANNEL)
+            await stack.fake.wait_for(lambda f: f.responses())
+            s = await scrape(stack)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert (
+        value(s, "oec_chatops_api_call_seconds_count", endpoint="GET /projects", status="200") >= 1
+    )
+    assert '"event":"oec.request"' not in printed.getvalue()
+    assert logging.getLogger("oec_chatops.oec.client").level == logging.NOTSET  # restored
