@@ -101,6 +101,7 @@ def build_container(
             if settings.oec_chatops_policy
             else Policy.default()
         )
+    metrics = Metrics()
     oec = OecClient(
         base_url=settings.oec_api_url,
         rw_key=settings.oec_api_key,
@@ -108,10 +109,10 @@ def build_container(
         clock=clock,
         transport=oec_transport,
         on_retry=notify_retry,
+        on_attempt=metrics.observe_api_call,
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
-    metrics = Metrics()
 
     async def log_tail(env_id: str, task_id: str) -> str:
         return (await oec.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log

@@ -7,7 +7,6 @@ at scrape time by a collector instead of being kept in sync by hand.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -31,52 +30,6 @@ class _StoreCollector(Collector):
                 yield family
             else:
                 yield GaugeMetricFamily(f"oec_chatops_{name}", name.replace("_", " "), value=value)
-
-
-# The oec client logs one record per HTTP attempt (`oec.session.ApiSession._log`) with the
-# endpoint template, the status and the duration: the API-call metrics are read from those.
-API_CLIENT_LOGGER = "oec_chatops.oec.client"
-_API_EVENTS = frozenset({"oec.request", "oec.request_failed"})
-
-
-class ApiCallRecorder(logging.Handler):
-    """Feeds `oec_chatops_api_call_seconds` from the oec client's per-attempt log records.
-
-    The client has no metrics hook; its log record for each attempt is the one place that
-    knows the endpoint template (`GET /environments/{env_id}`, never the ids), the status and
-    the time taken, retries included. `attach()` also lets INFO records reach this handler when
-    the configured level is higher; the stderr handler filters by its own level, so nothing
-    more is printed.
-    """
-
-    def __init__(self, histogram: Histogram) -> None:
-        super().__init__(level=logging.DEBUG)
-        self._histogram = histogram
-        self._logger = logging.getLogger(API_CLIENT_LOGGER)
-        self._level_before: int | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg not in _API_EVENTS:
-            return
-        fields = record.__dict__
-        endpoint = str(fields.get("endpoint") or "unknown")
-        status = fields.get("status")
-        seconds = float(fields.get("duration_ms") or 0.0) / 1000
-        self._histogram.labels(endpoint, str(status) if status is not None else "error").observe(
-            seconds
-        )
-
-    def attach(self) -> None:
-        if not self._logger.isEnabledFor(logging.INFO):
-            self._level_before = self._logger.level
-            self._logger.setLevel(logging.INFO)
-        self._logger.addHandler(self)
-
-    def detach(self) -> None:
-        self._logger.removeHandler(self)
-        if self._level_before is not None:
-            self._logger.setLevel(self._level_before)
-            self._level_before = None
 
 
 class Metrics:
@@ -120,9 +73,11 @@ class Metrics:
             registry=r,
         )
 
-    def api_call_recorder(self) -> ApiCallRecorder:
-        """A log handler that counts the oec client's calls here; `attach()` it while serving."""
-        return ApiCallRecorder(self.api_calls)
+    def observe_api_call(self, endpoint: str, status: int | None, seconds: float) -> None:
+        """The oec client's `on_attempt` hook: one observation per HTTP attempt."""
+        self.api_calls.labels(endpoint, str(status) if status is not None else "error").observe(
+            seconds
+        )
 
     def watch_store(self, read: Callable[[], dict[str, float | dict[str, float]]]) -> None:
         """Report database-derived gauges (outbox depth, oldest row age, approvals) at scrape time."""

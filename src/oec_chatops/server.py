@@ -47,7 +47,6 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
     bolt_app = build_bolt_app(c)
     bolt = AsyncSlackRequestHandler(bolt_app)
     readiness = Readiness(c)
-    api_calls = c.metrics.api_call_recorder()
     socket_mode: list[AsyncSocketModeHandler] = []  # one while serving in Socket Mode
     started = time.monotonic()
 
@@ -95,7 +94,6 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        api_calls.attach()
         if start_workers:
             c.start_workers()
         connecting: asyncio.Task[None] | None = None
@@ -122,7 +120,6 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
                 connecting.cancel()
                 await asyncio.gather(connecting, return_exceptions=True)
             await c.aclose(grace=grace)
-            api_calls.detach()
             log.info("bot.stopped")
 
     app = Starlette(

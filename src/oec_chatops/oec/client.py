@@ -62,7 +62,7 @@ from oec_chatops.oec.models import (
 from oec_chatops.oec.pagination import Params, read_page
 from oec_chatops.oec.polling import poll_interval
 from oec_chatops.oec.ratelimit import Budget, RateLimiter
-from oec_chatops.oec.session import ApiSession, Call, RetryHook
+from oec_chatops.oec.session import ApiSession, AttemptHook, Call, RetryHook
 
 __all__ = ["DEFAULT_BASE_URL", "KeyReport", "OecClient", "poll_interval"]
 
@@ -97,9 +97,11 @@ class OecClient:
         transport: httpx.AsyncBaseTransport | None = None,
         on_retry: RetryHook | None = None,
         max_retry_wait: float = 120.0,
+        on_attempt: AttemptHook | None = None,
     ) -> None:
         """Check the keys and the base URL locally; nothing is sent until the first call.
 
+        `on_attempt(endpoint, status, seconds)` is told after every HTTP attempt (metrics).
         `on_retry(reason, wait_seconds)` is awaited before every wait between attempts (see
         `oec.session.RetryHook`). A wait longer than `max_retry_wait` (an `ip_blocked` 900 s,
         say) is not slept: the `OecRateLimited` goes to the caller with its `retry_after`.
@@ -124,6 +126,7 @@ class OecClient:
             max_attempts=max_attempts,
             max_retry_wait=max_retry_wait,
             on_retry=on_retry,
+            on_attempt=on_attempt,
         )
 
     # -- lifecycle and introspection ----------------------------------------------------------

@@ -39,6 +39,11 @@ from oec_chatops.oec.ratelimit import Budget, RateLimiter, RateLimitHeaders, Tic
 
 log = logging.getLogger("oec_chatops.oec.client")
 
+AttemptHook = Callable[[str, int | None, float], None]
+"""`on_attempt(endpoint, status, seconds)`: told after every HTTP attempt (status None: no
+answer). The endpoint is the template, e.g. `GET /environments/{env_id}`, never an id: what
+the bot's API-call metrics are labelled with."""
+
 RetryHook = Callable[[str, float], Awaitable[None]]
 """`on_retry(reason, wait_seconds)`: told before every wait between attempts.
 
@@ -103,6 +108,7 @@ class ApiSession:
         max_attempts: int,
         max_retry_wait: float,
         on_retry: RetryHook | None = None,
+        on_attempt: AttemptHook | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._http = http
@@ -112,6 +118,7 @@ class ApiSession:
         self._max_attempts = max(1, max_attempts)
         self._max_retry_wait = max_retry_wait
         self._on_retry = on_retry
+        self._on_attempt = on_attempt
         self._rand = rand
         self._last_rate_limit: dict[str, RateLimitHeaders] = {}
 
@@ -247,11 +254,14 @@ class ApiSession:
         status: int | None,
         error: Exception | None = None,
     ) -> None:
+        seconds = time.perf_counter() - started
+        if self._on_attempt is not None:
+            self._on_attempt(call.endpoint, status, seconds)
         fields: dict[str, Any] = {
             "method": call.method,
             "endpoint": call.endpoint,
             "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "duration_ms": round(seconds * 1000, 1),
             "attempt": attempt,
             "request_id": request_id,
             "key_slot": call.key.slot.value,
