@@ -260,3 +260,28 @@ async def test_a_write_is_durable_when_its_await_returns(tmp_path: Path) -> None
         other.close()
     finally:
         s.close()
+
+
+async def test_checkpoints_run_off_the_loop_and_stop_with_the_store(tmp_path: Path) -> None:
+    """The writer's own checkpoint threshold is raised; a thread copies the WAL back instead,
+    once group-committed writes begin, and `close()` ends it."""
+    import threading
+
+    s = Store(tmp_path / "bot.db")
+    assert s.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
+    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    for n in range(20):
+        await s.write(
+            lambda r, n=n: r.audit.record(at=float(n), actor="a", action="x", result="ok")
+        )
+    assert [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    async with asyncio.timeout(5):
+        while s.checkpoints == 0:  # noqa: ASYNC110 - a thread's counter; 0.2 s interval
+            await asyncio.sleep(0.02)
+    wal = tmp_path / "bot.db-wal"
+    s.close()
+    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    assert not wal.exists() or wal.stat().st_size == 0
+    again = sqlite3.connect(tmp_path / "bot.db")
+    assert again.execute("SELECT count(*) FROM audit").fetchone()[0] == 20
+    again.close()

@@ -18,7 +18,7 @@ import orjson
 import sqlite_utils
 
 from oec_chatops.domain import Approval, ApprovalState, EnvRef
-from oec_chatops.store.db import GroupCommitter, connect, transaction
+from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
 from oec_chatops.store.rows import (
     AuditRow,
     DeploymentRow,
@@ -640,13 +640,20 @@ class Store(Repos):
         super().__init__(connect(path))
         self.db = sqlite_utils.Database(self.conn)
         self._committer = GroupCommitter(self.conn)
+        self._checkpointer = Checkpointer(self.path)
 
     def tx(self) -> transaction:
         return transaction(self.conn)
 
     async def write(self, fn: Callable[[Repos], T]) -> T:
         """Run `fn` inside a group-committed transaction; return once it is durable."""
+        self._checkpointer.start()
         return await self._committer.run(lambda conn: fn(self))
+
+    @property
+    def checkpoints(self) -> int:
+        """How many checkpoints the background thread has run (for tests and benchmarks)."""
+        return self._checkpointer.checkpoints
 
     @property
     def commit_stats(self) -> tuple[int, int]:
@@ -663,6 +670,7 @@ class Store(Repos):
             return False
 
     def close(self) -> None:
+        self._checkpointer.stop()
         try:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
