@@ -144,18 +144,22 @@ def child(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproces
                 proc.wait()
 
 
+def tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-2000:]
+
+
 async def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     async with httpx.AsyncClient(timeout=1, trust_env=False) as http:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise SystemExit(f"server exited at start-up:\n{log.read_text()[-2000:]}")
+                raise SystemExit(f"server exited at start-up:\n{tail(log)}")
             with contextlib.suppress(httpx.HTTPError):
                 r = await http.post(url + PATH, content=b"{}")
                 if r.status_code < 500:
                     return
             await asyncio.sleep(0.05)
-    raise SystemExit(f"server did not start:\n{log.read_text()[-2000:]}")
+    raise SystemExit(f"server did not start:\n{tail(log)}")
 
 
 # -- what oec.sh sends ---------------------------------------------------------------------------
@@ -451,7 +455,7 @@ async def phase_e2e(tmp: Path, args: argparse.Namespace) -> tuple[list[float], l
                     status = await _exchange(reader, writer, request)
                     acked = time.perf_counter()
                     if status != 200:
-                        raise SystemExit(f"delivery answered {status}:\n{log.read_text()[-2000:]}")
+                        raise SystemExit(f"delivery answered {status}:\n{tail(log)}")
                     key = f"dep:{task_id}"
                     async with asyncio.timeout(10):
                         while key not in arrived:  # noqa: ASYNC110 - woken by the fake's feed
