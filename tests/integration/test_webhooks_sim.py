@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 from oec_chatops.playground import FakeSlack
-from tests.support.stack import CHANNEL, RW_KEY, Stack, running_stack, sim_settings
+from tests.support.stack import CHANNEL, DEV, RW_KEY, Stack, running_stack, sim_settings
 from tests.support.webhook_helpers import (
     deployment_messages,
     outbox_settled,
@@ -103,3 +103,32 @@ async def _wait_attempts(stack: Stack) -> list[dict[str, object]]:
         while not (found := await attempts()):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
     return found
+
+
+async def test_a_deploy_the_bot_started_and_its_webhooks_share_one_message(stack: Stack) -> None:
+    """`/oec deploy` in a subscribed channel: the bot's own tracking and oec.sh's deliveries
+    for the same task end in the one message, updated to completed."""
+    r = await stack.agent.command("deploy acme-shop/staging", user_id=DEV, channel_id=CHANNEL)
+    assert r.status_code == 200
+    await until(lambda: len(_task_ids(stack)) == 1, what="the bot recorded its task")
+    (task_id,) = _task_ids(stack)
+    msgs = await stack.fake.wait_for(_final(task_id, "completed"), timeout=8)
+    # oec.sh's own deliveries for this task (started, completed) reached the bot as well.
+    await until(lambda: _deploy_deliveries(stack, task_id) >= 2, what="oec.sh's deliveries")
+    await outbox_settled(stack)
+
+    assert len(msgs) == 1
+    top = stack.fake.messages(CHANNEL, include_replies=False)
+    assert [m.ts for m in top if "staging" in text_of(m)] == [msgs[0].ts], [m.text for m in top]
+    assert DEV in text_of(msgs[0])  # what only the bot knows: who asked
+
+
+def _task_ids(stack: Stack) -> list[str]:
+    return [r[0] for r in stack.c.store.conn.execute("SELECT task_id FROM deployments")]
+
+
+def _deploy_deliveries(stack: Stack, task_id: str) -> int:
+    row = stack.c.store.conn.execute(
+        "SELECT count(*) FROM deliveries WHERE task_id = ? AND event LIKE 'deploy.%'", (task_id,)
+    ).fetchone()
+    return int(row[0])
