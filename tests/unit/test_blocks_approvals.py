@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,12 +15,12 @@ from oec_chatops.slack.blocks import (
     ACTION_REJECT,
     REJECT_REASON_ACTION,
     REJECT_REASON_BLOCK,
-    limit_violations,
     render_approval,
     render_approvals_list,
     render_reject_modal,
     view_violations,
 )
+from tests.support.blocks import mrkdwn_texts, postable, texts
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -40,57 +39,6 @@ PENDING = Approval(
     modules=("sale_custom",),
     approvers=("U0LEAD1",),
 )
-
-
-def texts(body: Any) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body)
-    return "\n".join(found)
-
-
-def mrkdwn_texts(body: dict[str, Any]) -> str:
-    """The fallback and every mrkdwn text: where Slack reads `<...>` as markup."""
-    found = [body["text"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body["blocks"])
-    return "\n".join(found)
-
-
-SLACK_MARKUP = re.compile(
-    r"<(@[UW][A-Z0-9]+|https?://[^<>|]+\|[^<>]+|!date\^\d+\^[^<>|]+\|[^<>]+)>"
-)
-
-
-def postable(body: dict[str, Any]) -> dict[str, Any]:
-    """Within Slack's limits, and no `<...>` but mentions, links and dates (the rest is escaped)."""
-    assert limit_violations(body) == []
-    leftover = SLACK_MARKUP.sub("", mrkdwn_texts(body))
-    leftover = re.sub(r"(?m)^>", "", leftover)  # block quotes
-    assert "<" not in leftover
-    assert ">" not in leftover
-    return body
 
 
 def buttons(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from oec_chatops.domain import Deployment, EnvRef, Progress
 from oec_chatops.slack.blocks import (
-    limit_violations,
     render_action_accepted,
     render_deployment,
     render_failure_thread,
 )
 from oec_chatops.slack.blocks.statuses import progress_bar, progress_line
+from tests.support.blocks import postable, texts
 
 STARTED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ENDED = datetime(2026, 3, 1, 12, 5, tzinfo=UTC)
@@ -34,57 +32,6 @@ RUNNING = Deployment(
     started_at=STARTED,
     modules=("sale_custom", "stock_extra"),
 )
-
-
-def texts(body: Any) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body)
-    return "\n".join(found)
-
-
-def mrkdwn_texts(body: dict[str, Any]) -> str:
-    """The fallback and every mrkdwn text: where Slack reads `<...>` as markup."""
-    found = [body["text"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body["blocks"])
-    return "\n".join(found)
-
-
-SLACK_MARKUP = re.compile(
-    r"<(@[UW][A-Z0-9]+|https?://[^<>|]+\|[^<>]+|!date\^\d+\^[^<>|]+\|[^<>]+)>"
-)
-
-
-def postable(body: dict[str, Any]) -> dict[str, Any]:
-    """Within Slack's limits, and no `<...>` but mentions, links and dates (the rest is escaped)."""
-    assert limit_violations(body) == []
-    leftover = SLACK_MARKUP.sub("", mrkdwn_texts(body))
-    leftover = re.sub(r"(?m)^>", "", leftover)  # block quotes
-    assert "<" not in leftover
-    assert ">" not in leftover
-    return body
 
 
 @pytest.mark.parametrize(

@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from oec_chatops.oec.models import WebhookEvent
 from oec_chatops.slack.blocks import (
-    limit_violations,
     render_event,
     render_subscribed,
     render_subscriptions,
     render_unsubscribed,
 )
 from oec_chatops.slack.blocks.events import event_label
-
-SLACK_MARKUP = re.compile(
-    r"<(@[UW][A-Z0-9]+|https?://[^<>|]+\|[^<>]+|!date\^\d+\^[^<>|]+\|[^<>]+)>"
-)
-
-
-def mrkdwn_texts(body: dict[str, Any]) -> str:
-    """The fallback and every mrkdwn text: where Slack reads `<...>` as markup."""
-    found = [body["text"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body["blocks"])
-    return "\n".join(found)
-
-
-def postable(body: dict[str, Any]) -> dict[str, Any]:
-    """Within Slack's limits, and no `<...>` but mentions, links and dates (the rest is escaped)."""
-    assert limit_violations(body) == []
-    leftover = SLACK_MARKUP.sub("", mrkdwn_texts(body))
-    assert "<" not in leftover
-    assert ">" not in leftover
-    return body
+from tests.support.blocks import mrkdwn_texts, postable
 
 
 def event(name: str, **data: Any) -> WebhookEvent:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from oec_chatops.domain import EnvRef, Role, Verb
 from oec_chatops.oec.models import Environment, EnvironmentStatus, Project
 from oec_chatops.slack.blocks import (
-    limit_violations,
     render_envs,
     render_help,
     render_projects,
@@ -19,58 +16,7 @@ from oec_chatops.slack.blocks import (
     render_whoami,
 )
 from oec_chatops.slack.grammar import VERB_SPECS
-
-
-def texts(body: Any) -> str:
-    """Every text in a body, one per line, for `in` checks."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body)
-    return "\n".join(found)
-
-
-def mrkdwn_texts(body: dict[str, Any]) -> str:
-    """The fallback and every mrkdwn text: where Slack reads `<...>` as markup."""
-    found = [body["text"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body["blocks"])
-    return "\n".join(found)
-
-
-SLACK_MARKUP = re.compile(
-    r"<(@[UW][A-Z0-9]+|https?://[^<>|]+\|[^<>]+|!date\^\d+\^[^<>|]+\|[^<>]+)>"
-)
-
-
-def postable(body: dict[str, Any]) -> dict[str, Any]:
-    """Within Slack's limits, and no `<...>` but mentions, links and dates (the rest is escaped)."""
-    assert limit_violations(body) == []
-    leftover = SLACK_MARKUP.sub("", mrkdwn_texts(body))
-    assert "<" not in leftover
-    assert ">" not in leftover
-    return body
-
+from tests.support.blocks import postable, texts
 
 SHOP = Project(id="p-1", name="Acme Shop", slug="shop", odoo_version="17.0")
 STAGING = EnvRef(
