@@ -142,4 +142,4 @@ async def test_many_running_deployments_poll_within_a_fifth_of_the_read_limit(
     allowed_per_second = read_limit / 5 / 60
     print(f"tracker reads: {window_reads} in {window:.2f} s; allowed {allowed_per_second}/s")
     assert window_reads <= allowed_per_second * window + 1, (window_reads, window)
-    assert window_reads >= allowed_per_second * window / 2, "the tracker used its budget"
+    assert window_reads >= allowed_per_second * window / 4, "the tracker kept polling"
