@@ -11,30 +11,12 @@ import time
 
 import pytest
 
-from oec_chatops.playground import SlackSigner, slash_command_body
-from tests.support.commands_helpers import ask, posts_for
-from tests.support.stack import CHANNEL, DEV, SIGNING_SECRET, Stack
+from oec_chatops.playground import SlackSigner
+from tests.support.commands_helpers import ask, command_body, posts_for
+from tests.support.stack import DEV, SIGNING_SECRET, Stack
 
 FORM = "application/x-www-form-urlencoded"
 SIGNER = SlackSigner(SIGNING_SECRET)
-
-
-def command_body(stack: Stack, text: str) -> bytes:
-    """A slash command's form, exactly as Slack posts it, with a response_url that works."""
-    url_id = stack.fake.issue_response_url(kind="command", channel_id=CHANNEL, user_id=DEV)
-    me = stack.fake.identity
-    return slash_command_body(
-        text=text,
-        user_id=DEV,
-        user_name="dev",
-        channel_id=CHANNEL,
-        channel_name="deploys",
-        team_id=me.team_id,
-        team_domain=me.team_domain,
-        api_app_id=me.app_id,
-        response_url=stack.agent.response_url(url_id),
-        trigger_id=stack.fake.issue_trigger(user_id=DEV),
-    )
 
 
 async def assert_nothing_was_reached_then_a_good_command_works(stack: Stack) -> None:

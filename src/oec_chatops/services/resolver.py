@@ -85,11 +85,30 @@ class Resolver:
         self.store = store
         self.clock = clock
         self._snapshot: _Snapshot | None = None
+        self._listing: asyncio.Task[_Snapshot] | None = None
 
     async def snapshot(self, *, fresh: bool = False) -> _Snapshot:
+        """The projects and environments, listed at most once per CACHE_SECONDS.
+
+        Commands that find the list stale at the same moment share one listing instead of
+        each sending their own: a burst of `/oec status` after a quiet minute costs one round
+        of reads, not one per command (which would also eat the key's read budget). `fresh`
+        skips the cache; a listing already under way started after the caller's snapshot was
+        made, so joining it is fresh enough.
+        """
         now = self.clock.monotonic()
         if not fresh and self._snapshot and now - self._snapshot.at < CACHE_SECONDS:
             return self._snapshot
+        listing = self._listing
+        if listing is None or listing.done():
+            listing = asyncio.get_running_loop().create_task(self._list(now), name="resolver")
+            # Retrieved here so that a failure nobody waits for any more is not logged as lost.
+            listing.add_done_callback(lambda t: t.cancelled() or t.exception())
+            self._listing = listing
+        # A caller that gives up (its command was cancelled) must not cancel the others' listing.
+        return await asyncio.shield(listing)
+
+    async def _list(self, now: float) -> _Snapshot:
         projects = await self.oec.list_projects()
         env_lists = await asyncio.gather(*(self.oec.list_environments(p.id) for p in projects))
         refs = [to_ref(p, e) for p, envs in zip(projects, env_lists, strict=True) for e in envs]
