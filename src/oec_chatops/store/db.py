@@ -19,6 +19,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +42,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    _enter_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=5000")
@@ -50,6 +51,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     # writes is exactly one transaction and nothing is committed behind our back.
     migrate(conn)
     return conn
+
+
+def _enter_wal(conn: sqlite3.Connection, *, attempts: int = 100) -> None:
+    """Switch to WAL (persistent once done). Two processes creating the database together
+    (`serve` and `check`) make the switch answer "database is locked" at once, without the
+    busy handler, so it is retried here for up to ~2 s; it happens at start-up only."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 class transaction:

@@ -140,7 +140,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply the migrations not yet applied, each in one transaction; return the version reached.
 
-    The connection must be in autocommit mode (`isolation_level=None`).
+    The connection must be in autocommit mode (`isolation_level=None`). Several processes may
+    open a new database at once (`serve` and `check`, two replicas): the version is read again
+    inside each write transaction, so a migration another process applied meanwhile is skipped
+    instead of failing on "table already exists".
     """
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     for number, statements in enumerate(MIGRATIONS, start=1):
@@ -148,12 +151,14 @@ def migrate(conn: sqlite3.Connection) -> int:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if number > version:
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+                version = number
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        version = number
     return int(version)
