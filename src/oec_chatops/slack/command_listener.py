@@ -1,8 +1,9 @@
 """The `/oec` slash-command listener: ack at once, run the command in the background, answer later.
 
-Slack waits 3 s for the ack and oec.sh may take longer, so the listener acks first (with
-`process_before_response=True` the HTTP answer leaves as soon as the listener returns, without
-Bolt's 10 ms ack poll; PERF-NOTES) and queues the rest, which answers through `response_url`.
+Slack waits 3 s for the ack and oec.sh may take longer, so a command is only queued before the
+ack (on `ChatopsApp`'s short path; as a plain Bolt listener, with `process_before_response=True`
+so that the answer leaves without Bolt's 10 ms ack poll, PERF-NOTES); the rest answers through
+`response_url`.
 
 The queue is worked by at most MAX_IN_FLIGHT workers, started when there is work and gone when
 there is none. A waiting command is one small record, not a task with its frames and context:
@@ -124,17 +125,29 @@ async def run(c: Container, item: Queued) -> None:
     await commands.handle(c, inv, reply)
 
 
+def invocation(form: dict[str, Any]) -> commands.Invocation:
+    """The command in Slack's slash-command form."""
+    return commands.Invocation(
+        user_id=form.get("user_id", ""),
+        channel_id=form.get("channel_id", ""),
+        text=form.get("text", "") or "",
+        trigger_id=form.get("trigger_id", "") or "",
+        user_name=form.get("user_name", "") or "",
+    )
+
+
 def register_commands(app: AsyncApp, c: Container) -> None:
+    """`/oec` on the app's short path when it has one (`ChatopsApp`), else as a Bolt listener."""
     queue = CommandQueue(c)
+
+    def accept(form: dict[str, Any]) -> None:
+        queue.put(Queued(invocation(form), form.get("response_url", "") or "", new_request_id()))
+
+    take_command = getattr(app, "take_command", None)
+    if take_command is not None:
+        take_command("/oec", accept)
 
     @app.command("/oec")
     async def on_oec(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        inv = commands.Invocation(
-            user_id=body.get("user_id", ""),
-            channel_id=body.get("channel_id", ""),
-            text=body.get("text", "") or "",
-            trigger_id=body.get("trigger_id", "") or "",
-            user_name=body.get("user_name", "") or "",
-        )
-        queue.put(Queued(inv, body.get("response_url", "") or "", new_request_id()))
+        accept(body)
