@@ -93,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "webhooks":
             from oec_chatops import webhook_admin
 
+            # Client warnings (retries, refusals) go through the redacting filter, not bare.
+            configure_logging(level="WARNING", fmt="text", secrets=settings.secret_values())
             if args.webhooks_command == "register":
                 return asyncio.run(
                     webhook_admin.register(

@@ -2,7 +2,8 @@
 
 `test_crash_safety.py` proves it for a deployment's message with a real `kill -9`; here the
 state such a crash leaves (the row back in flight, Slack holding the message, the bot's record
-of it gone) is set up directly, for an event message in a channel that has moved on since.
+of it gone) is set up directly, for the thread reply of a failure, which lives outside the
+channel's history, and for an event message.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import pytest
 from tests.support.stack import BOT_TOKEN, CHANNEL, Stack, sim_settings
 from tests.support.webhook_helpers import (
     deliver,
+    deployment_messages,
     env_data,
+    new_task,
     outbox_settled,
+    task_data,
     webhook_stack,
 )
 
@@ -44,6 +48,28 @@ def _as_if_the_commit_was_lost(stack: Stack, kind: str, message_key: str) -> Non
         (row["id"],),
     )
     assert conn.execute("DELETE FROM messages WHERE key = ?", (message_key,)).rowcount == 1
+
+
+async def test_a_thread_reply_posted_before_a_crash_is_adopted_not_posted_again(
+    hooks: Stack,
+) -> None:
+    task_id = new_task(hooks, STAGING)
+    await deliver(hooks, "deploy.failed", task_data(hooks, STAGING, task_id, "failed"))
+    (parent,) = await hooks.fake.wait_for(lambda f: deployment_messages(f, CHANNEL, task_id))
+    await hooks.fake.wait_for(lambda f: f.thread(CHANNEL, parent.ts))
+    await outbox_settled(hooks)
+    posts = len(hooks.fake.calls("chat.postMessage"))
+
+    _as_if_the_commit_was_lost(hooks, "failure_thread", f"fail:{task_id}")
+    hooks.c.outbox.wake()
+    await outbox_settled(hooks)
+
+    assert len(hooks.fake.thread(CHANNEL, parent.ts)) == 1
+    assert len(hooks.fake.calls("chat.postMessage")) == posts
+    assert hooks.fake.calls("conversations.replies"), "the thread was searched"
+    ref = hooks.c.store.messages.get(f"fail:{task_id}", CHANNEL)
+    assert ref is not None
+    assert ref.ts == hooks.fake.thread(CHANNEL, parent.ts)[0].ts
 
 
 async def test_an_event_message_posted_before_a_crash_is_adopted(hooks: Stack) -> None:

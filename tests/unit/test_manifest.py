@@ -31,6 +31,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat.update": frozenset({"chat:write"}),
     "chat.postEphemeral": frozenset({"chat:write"}),
     "conversations.history": frozenset({"channels:history", "groups:history"}),
+    "conversations.replies": frozenset({"channels:history", "groups:history"}),
     "usergroups.list": frozenset({"usergroups:read"}),
     "views.open": frozenset(),  # authorised by the trigger_id of the click
     "auth.test": frozenset(),  # any token

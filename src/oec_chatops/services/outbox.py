@@ -259,7 +259,11 @@ class OutboxWorker:
         thread_ts: str | None = None,
         finish: bool = True,
     ) -> str:
-        ts = await self._find_posted(row, key) if row.inflight_at is not None else None
+        ts = (
+            await self._find_posted(row, key, thread_ts=thread_ts)
+            if row.inflight_at is not None
+            else None
+        )
         if ts is not None:
             log.info("outbox.adopted", extra={"row": row.id, "key": key, "channel": row.channel_id})
             if not key.startswith(("evt:", "fail:")):
@@ -296,11 +300,14 @@ class OutboxWorker:
                 self.store.outbox.mark_sent(row, self.clock.time())
         return ts
 
-    async def _find_posted(self, row: OutboxRow, key: str) -> str | None:
+    async def _find_posted(
+        self, row: OutboxRow, key: str, *, thread_ts: str | None = None
+    ) -> str | None:
         """Look for a message we may have posted before a crash, by its metadata key.
 
-        The search starts shortly before the row went in flight and goes page after page: a
-        busy channel may have moved on since. (A thread reply is not in the channel's history.)
+        A thread reply never shows in `conversations.history`, so a reply is looked for in its
+        thread (`conversations.replies`). A top-level post is looked for from shortly before
+        the row went in flight, page after page: a busy channel may have moved on since.
         """
         known = self.store.messages.get(key, row.channel_id)
         if known is not None:
@@ -308,16 +315,24 @@ class OutboxWorker:
         since = min(row.created_at, row.inflight_at or row.created_at) - 60
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            response = await self._call(
-                "conversations.history",
-                self.slack.conversations_history(
+            if thread_ts is not None:
+                call = self.slack.conversations_replies(
+                    channel=row.channel_id,
+                    ts=thread_ts,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                    include_all_metadata=True,
+                )
+                response = await self._call("conversations.replies", call)
+            else:
+                call = self.slack.conversations_history(
                     channel=row.channel_id,
                     limit=HISTORY_PAGE,
                     oldest=str(max(0.0, since)),
                     cursor=cursor,
                     include_all_metadata=True,
-                ),
-            )
+                )
+                response = await self._call("conversations.history", call)
             for message in response.get("messages", []) or []:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
