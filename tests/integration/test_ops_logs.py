@@ -134,6 +134,13 @@ async def test_a_full_run_logs_no_secret_and_carries_request_ids(
     accepted = [line for line in lines if line["event"] == "action.accepted"]
     assert accepted
     assert all(line.get("request_id") for line in accepted)
+    # ... and the Slack message that tells the channel about it.
+    sent = {
+        line.get("request_id")
+        for line in lines
+        if line["event"] == "outbox.sent" and line.get("kind") == "deployment"
+    }
+    assert set(deploy_ids) & sent
     # Every API call line and every webhook line says which request it belongs to.
     assert all(line.get("request_id") for line in lines if line["event"] == "oec.request")
     webhook_lines = [line for line in lines if line["logger"] == "oec_chatops.receiver"]

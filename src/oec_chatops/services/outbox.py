@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.clock import Clock
+from oec_chatops.context import request_id_var
 from oec_chatops.errors import ChatopsError
 from oec_chatops.metrics import Metrics
 from oec_chatops.services.deployments import from_dict
@@ -161,6 +162,15 @@ class OutboxWorker:
         return finished
 
     async def _process(self, row: OutboxRow) -> bool:
+        # The request that queued the row (a slash command, a webhook delivery) names this send
+        # in the logs, so one id follows a command from Slack to oec.sh and back to Slack.
+        token = request_id_var.set(row.request_id or "")
+        try:
+            return await self._process_row(row)
+        finally:
+            request_id_var.reset(token)
+
+    async def _process_row(self, row: OutboxRow) -> bool:
         try:
             await self._send(row)
         except SlackApiError as exc:
@@ -172,6 +182,10 @@ class OutboxWorker:
         except ChatopsError as exc:
             self._retry(row, str(exc))
             return False
+        log.info(
+            "outbox.sent",
+            extra={"row": row.id, "kind": row.kind, "key": row.key, "channel": row.channel_id},
+        )
         return True
 
     # -- sending ------------------------------------------------------------------------------

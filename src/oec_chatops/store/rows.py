@@ -19,6 +19,7 @@ class OutboxRow:
     inflight_at: float | None
     version: int
     state: str = "pending"
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

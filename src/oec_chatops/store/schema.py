@@ -134,6 +134,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # An environment's status change asks which of its deployments moved lately.
         "CREATE INDEX deployments_env ON deployments(env_id, updated_at)",
     ),
+    (
+        # The request that queued a row, so the Slack message's log line carries its id.
+        "ALTER TABLE outbox ADD COLUMN request_id TEXT",
+        # One row that /readyz rewrites: proof that the database file takes a real write.
+        "CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL)",
+    ),
 )
 
 

@@ -10,6 +10,7 @@ its own (`store.outbox.mark_sent(...)`, one short autocommit statement or `with 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import orjson
 import sqlite_utils
 
+from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
 from oec_chatops.store.rows import (
@@ -82,12 +84,13 @@ class Outbox:
         # `attempts` doubles as a version: a refresh while a send is in flight bumps
         # `version`, and `mark_sent` then leaves the row pending so the newer state goes out.
         self.conn.execute(
-            "INSERT INTO outbox (kind, key, channel_id, body, created_at, next_attempt_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO outbox (kind, key, channel_id, body, created_at, next_attempt_at, "
+            "request_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (kind, key, channel_id) WHERE state = 'pending' DO UPDATE SET "
             "body = excluded.body, version = version + 1, "
+            "request_id = coalesce(outbox.request_id, excluded.request_id), "
             "next_attempt_at = min(next_attempt_at, excluded.next_attempt_at)",
-            (kind, key, channel_id, _dumps(body), now, now),
+            (kind, key, channel_id, _dumps(body), now, now, request_id_var.get() or None),
         )
 
     def _row(self, r: sqlite3.Row) -> OutboxRow:
@@ -103,6 +106,7 @@ class Outbox:
             inflight_at=r["inflight_at"],
             version=r["version"],
             state=r["state"],
+            request_id=r["request_id"],
         )
 
     def due(self, now: float, *, limit: int = 50) -> list[OutboxRow]:
@@ -663,8 +667,7 @@ class Store(Repos):
         """True when a write can be committed now (for /readyz)."""
         try:
             with self.tx() as conn:
-                conn.execute("PRAGMA user_version")
-                conn.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (x)")
+                conn.execute("INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)", (time.time(),))
             return True
         except sqlite3.Error:
             return False
