@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -54,6 +55,10 @@ class Container:
     def start_workers(self) -> None:
         """Start the outbox, tracker and expiry loops, and resume interrupted approvals."""
         loop = asyncio.get_running_loop()
+        if self.slack.session is None:
+            # One keep-alive session for every Web API call; without it slack_sdk opens a new
+            # session and TCP (and TLS) connection per call. Closed in `aclose`.
+            self.slack.session = aiohttp.ClientSession()
         self._workers.extend(
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
