@@ -22,6 +22,7 @@ from tests.support.approval_helpers import (
     actions_with_key,
     audit_rows,
     bot,
+    policy_text,
     request_change,
     wait_card,
     world,
@@ -50,17 +51,18 @@ def approval_state(w: World, approval_id: str) -> ApprovalState:
         store.close()
 
 
-def drive(w: World, approval_id: str, *targets: ApprovalState) -> None:
+def drive(w: World, approval_id: str, *targets: ApprovalState, at: float | None = None) -> None:
     """Move a request along with the store's conditional transitions, as the service does
     (vote, pending → approved, approved → executing), while no bot runs."""
     store = Store(w.tmp_path / "bot.db")
+    now = time.time() if at is None else at
     try:
         with store.tx():
-            assert store.approvals.add_vote(approval_id, LEAD1, time.time())
+            assert store.approvals.add_vote(approval_id, LEAD1, now)
             current = ApprovalState.PENDING
             for target in targets:
                 assert store.approvals.transition(
-                    approval_id, from_states=[current], to=target, now=time.time()
+                    approval_id, from_states=[current], to=target, now=now
                 )
                 current = target
     finally:
@@ -169,3 +171,22 @@ async def test_executing_older_than_the_key_lifetime_is_not_sent_blindly(tmp_pat
             results = [r.result for r in audit_rows(second.c, approval_id)]
             assert results[-1] == "unconfirmed"
         assert actions_with_key(await w.sim_requests(), approval_id) == []
+
+
+async def test_a_long_lived_request_approved_late_is_still_resumed(tmp_path: Path) -> None:
+    """The key's lifetime counts from when the action was sent, not from the request."""
+    clock = ManualClock(start=time.time())
+    policy = policy_text(expires="3d")
+    async with world(tmp_path) as w:
+        async with bot(w, clock=clock, policy=policy) as first:
+            approval_id, _ = await request_change(first)
+        clock.advance(30 * HOUR)  # the request waited more than a day for its approver
+        drive(w, approval_id, ApprovalState.APPROVED, ApprovalState.EXECUTING, at=clock.time())
+
+        clock.advance(1 * HOUR)  # the bot died mid-call and restarts an hour later
+        async with bot(w, clock=clock, policy=policy) as second:
+            await wait_card(w.fake, approval_id, "has run", timeout=10)
+            a = second.c.store.approvals.get(approval_id)
+            assert a is not None
+            assert a.state is ApprovalState.DONE
+        assert len(actions_with_key(await w.sim_requests(), approval_id)) == 1

@@ -370,9 +370,10 @@ async def resume(c: Container) -> int:
     executing = c.store.approvals.in_states([ApprovalState.EXECUTING])
     for a in executing:
         log.info("approval.resuming", extra={"approval_id": a.approval_id})
-        # The request went executing after it was created, so this age bounds how long ago it
-        # may have been sent; past the key's lifetime a re-send would be a blind second call.
-        if c.clock.time() - a.created_at.timestamp() >= IDEMPOTENCY_WINDOW:
+        # Its action was first sent when it went executing; past the key's lifetime a re-send
+        # would be a blind second call, not a question.
+        sent_at = c.store.approvals.state_since(a.approval_id) or a.created_at.timestamp()
+        if c.clock.time() - sent_at >= IDEMPOTENCY_WINDOW:
             _give_up(c, a)
         else:
             await execute(c, a.approval_id, resuming=True)

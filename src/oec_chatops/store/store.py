@@ -495,6 +495,14 @@ class Approvals:
         )
         return cur.rowcount == 1
 
+    def state_since(self, approval_id: str) -> float | None:
+        """When the request entered its current state (every transition sets `updated_at`;
+        nothing else does): for an executing request, when its action was first sent."""
+        r = self.conn.execute(
+            "SELECT updated_at FROM approvals WHERE approval_id = ?", (approval_id,)
+        ).fetchone()
+        return float(r[0]) if r else None
+
     def set_message_ts(self, approval_id: str, ts: str) -> None:
         self.conn.execute(
             "UPDATE approvals SET message_ts = ? WHERE approval_id = ?", (ts, approval_id)
