@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oec_chatops.domain import EnvRef, Progress
-from oec_chatops.oec.models import WebhookEvent
+from oec_chatops.oec.models import WEBHOOK_EVENTS, WebhookEvent
 from oec_chatops.services.deployments import (
     DeploymentUpdate,
     apply_update,
@@ -22,23 +22,7 @@ from oec_chatops.services.deployments import (
 from oec_chatops.slack import blocks
 from oec_chatops.store.store import Repos
 
-KNOWN_EVENTS = frozenset(
-    {
-        "deploy.started",
-        "deploy.completed",
-        "deploy.failed",
-        "deploy.cancelled",
-        "environment.created",
-        "environment.deleted",
-        "environment.status_changed",
-        "environment.ready",
-        "automation_rule.triggered",
-        "automation_rule.completed",
-        "automation_rule.failed",
-        "monitoring.alert",
-    }
-)
-DEFAULT_SUBSCRIPTION_EVENTS = ("deploy.*", "environment.status_changed")
+KNOWN_EVENTS = frozenset(WEBHOOK_EVENTS)
 
 _DEPLOY_STATUS = {
     "deploy.started": "running",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oec_chatops.context import request_id_var
-from oec_chatops.services.notifications import DEFAULT_SUBSCRIPTION_EVENTS
 from oec_chatops.services.resolver import slugify
 from oec_chatops.slack import blocks, grammar
 
@@ -27,7 +26,7 @@ def _split_target(target: str) -> tuple[str, str]:
 async def subscribe(c: Container, inv: Invocation, cmd: grammar.Command, reply: Reply) -> None:
     project_q, env_glob = _split_target(cmd.target or "")
     project = await c.resolver.project(project_q)
-    events = cmd.events or DEFAULT_SUBSCRIPTION_EVENTS
+    events = cmd.events or grammar.DEFAULT_SUBSCRIBE_EVENTS
     label = project.slug or slugify(project.name)
     with c.store.tx():
         sub = c.store.subscriptions.add(
