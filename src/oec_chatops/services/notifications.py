@@ -19,6 +19,7 @@ from oec_chatops.services.deployments import (
     env_matches,
     event_matches,
 )
+from oec_chatops.services.resolver import slugify
 from oec_chatops.slack import blocks
 from oec_chatops.store.store import Repos
 
@@ -50,11 +51,14 @@ def env_ref_for(repos: Repos, event: WebhookEvent) -> EnvRef | None:
     if cached is not None:
         return cached
     if d.environment_id and d.environment_name and d.project_id:
+        project_name = d.project_name or d.project_id
         return EnvRef(
             env_id=d.environment_id,
             env_name=d.environment_name,
             project_id=d.project_id,
-            project_name=d.project_name or d.project_id,
+            project_name=project_name,
+            # Labelled as the resolver labels it, so the name in a message works in a command.
+            project_slug=slugify(project_name),
             url=d.url,
         )
     return None
