@@ -21,6 +21,7 @@ from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.client import OecClient
+from oec_chatops.platform import Platform
 from oec_chatops.policy import Policy, load_policy
 from oec_chatops.services import approvals
 from oec_chatops.services.directory import Directory
@@ -116,6 +117,7 @@ def build_container(
         on_retry=notify_retry,
         on_attempt=metrics.observe_api_call,
     )
+    platform: Platform = oec  # mypy checks here that the oec.sh client is a whole Platform
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
 
@@ -125,7 +127,7 @@ def build_container(
     outbox = OutboxWorker(store=store, slack=slack, clock=clock, metrics=metrics, log_tail=log_tail)
     tracker = Tracker(
         store=store,
-        oec=oec,
+        oec=platform,
         clock=clock,
         on_change=outbox.wake,
         read_limit=read_limit or oec.read_limit,
@@ -152,7 +154,7 @@ def build_container(
         policy=policy,
         metrics=metrics,
         runner=Runner(),
-        resolver=Resolver(oec=oec, store=store, clock=clock),
+        resolver=Resolver(oec=platform, store=store, clock=clock),
         directory=Directory(slack=slack, policy=policy, clock=clock),
         outbox=outbox,
         tracker=tracker,

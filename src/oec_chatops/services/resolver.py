@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from oec_chatops.clock import Clock
 from oec_chatops.domain import EnvRef
 from oec_chatops.errors import CommandError
-from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecNotFound
 from oec_chatops.oec.models import Environment, Project
+from oec_chatops.platform import Platform
 from oec_chatops.store.store import Store
 
 CACHE_SECONDS = 30.0
@@ -80,7 +80,7 @@ class _Snapshot:
 
 
 class Resolver:
-    def __init__(self, *, oec: OecClient, store: Store, clock: Clock) -> None:
+    def __init__(self, *, oec: Platform, store: Store, clock: Clock) -> None:
         self.oec = oec
         self.store = store
         self.clock = clock

@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 from oec_chatops.clock import Clock
 from oec_chatops.domain import Progress
-from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecError, OecNotFound
+from oec_chatops.platform import Platform
 from oec_chatops.services.deployments import DeploymentUpdate, apply_update
 from oec_chatops.store.rows import DeploymentRow
 from oec_chatops.store.store import Store
@@ -70,7 +70,7 @@ class Tracker:
         self,
         *,
         store: Store,
-        oec: OecClient,
+        oec: Platform,
         clock: Clock,
         on_change: Callable[[], None],
         read_limit: Callable[[], int] = lambda: 120,
