@@ -64,7 +64,7 @@ class Container:
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
                 loop.create_task(self.tracker.run(), name="tracker"),
-                loop.create_task(self.expiry.run(self), name="expiry"),
+                loop.create_task(self.expiry.run_for(self), name="expiry"),
                 loop.create_task(approvals.resume(self), name="approvals.resume"),
             ]
         )

@@ -17,7 +17,6 @@ a note saying so, since a re-send could then run it a second time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef, Role, Verb
 from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecServerError
 from oec_chatops.services.explain import explain
+from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.slack import blocks, grammar
 
 if TYPE_CHECKING:
@@ -401,14 +401,16 @@ def _give_up(c: Container, a: Approval) -> None:
 ASK_AGAIN_AFTER = (15.0, 30.0, 60.0, 120.0, 240.0, 480.0)
 
 
-class ExpiryWorker:
+class ExpiryWorker(WorkerLoop):
     """Expires pending requests on time, without a click, also after a restart; and asks oec.sh
     again, with the same idempotency key, about approved actions it did not answer."""
 
+    name = "approvals.expiry"
+
     def __init__(self) -> None:
-        self._wake = asyncio.Event()
-        self._stopping = False
+        super().__init__()
         self._asks: dict[str, tuple[int, float]] = {}  # approval id -> (asks so far, next at)
+        self._c: Container | None = None
 
     def ask_again_later(self, approval_id: str, *, now: float) -> bool:
         """Schedule another ask; False once the schedule is used up (the caller then fails it)."""
@@ -430,30 +432,24 @@ class ExpiryWorker:
             self._asks[approval_id] = (count, float("inf"))  # until execute() reschedules it
         return due
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def run_for(self, c: Container) -> None:
+        """Run the loop for this container (the worker is built before the container is)."""
+        self._c = c
+        await self.run()
 
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+    async def round(self) -> bool:
+        c = self._c
+        assert c is not None, "run_for(container) starts this worker"
+        expire_due(c)
+        for approval_id in self._due_asks(c.clock.time()):
+            c.runner.spawn(execute(c, approval_id, resuming=True), name="approval-ask-again")
+        return False
 
-    async def run(self, c: Container) -> None:
-        while not self._stopping:
-            try:
-                expire_due(c)
-                for approval_id in self._due_asks(c.clock.time()):
-                    c.runner.spawn(
-                        execute(c, approval_id, resuming=True), name="approval-ask-again"
-                    )
-            except Exception:
-                log.exception("approvals.expiry_error")
-            self._wake.clear()
-            times = [at for _, at in self._asks.values()]
-            nxt = c.store.approvals.next_expiry()
-            if nxt is not None:
-                times.append(nxt)
-            wait = 5.0 if not times else min(5.0, max(0.05, min(times) - c.clock.time()))
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+    def idle_wait(self) -> float:
+        c = self._c
+        assert c is not None, "run_for(container) starts this worker"
+        times = [at for _, at in self._asks.values()]
+        nxt = c.store.approvals.next_expiry()
+        if nxt is not None:
+            times.append(nxt)
+        return 5.0 if not times else min(5.0, max(0.05, min(times) - c.clock.time()))

@@ -31,6 +31,7 @@ from oec_chatops.context import request_id_var
 from oec_chatops.errors import ChatopsError
 from oec_chatops.metrics import Metrics
 from oec_chatops.services.deployments import from_dict
+from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.slack import blocks
 from oec_chatops.store.rows import OutboxRow
 from oec_chatops.store.store import Store
@@ -64,8 +65,10 @@ def backoff(attempts: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-class OutboxWorker:
+class OutboxWorker(WorkerLoop):
     """Sends outbox rows to Slack; `wake()` after queueing rows, `drain()` on shutdown."""
+
+    name = "outbox"
 
     def __init__(
         self,
@@ -82,36 +85,15 @@ class OutboxWorker:
         self.clock = clock
         self.metrics = metrics
         self.log_tail = log_tail
-        self._wake = asyncio.Event()
+        super().__init__()
         self._blocked_until: dict[str, float] = {}
         self._concurrency = asyncio.Semaphore(concurrency)
-        self._stopping = False
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def round(self) -> bool:
+        """Send what is due; go again at once while rows keep finishing."""
+        return await self.run_once() > 0
 
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Loop until stopped: send what is due, then sleep until the next row is due or a wake."""
-        while not self._stopping:
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("outbox.loop_error")
-                sent = 0
-            if sent:
-                continue
-            self._wake.clear()
-            wait = self._idle_wait()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
-            except TimeoutError:
-                pass
-
-    def _idle_wait(self) -> float:
+    def idle_wait(self) -> float:
         due = self.store.outbox.next_due_at()
         if due is None:
             return 1.0

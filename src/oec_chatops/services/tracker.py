@@ -14,7 +14,6 @@ deployments, each due at once, is polled one gap after the other.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from oec_chatops.domain import Progress
 from oec_chatops.oec.errors import OecError, OecNotFound
 from oec_chatops.platform import Platform
 from oec_chatops.services.deployments import DeploymentUpdate, apply_update
+from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.store.rows import DeploymentRow
 from oec_chatops.store.store import Store
 
@@ -63,7 +63,7 @@ def parse_step_progress(log_text: str) -> Progress | None:
     return None
 
 
-class Tracker:
+class Tracker(WorkerLoop):
     """Polls every deployment that has not ended; `wake()` when a new one starts."""
 
     def __init__(
@@ -82,30 +82,14 @@ class Tracker:
         self.on_change = on_change
         self.read_limit = read_limit
         self.pace = pace
-        self._wake = asyncio.Event()
-        self._stopping = False
+        super().__init__()
         self._next_read_at = 0.0  # clock.monotonic() before which no poll may start
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def round(self) -> bool:
+        await self.run_once()
+        return False
 
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("tracker.loop_error")
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_wait())
-            except TimeoutError:
-                pass
-
-    def _idle_wait(self) -> float:
+    def idle_wait(self) -> float:
         active = self.store.deployments.active(limit=500)
         if not active:
             return 5.0
