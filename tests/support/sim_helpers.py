@@ -42,7 +42,7 @@ async def asgi_client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
 @asynccontextmanager
 async def serve(app: ASGIApp) -> AsyncIterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 (a free port), lifespan included; yield its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # NODELAY
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

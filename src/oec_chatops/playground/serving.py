@@ -30,7 +30,10 @@ async def serve_on_loopback(
     drain_timeout: float = 5.0,
 ) -> AsyncIterator[str]:
     """Serve `app` while the block runs; yields its base URL, e.g. `http://127.0.0.1:50123`."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose `proto` says TCP,
+    # and accepted connections inherit 0 from a socket made without it. Without NODELAY every
+    # keep-alive request waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
