@@ -37,7 +37,7 @@ from oec_chatops.playground import (
 from oec_chatops.policy import parse_policy
 from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
-from oec_chatops.slack.grammar import VERB_SPECS
+from oec_chatops.slack.grammar import DEFAULT_SUBSCRIBE_EVENTS, VERB_SPECS
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ async def embedded_demo(
                 ) as agent,
             ):
                 sim_state.add_webhook(f"{bot_url}/webhooks/oec", DEMO_EVENTS, s.webhook_secret)
-                _subscribe_demo_channel(c, sim_state)
+                subscribe_to_every_project(c, sim_state)
                 playground.connect(agent, sim_url=sim_url)
                 yield Demo(
                     playground_url=f"{slack_url}/",
@@ -235,16 +235,20 @@ async def embedded_demo(
             await playground.aclose()  # ends the page's live feeds, or the server waits for them
 
 
-def _subscribe_demo_channel(c: Container, sim: SimState) -> None:
+def subscribe_to_every_project(
+    c: Container, sim: SimState, *, channel_id: str = DEMO_CHANNEL, by: str = "U0ADMIN"
+) -> None:
+    """Subscribe `channel_id` to the default events of every simulated project, as a person
+    typing `/oec subscribe <project>` for each would (the demo's #deploys; tests reuse it)."""
     with c.store.tx():
         for p in sim.projects.values():
             c.store.subscriptions.add(
-                channel_id=DEMO_CHANNEL,
+                channel_id=channel_id,
                 project_id=p.id,
                 project_label=p.slug,
                 env_glob="*",
-                events=("deploy.*", "environment.status_changed"),
-                created_by="U0ADMIN",
+                events=DEFAULT_SUBSCRIBE_EVENTS,
+                created_by=by,
                 now=c.clock.time(),
             )
 

@@ -19,6 +19,7 @@ import httpx
 from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.embedded import subscribe_to_every_project
 from oec_chatops.playground import (
     Ephemeral,
     FakeSlack,
@@ -240,16 +241,7 @@ async def bot(
     settings = load_settings(bot_environ(w.tmp_path, slack_url=w.slack_url, sim_url=w.sim_url))
     c = build_with(clock=clock, policy=policy)(settings)
     if not c.store.subscriptions.for_channel(CHANNEL):
-        for p in w.sim.projects.values():
-            c.store.subscriptions.add(
-                channel_id=CHANNEL,
-                project_id=p.id,
-                project_label=p.slug,
-                env_glob="*",
-                events=("deploy.*", "environment.status_changed"),
-                created_by=ADMIN,
-                now=c.clock.time(),
-            )
+        subscribe_to_every_project(c, w.sim, channel_id=CHANNEL, by=ADMIN)
     async with (
         serve(build_app(c, grace=grace), lifespan="on", drain_timeout=grace) as bot_url,
         SlackUserAgent(

@@ -18,6 +18,7 @@ import httpx
 
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.embedded import subscribe_to_every_project
 from oec_chatops.playground import (
     FakeSlack,
     SlackUserAgent,
@@ -174,16 +175,7 @@ async def running_stack(
             if webhook_events is not None:
                 state.add_webhook(f"{bot_url}/webhooks/oec", webhook_events, WEBHOOK_SECRET)
             if subscribe:
-                for p in state.projects.values():
-                    c.store.subscriptions.add(
-                        channel_id=CHANNEL,
-                        project_id=p.id,
-                        project_label=p.slug,
-                        env_glob="*",
-                        events=("deploy.*", "environment.status_changed"),
-                        created_by=ADMIN,
-                        now=c.clock.time(),
-                    )
+                subscribe_to_every_project(c, state, channel_id=CHANNEL, by=ADMIN)
             async with (
                 SlackUserAgent(
                     bot_url=bot_url, signing_secret=SIGNING_SECRET, fake=fake, fake_url=slack_url
