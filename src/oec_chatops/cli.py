@@ -130,6 +130,12 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     if settings.embedded:
         from oec_chatops.embedded import run_embedded
 
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"oec-chatops: no credentials are set, so this is the demo, listening on {host}: "
+                "it has no login; set SLACK_BOT_TOKEN and OEC_API_KEY to run the real bot.",
+                file=sys.stderr,
+            )
         asyncio.run(run_embedded(settings, host=host, port=port))
         return 0
     from oec_chatops.container import build_container

@@ -1,0 +1,51 @@
+"""`oec-chatops serve` with no credentials on a non-loopback address says the demo has no login."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.ops_helpers import free_port
+
+
+def _demo_stderr(tmp_path: Path, host: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OEC_"))}
+    env["OEC_CHATOPS_DB"] = str(tmp_path / "demo.db")
+    proc = subprocess.Popen(  # noqa: S603 - this interpreter, this package, the test's arguments
+        [sys.executable, "-m", "oec_chatops", "serve", "--host", host, "--port", str(free_port())],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    lines: list[str] = []
+    try:
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Press Ctrl+C to stop" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return "".join(lines)
+
+
+def test_the_demo_on_every_interface_warns_it_has_no_login(tmp_path: Path) -> None:
+    out = _demo_stderr(tmp_path, "0.0.0.0")  # noqa: S104 - the point of the test
+    assert "it has no login" in out
+    assert "Press Ctrl+C to stop" in out
+
+
+def test_the_demo_on_loopback_does_not_warn(tmp_path: Path) -> None:
+    out = _demo_stderr(tmp_path, "127.0.0.1")
+    assert "no login" not in out
+    assert "Press Ctrl+C to stop" in out
