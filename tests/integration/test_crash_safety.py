@@ -216,6 +216,10 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
                 async def killer() -> None:
                     async with asyncio.timeout(15):
                         await slack.caught.wait()
+                        # The outbox may catch a post before the stream got far: let it get
+                        # there first, so the kill lands well into the stream either way.
+                        while len(acked) < KILL_AFTER_ACKS:  # noqa: ASYNC110 - bounded, 1 ms polls
+                            await asyncio.sleep(0.001)
                         resumed = len(acked)
                         while len(acked) < resumed + 10:  # noqa: ASYNC110 - bounded, 1 ms polls
                             await asyncio.sleep(0.001)
