@@ -8,14 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.ops_helpers import free_port
-
 
 def _demo_stderr(tmp_path: Path, host: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OEC_"))}
     env["OEC_CHATOPS_DB"] = str(tmp_path / "demo.db")
     proc = subprocess.Popen(  # noqa: S603 - this interpreter, this package, the test's arguments
-        [sys.executable, "-m", "oec_chatops", "serve", "--host", host, "--port", str(free_port())],
+        # Port 0: the bot, the simulator and the playground each get a free port.
+        [sys.executable, "-m", "oec_chatops", "serve", "--host", host, "--port", "0"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
