@@ -41,7 +41,6 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from children import free_port, stop_child
 
 RW_KEY = "oec_live_rw_" + "B" * 20 + "e" * 23
 RO_KEY = "oec_live_ro_" + "C" * 20 + "h" * 23
@@ -282,12 +282,6 @@ async def paced(
 # -- processes ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def pin(pid: int, cpu: int) -> None:
     """Put a process on one CPU when there are at least two (Linux)."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
@@ -313,13 +307,7 @@ def process(
         try:
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_child(proc, timeout=STOP_TIMEOUT)
 
 
 async def wait_ready(url: str, proc: subprocess.Popen[bytes], what: str) -> None:

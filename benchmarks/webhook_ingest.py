@@ -32,8 +32,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -48,6 +46,7 @@ from typing import Any
 
 import httpx
 import orjson
+from children import free_port, stop_child
 
 from oec_chatops.oec.signing import sign_oec_v1
 
@@ -116,12 +115,6 @@ def serve_bot(port: int, *, workers: bool) -> None:
 # -- subprocesses -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def child(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "PYTHONPATH"}}
@@ -135,13 +128,7 @@ def child(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproces
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_child(proc, timeout=STOP_TIMEOUT)
 
 
 def tail(log: Path) -> str:
