@@ -69,20 +69,9 @@ async def test_the_demo_uses_a_fresh_database_and_never_the_configured_one(
     assert not db.exists()
     assert _files_in(tmp_path) == []
 
-    # A real bot's database, with a subscription in it.
+    # A real bot's database (the demo would write subscriptions there, and send its outbox).
     real = tmp_path / "real.db"
-    store = Store(real)
-    with store.tx():
-        store.subscriptions.add(
-            channel_id="C0REAL",
-            project_id="prj_real",
-            project_label="real-shop",
-            env_glob="*",
-            events=("deploy.completed",),
-            created_by="U0REAL",
-            now=1.0,
-        )
-    store.close()
+    Store(real).close()
     before = real.read_bytes()
     async with embedded_demo(
         load_settings({"OEC_CHATOPS_DB": str(real)}), task_seconds=0.5
