@@ -9,13 +9,13 @@ can gate a deployment. No line shows a secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oec_chatops.config import Settings
+from oec_chatops.config import Settings, UnknownVariable
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecError
@@ -33,8 +33,13 @@ REQUIRED_SCOPES = frozenset(
 Line = Callable[[str, str, str], None]
 
 
-async def run_check(settings: Settings, *, out: TextIO) -> int:
-    """Print the report to `out`; return 0 when every check passed, 1 otherwise."""
+async def run_check(
+    settings: Settings, *, out: TextIO, unknown: Sequence[UnknownVariable] = ()
+) -> int:
+    """Print the report to `out`; return 0 when every check passed, 1 otherwise.
+
+    `unknown` are the SLACK_/OEC_ variables the bot does not read: each gets a warning line.
+    """
     failures = 0
 
     def line(mark: str, what: str, detail: str) -> None:
@@ -44,10 +49,12 @@ async def run_check(settings: Settings, *, out: TextIO) -> int:
         out.write(f"[{mark}] {what}: {detail}\n")
 
     if settings.embedded:
-        line(FAIL, "configuration", "no SLACK_BOT_TOKEN and no OEC_API_KEY: this is the demo setup")
+        line(FAIL, "configuration", "no Slack or oec.sh credential is set: this is the demo setup")
         out.write("1 check(s) failed\n")
         return 1
     line(OK, "configuration", "all required variables set and well-formed")
+    for variable in unknown:
+        line(WARN, "configuration", str(variable))
 
     await _check_slack(settings, line)
     await _check_oec(settings, line)

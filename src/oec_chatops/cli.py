@@ -1,7 +1,9 @@
 """`oec-chatops`: serve, sim, check, webhooks register/list.
 
 Every command reads its settings once; a bad setting prints one line naming the variable and
-exits with status 2, without a traceback and without the value.
+exits with status 2, without a traceback and without the value. So does a partial set of
+credentials: `serve` runs the demo only when none is set. A SLACK_/OEC_ variable the bot does
+not read (a misspelling, most likely) is named with a warning when the rest is complete.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import signal
 import sys
 from collections.abc import Sequence
 
 from oec_chatops import __version__
-from oec_chatops.config import Settings, load_settings
+from oec_chatops.config import Settings, load_settings, unknown_variables
 from oec_chatops.errors import ChatopsError, ConfigError
 from oec_chatops.logs import configure_logging
+
+log = logging.getLogger(__name__)
 
 # On SIGTERM uvicorn stops accepting, lets requests in flight finish for up to this long, then
 # runs the lifespan shutdown (flush the outbox, close the database): a few seconds in all, well
@@ -90,12 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # The report says everything; the client's own warnings would only repeat it.
             configure_logging(level="ERROR", secrets=settings.secret_values())
-            return asyncio.run(run_check(settings, out=sys.stdout))
+            return asyncio.run(run_check(settings, out=sys.stdout, unknown=unknown_variables()))
         if args.command == "webhooks":
             from oec_chatops import webhook_admin
 
             # Client warnings (retries, refusals) go through the redacting filter, not bare.
             configure_logging(level="WARNING", fmt="text", secrets=settings.secret_values())
+            _warn_unknown_variables()
             if args.webhooks_command == "register":
                 return asyncio.run(
                     webhook_admin.register(
@@ -125,6 +131,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     configure_logging(
         level=settings.log_level, fmt=settings.log_format, secrets=settings.secret_values()
     )
+    _warn_unknown_variables()
     host = host or settings.host
     port = settings.port if port is None else port
     if settings.embedded:
@@ -160,6 +167,16 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     return 0
+
+
+def _warn_unknown_variables() -> None:
+    """Name each SLACK_/OEC_ variable the bot ignores. `load_settings` already refused the
+    configurations where one matters (a partial set, or one that would start the demo)."""
+    for unknown in unknown_variables():
+        log.warning(
+            "config.unknown_variable",
+            extra={"variable": unknown.name, "did_you_mean": unknown.suggestion},
+        )
 
 
 def _stopped_by_signal(signum: int, frame: object) -> None:

@@ -3,14 +3,20 @@
 Nothing else in the package reads `os.environ`. A bad setting stops start-up with one line that
 names the variable and says what is wrong with it, never its value (as `starlette.config` does).
 
-With neither `SLACK_BOT_TOKEN` nor `OEC_API_KEY` set, the bot runs on its embedded defaults: the
-built-in oec.sh simulator and the local Slack stand-in (the playground), in one process.
+With no credential variable set at all (`CREDENTIALS`), the bot runs on its embedded defaults:
+the built-in oec.sh simulator and the local Slack stand-in (the playground), in one process.
+Anything in between fails closed: a partial set of credentials, or a misspelt variable that
+would otherwise leave none, stops start-up naming every missing or unknown variable, because
+a bot that quietly became the demo would answer `/readyz` ok while serving no one.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +29,27 @@ from oec_chatops.oec.signing import Scheme
 DEFAULT_OEC_API_URL = "https://api.oec.sh/api/public/v1"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 MAX_WEBHOOK_BODY = 1024 * 1024
+DEFAULT_DB = Path("oec-chatops.db")
+
+# Every variable that holds a Slack or oec.sh credential. Any one of them set means "this is a
+# real bot": the demo runs only when none is, so a half-configured bot can never become it.
+CREDENTIALS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "OEC_API_KEY",
+    "OEC_API_KEY_RO",
+    "OEC_WEBHOOK_SECRET",
+)
+SLACK_INGRESS = frozenset({"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})  # HTTP or Socket Mode
+# Variables in these namespaces are ours: one the bot does not read is most likely a misspelling.
+OWN_PREFIXES = ("SLACK_", "OEC_")
+# What Kubernetes injects for a Service named e.g. `oec-chatops` (OEC_CHATOPS_SERVICE_HOST,
+# OEC_CHATOPS_PORT=tcp://10.0.0.7:3000, ...): not settings, and not a mistake.
+_SERVICE_LINK = re.compile(
+    r"_(?:SERVICE_HOST|SERVICE_PORT(?:_\w+)?|PORT_\d+_(?:TCP|UDP|SCTP)(?:_(?:PROTO|PORT|ADDR))?)$"
+)
+_SERVICE_LINK_PORT = re.compile(r"^(?:tcp|udp|sctp)://")
 
 _OEC_KEY = re.compile(r"^oec_live_(?:(?:ro|rw)_)?[A-Za-z0-9_-]{20,200}$")
 
@@ -48,7 +75,7 @@ class Settings(BaseSettings):
     oec_webhook_allow_untimestamped: bool = False
     oec_webhook_tolerance: int = Field(default=300, ge=30, le=3600)
 
-    oec_chatops_db: Path = Path("oec-chatops.db")
+    oec_chatops_db: Path = DEFAULT_DB
     oec_chatops_policy: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
@@ -86,8 +113,9 @@ class Settings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """True when no credentials are set: run the simulator and the playground in-process."""
-        return self.slack_bot_token is None and self.oec_api_key is None
+        """True when no credential at all is set: run the simulator and the playground
+        in-process. `load_settings` refuses every partial set, so this cannot be a typo."""
+        return all(getattr(self, name.lower()) is None for name in CREDENTIALS)
 
     @property
     def webhook_secrets(self) -> tuple[str, ...]:
@@ -113,36 +141,115 @@ class Settings(BaseSettings):
         return tuple(v for v in (*values, *self.webhook_secrets) if len(v) >= 6)
 
 
-def _check_complete(s: Settings) -> None:
-    if s.embedded:
-        return
-    if s.slack_bot_token is None:
-        raise ConfigError("SLACK_BOT_TOKEN is required when OEC_API_KEY is set.")
-    if s.oec_api_key is None:
-        raise ConfigError("OEC_API_KEY is required when SLACK_BOT_TOKEN is set.")
-    if s.slack_signing_secret is None and s.slack_app_token is None:
-        raise ConfigError("SLACK_SIGNING_SECRET is required (or SLACK_APP_TOKEN for Socket Mode).")
+def known_variables() -> frozenset[str]:
+    """The environment variables the bot reads (upper-case), from the fields themselves."""
+    return frozenset(name.upper() for name in Settings.model_fields)
+
+
+@dataclass(frozen=True)
+class UnknownVariable:
+    """A SLACK_/OEC_ variable the bot does not read, and the known one it most resembles."""
+
+    name: str
+    suggestion: str | None
+
+    def __str__(self) -> str:
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"{self.name} is not a variable oec-chatops reads{hint}"
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> tuple[UnknownVariable, ...]:
+    """Each SLACK_/OEC_ variable the bot does not read: most likely a misspelt setting.
+
+    Names only, never values. `environ` defaults to the process environment.
+    """
+    env = os.environ if environ is None else environ
+    known = sorted(known_variables())
+    found = []
+    for raw_name, value in sorted(env.items()):
+        name = raw_name.upper()
+        if not name.startswith(OWN_PREFIXES) or name in known or _is_service_link(name, value):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        found.append(UnknownVariable(raw_name, close[0] if close else None))
+    return tuple(found)
+
+
+def _is_service_link(name: str, value: str) -> bool:
+    return bool(_SERVICE_LINK.search(name)) or (
+        name.endswith("_PORT") and bool(_SERVICE_LINK_PORT.match(value))
+    )
+
+
+def missing_credentials(present: frozenset[str]) -> tuple[str, ...]:
+    """What a real bot still needs, given the credential variables that are set (upper-case).
+
+    Nothing when none is set (the demo). Socket Mode's app-level token stands in for the
+    signing secret; the read-only key and the webhook secret are optional for a real bot
+    (the webhook secret only feeds notifications), but each of them still makes it one.
+    """
+    if not present & set(CREDENTIALS):
+        return ()
+    needs = (
+        ("SLACK_BOT_TOKEN", {"SLACK_BOT_TOKEN"}),
+        ("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)", SLACK_INGRESS),
+        ("OEC_API_KEY", {"OEC_API_KEY"}),
+    )
+    missing = [name for name, any_of in needs if not present & any_of]
+    return tuple(missing)
+
+
+def _problems(
+    present: frozenset[str], invalid: list[str], unknown: tuple[UnknownVariable, ...]
+) -> list[str]:
+    """Every reason not to start, in the order an operator fixes them; empty means start."""
+    problems = list(invalid)
+    missing = missing_credentials(present)
+    if missing:
+        found = ", ".join(n for n in CREDENTIALS if n in present)
+        problems.append(
+            f"missing {', '.join(missing)} ({found} set: this is not the demo, which runs "
+            "only when no Slack or oec.sh credential variable is set)"
+        )
+        problems.extend(str(u) for u in unknown)
+    elif unknown and not present & set(CREDENTIALS):
+        problems.append(
+            "; ".join(str(u) for u in unknown)
+            + ": with no credential set this would start the demo; fix the name, or unset it"
+        )
+    return problems
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build Settings from the environment (or `environ`), raising ConfigError on a bad value.
 
-    `environ` replaces the process environment entirely, which is what tests want.
+    `environ` replaces the process environment entirely, which is what tests want. One
+    ConfigError names every malformed, missing and (where it matters) unknown variable at once.
     """
+    env = os.environ if environ is None else environ
+    fields = Settings.model_fields
+    present = frozenset(
+        {k.upper() for k, v in env.items() if v and k.lower() in fields}
+        | {k.upper() for k, v in overrides.items() if v is not None}
+    )
+    settings: Settings | None = None
+    invalid: list[str] = []
     try:
         if environ is None:
             settings = Settings(**overrides)  # type: ignore[arg-type]
         else:
             values: dict[str, object] = {
-                k.lower(): v for k, v in environ.items() if k.lower() in Settings.model_fields and v
+                k.lower(): v for k, v in environ.items() if k.lower() in fields and v
             }
             values.update(overrides)
-            settings = Settings.model_construct()  # defaults, to be validated below
-            settings = Settings.model_validate({**settings.model_dump(), **values})
+            defaults = Settings.model_construct()  # defaults, to be validated below
+            settings = Settings.model_validate({**defaults.model_dump(), **values})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}.") from None
-    _check_complete(settings)
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            invalid.append(f"{name}: {message}")
+    problems = _problems(present, invalid, unknown_variables(env))
+    if problems or settings is None:
+        raise ConfigError("; ".join(problems) + ".")
     return settings

@@ -23,8 +23,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from oec_chatops.config import Settings
+from oec_chatops.config import DEFAULT_DB, Settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.errors import ConfigError
 from oec_chatops.playground import (
     CommandHint,
     FakeSlack,
@@ -66,7 +67,6 @@ approvals = 1
 self_approval = false
 expires = "30m"
 """
-DEFAULT_DB = Path("oec-chatops.db")
 
 
 @dataclass(frozen=True)
@@ -155,16 +155,14 @@ def demo_examples(sim: SimState) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def _demo_db(base: Settings) -> AsyncIterator[Path]:
-    """The bot's database for this run.
+async def _demo_db() -> AsyncIterator[Path]:
+    """The bot's database for this run: always a fresh one, deleted when the demo stops.
 
-    The simulator and the fake Slack start empty every run, so by default the bot does too:
-    a database kept from an earlier run would point at messages and tasks that no longer
-    exist. An OEC_CHATOPS_DB set to anything but the default is used as given.
+    The simulator and the fake Slack start empty every run, so the bot does too. The demo never
+    opens OEC_CHATOPS_DB: that names a real bot's database (the Docker image sets it), and the
+    demo would write its subscriptions there, dead-letter the real bot's outbox rows and resume
+    its approved actions against the simulator.
     """
-    if base.oec_chatops_db != DEFAULT_DB:
-        yield base.oec_chatops_db
-        return
     with tempfile.TemporaryDirectory(prefix="oec-chatops-demo-") as tmp:
         yield Path(tmp) / "demo.db"
 
@@ -183,7 +181,10 @@ async def embedded_demo(
     The bot listens on `port`, the simulator on `port + 1`, the playground on `port + 2`;
     with `port=0` each gets a free port. `task_seconds` is how long a simulated deploy takes;
     `grace` bounds each of the bot's shutdown steps (work still running, outbox flush).
+    `base` must have no credential set (`Settings.embedded`): the demo is never a fallback.
     """
+    if not base.embedded:
+        raise ConfigError("the demo runs only when no Slack or oec.sh credential is set.")
     s = DemoSecrets.generate()
     fake = seed_demo_workspace(FakeSlack(bot_token=s.bot_token))
     sim_app = build_sim_app(
@@ -202,7 +203,7 @@ async def embedded_demo(
     sim_port = port + 1 if port else 0
     slack_port = port + 2 if port else 0
     async with (
-        _demo_db(base) as db,
+        _demo_db() as db,
         serve_on_loopback(
             build_playground_app(playground), host=host, port=slack_port
         ) as slack_url,
@@ -253,6 +254,14 @@ def subscribe_to_every_project(
             )
 
 
+def demo_db_note(base: Settings, demo: Demo) -> str:
+    """Where the demo keeps its state, and that a configured OEC_CHATOPS_DB is not it."""
+    note = f"temporary, deleted when the demo stops ({demo.container.settings.oec_chatops_db})"
+    if base.oec_chatops_db != DEFAULT_DB:
+        note += f"; OEC_CHATOPS_DB ({base.oec_chatops_db}) is ignored in the demo"
+    return note
+
+
 async def run_embedded(
     base: Settings,
     *,
@@ -275,6 +284,7 @@ async def run_embedded(
             f"    open the playground:  {demo.playground_url}\n"
             f"    bot:                  {demo.bot_url}  (/slack/events, /webhooks/oec, /metrics)\n"
             f"    oec.sh simulator:     {demo.sim_url}/api/public/v1\n"
+            f"    database:             {demo_db_note(base, demo)}\n"
             "  Press Ctrl+C to stop.\n",
             file=sys.stderr,
             flush=True,

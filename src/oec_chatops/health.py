@@ -1,5 +1,10 @@
 """Readiness: database writable, oec.sh reachable with our keys, Slack token valid.
 
+/readyz answers anyone who can reach the port, so it says only whether the bot is ready and
+which checks fail (`{"ok": false, "failing": ["slack"]}`): no team id, no key tiers, no error
+codes. The details go to the log, at WARNING, once each time a check's outcome changes (not on
+every probe), and `oec-chatops check` prints them all on demand.
+
 Probes hit /readyz every few seconds; the outside checks are cached so probes do not eat the
 API's rate limit or Slack's: a passing check is reused for a minute, a failing one for ten
 seconds (so recovery shows soon), and concurrent probes share one call instead of each making
@@ -9,6 +14,7 @@ their own. The database check is local and runs every time.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +26,8 @@ from oec_chatops.oec.errors import OecError
 if TYPE_CHECKING:
     from oec_chatops.container import Container
 
+log = logging.getLogger(__name__)
+
 OK_SECONDS = 60.0
 FAIL_SECONDS = 10.0
 
@@ -29,11 +37,26 @@ Probe = Callable[[], Awaitable[tuple[bool, str]]]
 @dataclass(frozen=True)
 class CheckResult:
     ok: bool
-    detail: str
+    detail: str  # for the log and for tests; never in the /readyz answer
     at: float
 
-    def as_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "detail": self.detail}
+
+@dataclass(frozen=True)
+class ReadyReport:
+    """Every check's outcome; `public()` is all that leaves the process over HTTP."""
+
+    checks: dict[str, CheckResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.checks.values())
+
+    @property
+    def failing(self) -> list[str]:
+        return [name for name, r in self.checks.items() if not r.ok]
+
+    def public(self) -> dict[str, object]:
+        return {"ok": self.ok, "failing": self.failing}
 
 
 class Readiness:
@@ -43,6 +66,7 @@ class Readiness:
         self.c = c
         self._cache: dict[str, CheckResult] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._logged: dict[str, tuple[bool, str]] = {}  # the last outcome each check logged
 
     async def _cached(self, name: str, probe: Probe) -> CheckResult:
         lock = self._locks.setdefault(name, asyncio.Lock())
@@ -78,13 +102,35 @@ class Readiness:
             return False, f"unreachable: {type(exc).__name__}"
         return True, f"team {response.get('team_id')}"
 
-    async def check(self) -> dict[str, dict[str, object]]:
+    async def check(self, *, socket_mode: bool | None = None) -> ReadyReport:
+        """Run (or reuse) every check. `socket_mode` is whether the Socket Mode WebSocket is
+        connected, or None when the bot serves Slack over HTTP."""
         db_ok = self.c.store.writable()
         oec_result, slack_result = await asyncio.gather(
             self._cached("oec", self._oec), self._cached("slack", self._slack)
         )
-        return {
-            "database": {"ok": db_ok, "detail": "writable" if db_ok else "not writable"},
-            "oec": oec_result.as_dict(),
-            "slack": slack_result.as_dict(),
+        now = self.c.clock.monotonic()
+        checks = {
+            "database": CheckResult(db_ok, "writable" if db_ok else "not writable", now),
+            "oec": oec_result,
+            "slack": slack_result,
         }
+        if socket_mode is not None:
+            detail = "connected" if socket_mode else "connecting"
+            checks["socket_mode"] = CheckResult(socket_mode, detail, now)
+        self._log_changes(checks)
+        return ReadyReport(checks)
+
+    def _log_changes(self, checks: dict[str, CheckResult]) -> None:
+        """A failing check's detail at WARNING, and its recovery, once per change of outcome:
+        probes every few seconds must not repeat the same line."""
+        for name, result in checks.items():
+            outcome = (result.ok, result.detail)
+            before = self._logged.get(name)
+            if before is not None and (before == outcome or (before[0] and result.ok)):
+                continue
+            self._logged[name] = outcome
+            if not result.ok:
+                log.warning("readiness.failing", extra={"check": name, "detail": result.detail})
+            elif before is not None:
+                log.info("readiness.recovered", extra={"check": name})

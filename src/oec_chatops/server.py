@@ -79,15 +79,13 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         return _json({"ok": True, "uptime_seconds": round(time.monotonic() - started, 1)})
 
     async def readyz(request: Request) -> Response:
-        checks = await readiness.check()
+        # Anyone who reaches the port may ask: ready or not, and which checks fail, nothing
+        # more. The details are logged (Readiness) and printed by `oec-chatops check`.
+        connected = None
         for handler in socket_mode:
             connected = bool(await handler.client.is_connected())
-            checks["socket_mode"] = {
-                "ok": connected,
-                "detail": "connected" if connected else "connecting",
-            }
-        ok = all(bool(v["ok"]) for v in checks.values())
-        return _json({"ok": ok, "checks": checks}, 200 if ok else 503)
+        report = await readiness.check(socket_mode=connected)
+        return _json(report.public(), 200 if report.ok else 503)
 
     async def metrics(request: Request) -> Response:
         return Response(c.metrics.exposition(), media_type="text/plain; version=0.0.4")

@@ -18,7 +18,9 @@ from oec_chatops.embedded import (
     embedded_demo,
     run_embedded,
 )
+from oec_chatops.errors import ConfigError
 from oec_chatops.slack.grammar import parse_command
+from oec_chatops.store import Store
 
 
 async def test_run_embedded_prints_the_page_url_serves_it_and_stops(
@@ -56,7 +58,7 @@ async def test_run_embedded_prints_the_page_url_serves_it_and_stops(
         assert marker not in printed  # the demo's fresh secrets are never printed
 
 
-async def test_the_demo_uses_a_fresh_database_unless_one_is_configured(
+async def test_the_demo_uses_a_fresh_database_and_never_the_configured_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -67,12 +69,33 @@ async def test_the_demo_uses_a_fresh_database_unless_one_is_configured(
     assert not db.exists()
     assert _files_in(tmp_path) == []
 
-    chosen = tmp_path / "kept.db"
+    # A real bot's database (the demo would write subscriptions there, and send its outbox).
+    real = tmp_path / "real.db"
+    Store(real).close()
+    before = real.read_bytes()
     async with embedded_demo(
-        load_settings({"OEC_CHATOPS_DB": str(chosen)}), task_seconds=0.5
+        load_settings({"OEC_CHATOPS_DB": str(real)}), task_seconds=0.5
     ) as demo:
-        assert demo.container.settings.oec_chatops_db == chosen
-    assert chosen.exists()
+        assert demo.container.settings.oec_chatops_db != real
+        assert real.parent not in demo.container.settings.oec_chatops_db.parents
+    assert real.read_bytes() == before
+    assert _files_in(tmp_path) == [real]  # no -wal or -shm: nobody opened it
+
+
+async def test_the_demo_refuses_settings_with_credentials(tmp_path: Path) -> None:
+    """`serve` never gets here with a credential set; the demo checks again on its own."""
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1-2-real-bot-token",
+            "SLACK_SIGNING_SECRET": "real-signing-secret",
+            "OEC_API_KEY": "oec_live_rw_" + "R" * 40,
+            "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+        }
+    )
+    with pytest.raises(ConfigError, match=r"only when no Slack or oec\.sh credential"):
+        async with embedded_demo(settings, task_seconds=0.5):
+            pass
+    assert _files_in(tmp_path) == []
 
 
 def _files_in(folder: Path) -> list[Path]:

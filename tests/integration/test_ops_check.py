@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from oec_chatops.check import REQUIRED_SCOPES, run_check
-from oec_chatops.config import load_settings
+from oec_chatops.config import load_settings, unknown_variables
 from tests.support.ops_helpers import (
     Outside,
     SocketModeStandIn,
@@ -41,7 +41,7 @@ async def outside() -> AsyncIterator[Outside]:
 async def check(o: Outside, tmp_path: Path, **environ: str) -> tuple[int, str]:
     env = {**bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url), **environ}
     out = io.StringIO()
-    status = await run_check(load_settings(env), out=out)
+    status = await run_check(load_settings(env), out=out, unknown=unknown_variables(env))
     report = out.getvalue()
     for secret in SECRETS:
         assert secret not in report
@@ -74,6 +74,17 @@ async def test_all_good_exits_zero_with_one_line_per_check(
     assert line(report, "slack scopes") == (
         "[ok  ] slack scopes: every scope the bot uses is granted"
     )
+
+
+async def test_a_stray_variable_is_a_warning_not_a_failure(
+    outside: Outside, tmp_path: Path
+) -> None:
+    status, report = await check(outside, tmp_path, OEC_WEBHOOK_SECRETS=WEBHOOK_SECRET)
+    assert status == 0, report
+    assert (
+        "[warn] configuration: OEC_WEBHOOK_SECRETS is not a variable oec-chatops reads "
+        "(did you mean OEC_WEBHOOK_SECRET?)"
+    ) in report.splitlines()
 
 
 async def test_a_bad_bot_token_fails_with_slacks_reason(outside: Outside, tmp_path: Path) -> None:

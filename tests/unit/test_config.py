@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from oec_chatops.config import Settings, load_settings
+from oec_chatops.config import CREDENTIALS, Settings, load_settings, unknown_variables
 from oec_chatops.errors import ConfigError
 
 BOT_TOKEN = "xoxb-1111-2222-configtesttoken"
@@ -70,20 +70,107 @@ def test_a_malformed_variable_is_named_without_its_value(variable: str, value: s
     assert "\n" not in message
 
 
+SOCKET_MODE = {
+    **{k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"},
+    "SLACK_APP_TOKEN": APP_TOKEN,
+}
+VALUES = {**GOOD, "SLACK_APP_TOKEN": APP_TOKEN}
+INGRESS = "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"
+
+
 @pytest.mark.parametrize(
-    ("missing", "named"),
+    ("present", "missing"),
     [
-        ("OEC_API_KEY", "OEC_API_KEY"),
-        ("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN"),
-        ("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+        # The issue's set-up: signing and webhook secrets, no bot token, no oec.sh key.
+        (("SLACK_SIGNING_SECRET", "OEC_WEBHOOK_SECRET"), ("SLACK_BOT_TOKEN", "OEC_API_KEY")),
+        (("OEC_WEBHOOK_SECRET",), ("SLACK_BOT_TOKEN", INGRESS, "OEC_API_KEY")),
+        (("OEC_API_KEY_RO",), ("SLACK_BOT_TOKEN", INGRESS, "OEC_API_KEY")),
+        (("SLACK_APP_TOKEN",), ("SLACK_BOT_TOKEN", "OEC_API_KEY")),
+        (("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"), ("OEC_API_KEY",)),
+        (("SLACK_BOT_TOKEN", "OEC_API_KEY"), (INGRESS,)),
+        (("SLACK_SIGNING_SECRET", "OEC_API_KEY", "OEC_API_KEY_RO"), ("SLACK_BOT_TOKEN",)),
     ],
 )
-def test_a_missing_variable_is_named(missing: str, named: str) -> None:
-    environ = {k: v for k, v in GOOD.items() if k != missing}
-    message = error_for(environ)
-    assert message.startswith(named)
-    for secret in environ.values():
+def test_a_partial_set_of_credentials_names_every_missing_variable(
+    present: tuple[str, ...], missing: tuple[str, ...]
+) -> None:
+    message = error_for({name: VALUES[name] for name in present})
+    assert message.startswith(f"missing {', '.join(missing)} (")
+    for name in present:
+        assert name in message  # what was found, so the operator sees why this is no demo
+    for secret in VALUES.values():
         assert secret not in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("credential", CREDENTIALS)
+def test_any_one_credential_alone_is_refused_never_the_demo(credential: str) -> None:
+    error_for({credential: VALUES[credential]})
+
+
+def test_the_demo_is_only_the_empty_set_and_every_listed_credential_counts() -> None:
+    """CREDENTIALS is what `embedded` looks at: each of them must make it false."""
+    assert set(CREDENTIALS) == set(VALUES)  # every secret the bot takes, and nothing else
+    assert not load_settings(SOCKET_MODE).embedded
+    assert not load_settings({**GOOD, "OEC_WEBHOOK_SECRET": ""}).embedded
+    # Settings that are not credentials leave the demo the demo (the image sets OEC_CHATOPS_DB).
+    not_credentials = {"OEC_CHATOPS_DB": "/data/x.db", "OEC_API_URL": "https://oec.example/api"}
+    assert load_settings(not_credentials).embedded
+
+
+def test_a_misspelt_token_is_named_with_what_was_meant() -> None:
+    environ = {
+        "SLACK_SIGNING_SECRET": SIGNING,
+        "OEC_WEBHOOK_SECRET": WEBHOOK,
+        "SLACK_BOT_TOKN": BOT_TOKEN,
+    }
+    message = error_for(environ)
+    assert message.startswith("missing SLACK_BOT_TOKEN, OEC_API_KEY (")
+    assert "SLACK_BOT_TOKN is not a variable oec-chatops reads (did you mean SLACK_BOT_TOKEN?)" in (
+        message
+    )
+    assert BOT_TOKEN not in message
+
+
+def test_a_misspelling_alone_does_not_fall_back_to_the_demo() -> None:
+    message = error_for({"SLACK_BOT_TOKN": BOT_TOKEN, "OEC_APIKEY": RW_KEY})
+    assert "OEC_APIKEY is not a variable oec-chatops reads (did you mean OEC_API_KEY?)" in message
+    assert "SLACK_BOT_TOKN is not a variable" in message
+    assert "would start the demo" in message
+    for secret in (BOT_TOKEN, RW_KEY):
+        assert secret not in message
+
+
+def test_a_malformed_and_a_missing_variable_are_named_together() -> None:
+    message = error_for({"SLACK_BOT_TOKEN": "xoxp-user-token-secret-9876"})
+    assert message.startswith("SLACK_BOT_TOKEN: must be a bot token")
+    assert f"missing {INGRESS}, OEC_API_KEY (" in message
+    assert "xoxp-user-token-secret-9876" not in message
+
+
+def test_an_unknown_variable_beside_a_complete_configuration_is_only_reported() -> None:
+    """The bot starts (it has all it needs); `serve` and `check` name the stray variable."""
+    environ = {**GOOD, "OEC_WEBHOOK_SECRETS": WEBHOOK, "SLACK_LOG": "x"}
+    assert not load_settings(environ).embedded
+    assert [str(u) for u in unknown_variables(environ)] == [
+        "OEC_WEBHOOK_SECRETS is not a variable oec-chatops reads (did you mean OEC_WEBHOOK_SECRET?)",
+        "SLACK_LOG is not a variable oec-chatops reads",
+    ]
+
+
+def test_kubernetes_service_links_are_not_unknown_variables() -> None:
+    links = {
+        "OEC_CHATOPS_SERVICE_HOST": "10.0.0.7",
+        "OEC_CHATOPS_SERVICE_PORT": "3000",
+        "OEC_CHATOPS_SERVICE_PORT_HTTP": "3000",
+        "OEC_CHATOPS_PORT": "tcp://10.0.0.7:3000",
+        "OEC_CHATOPS_PORT_3000_TCP": "tcp://10.0.0.7:3000",
+        "OEC_CHATOPS_PORT_3000_TCP_ADDR": "10.0.0.7",
+    }
+    assert unknown_variables(links) == ()
+    assert load_settings(links).embedded
+    # A port someone meant for the bot is not a service link.
+    assert [u.name for u in unknown_variables({"OEC_CHATOPS_PORT": "8080"})] == ["OEC_CHATOPS_PORT"]
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:

@@ -7,7 +7,7 @@ import fnmatch
 import re
 
 from oec_chatops.cli import _parser
-from oec_chatops.config import Settings
+from oec_chatops.config import CREDENTIALS, Settings
 from tests.support.ops_helpers import (
     ROOT,
     Dockerfile,
@@ -17,14 +17,7 @@ from tests.support.ops_helpers import (
 )
 
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - inside a container the port mapping is the boundary
-SECRET_VARIABLES = {
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "OEC_API_KEY",
-    "OEC_API_KEY_RO",
-    "OEC_WEBHOOK_SECRET",
-}
+SECRET_VARIABLES = set(CREDENTIALS)
 
 
 def dockerfile() -> Dockerfile:
