@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from oec_chatops.domain import Approval, ApprovalState
-from oec_chatops.slack.blocks.deployments import modules_text
-from oec_chatops.slack.blocks.kit import (
+from oec_chatops.blockkit_limits import (
     MAX_BLOCKS,
     MAX_CALLBACK_ID,
     MAX_INPUT_LABEL,
     MAX_PLACEHOLDER,
     MAX_PRIVATE_METADATA,
     MAX_VIEW_TITLE,
+)
+from oec_chatops.domain import Approval, ApprovalState
+from oec_chatops.slack.blocks.deployments import modules_text
+from oec_chatops.slack.blocks.kit import (
     Block,
     Message,
     View,

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oec_chatops.blockkit_limits import (
+    MAX_SECTION_TEXT,
+)
 from oec_chatops.domain import EnvRef
 from oec_chatops.oec.models import TaskLog
 from oec_chatops.slack.blocks.kit import (
     ELLIPSIS,
-    MAX_SECTION_TEXT,
     Message,
     code,
     context,

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from oec_chatops.blockkit_limits import (
+    MAX_BLOCKS,
+)
 from oec_chatops.domain import EnvRef, Role
 from oec_chatops.oec.models import Environment, EnvironmentStatus, Project
 from oec_chatops.slack.blocks.kit import (
-    MAX_BLOCKS,
     Block,
     Message,
     code,

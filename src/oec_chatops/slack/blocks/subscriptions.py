@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from oec_chatops.slack.blocks.kit import (
+from oec_chatops.blockkit_limits import (
     MAX_BLOCKS,
+)
+from oec_chatops.slack.blocks.kit import (
     Message,
     code,
     context,
