@@ -74,7 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     hooks = sub.add_parser("webhooks", help="manage the oec.sh webhook that feeds this bot")
     hsub = hooks.add_subparsers(dest="webhooks_command", required=True)
     reg = hsub.add_parser("register", help="create an oec.sh webhook pointing at this bot")
-    reg.add_argument("--url", required=True, help="https://<your bot>/webhooks/oec")
+    reg.add_argument(
+        "--url",
+        default=None,
+        help="https://<your bot>/webhooks/oec (default: PUBLIC_URL + /webhooks/oec)",
+    )
     reg.add_argument("--events", nargs="+", default=list(DEFAULT_EVENTS))
     reg.add_argument("--project-id", default=None, help="limit to one project")
     reg.add_argument("--description", default="oec-chatops")
@@ -103,10 +107,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             configure_logging(level="WARNING", fmt="text", secrets=settings.secret_values())
             _warn_unknown_variables()
             if args.webhooks_command == "register":
+                url = args.url or settings.webhook_url
+                if url is None:
+                    raise ConfigError(
+                        "where should oec.sh deliver? Give --url https://<your bot>/webhooks/oec, "
+                        "or set PUBLIC_URL to the bot's address."
+                    )
                 return asyncio.run(
                     webhook_admin.register(
                         settings,
-                        url=args.url,
+                        url=url,
                         events=args.events,
                         project_id=args.project_id,
                         description=args.description,

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
-    public_url: str | None = None  # where Slack and oec.sh reach this bot, for `check` and docs
+    # Where Slack and oec.sh reach this bot (https://chatops.example.com): the default address
+    # `webhooks register` gives oec.sh, so the operator types it once.
+    public_url: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -116,6 +118,18 @@ class Settings(BaseSettings):
         """True when no credential at all is set: run the simulator and the playground
         in-process. `load_settings` refuses every partial set, so this cannot be a typo."""
         return all(getattr(self, name.lower()) is None for name in CREDENTIALS)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", v):
+            raise ValueError("must be the bot's address, e.g. https://chatops.example.com")
+        return v.rstrip("/") if v is not None else None
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where oec.sh should deliver webhooks: PUBLIC_URL's /webhooks/oec, when it is set."""
+        return f"{self.public_url}/webhooks/oec" if self.public_url else None
 
     @property
     def webhook_secrets(self) -> tuple[str, ...]:

@@ -111,9 +111,19 @@ async def test_the_cli_registers_and_lists_in_a_subprocess(
     assert "unknown event 'deploy.*'" in err
     assert state.webhooks.webhooks == {}
 
-    code, out, err = await cli("register", "--url", BOT_URL)  # the default events
+    # Neither --url nor PUBLIC_URL: the CLI asks for one, and registers nothing.
+    code, out, err = await cli("register")
+    assert code == 2
+    assert "--url" in err
+    assert "PUBLIC_URL" in err
+    assert state.webhooks.webhooks == {}
+
+    # PUBLIC_URL is the default address: typed once, in the configuration.
+    env["PUBLIC_URL"] = "https://chatops.example.com/"
+    code, out, err = await cli("register")  # the default events
     assert code == 0, err
     (created,) = state.webhooks.webhooks.values()
+    assert created.url == BOT_URL
     assert out.count(created.secret) == 1
     assert created.secret not in err
 

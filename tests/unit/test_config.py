@@ -40,6 +40,12 @@ def test_a_complete_configuration_loads() -> None:
     assert s.webhook_secrets == (WEBHOOK,)
 
 
+def test_public_url_gives_the_webhook_address() -> None:
+    assert load_settings(GOOD).webhook_url is None
+    s = load_settings({**GOOD, "PUBLIC_URL": "https://chatops.example.com/"})
+    assert s.webhook_url == "https://chatops.example.com/webhooks/oec"
+
+
 def test_no_credentials_means_the_embedded_demo() -> None:
     assert load_settings({}).embedded
 
@@ -61,6 +67,7 @@ def test_no_credentials_means_the_embedded_demo() -> None:
         ("OEC_WEBHOOK_SCHEME", "hmac-sha1"),
         ("OEC_WEBHOOK_TOLERANCE", "5"),
         ("OEC_WEBHOOK_ALLOW_UNTIMESTAMPED", "perhaps"),
+        ("PUBLIC_URL", "chatops.example.com"),
     ],
 )
 def test_a_malformed_variable_is_named_without_its_value(variable: str, value: str) -> None:
