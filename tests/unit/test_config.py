@@ -67,7 +67,7 @@ def test_no_credentials_means_the_embedded_demo() -> None:
         ("OEC_WEBHOOK_SCHEME", "hmac-sha1"),
         ("OEC_WEBHOOK_TOLERANCE", "5"),
         ("OEC_WEBHOOK_ALLOW_UNTIMESTAMPED", "perhaps"),
-        ("PUBLIC_URL", "chatops.example.com"),
+        ("PUBLIC_URL", "bot.internal.example"),
     ],
 )
 def test_a_malformed_variable_is_named_without_its_value(variable: str, value: str) -> None:
