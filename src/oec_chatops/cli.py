@@ -1,4 +1,4 @@
-"""`oec-chatops`: serve, sim, check, webhooks register/list.
+"""`oec-chatops`: serve, sim, check, webhooks register/list, db.
 
 Every command reads its settings once; a bad setting prints one line naming the variable and
 exits with status 2, without a traceback and without the value. So does a partial set of
@@ -14,7 +14,9 @@ import gc
 import logging
 import signal
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from oec_chatops import __version__
 from oec_chatops.config import Settings, load_settings, unknown_variables
@@ -83,6 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--project-id", default=None, help="limit to one project")
     reg.add_argument("--description", default="oec-chatops")
     hsub.add_parser("list", help="list oec.sh webhooks")
+
+    db = sub.add_parser("db", help="read the audit trail, deliveries and outbox (read-only)")
+    db.add_argument("what", choices=("tables", "audit", "deliveries", "outbox"))
+    db.add_argument("--db", type=Path, default=None, help="database file (default OEC_CHATOPS_DB)")
+    db.add_argument("--since", default=None, help="only rows this recent: 90s, 30m, 2h, 7d")
+    db.add_argument("--limit", type=int, default=50, help="newest rows to show (default 50)")
+    db.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    for column in (
+        "actor",
+        "action",
+        "result",
+        "event",
+        "env-id",
+        "task-id",
+        "state",
+        "channel-id",
+    ):
+        db.add_argument(f"--{column}", default=None, help=f"only rows whose {column} is this")
     return p
 
 
@@ -91,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sim":
             return _run_sim(args)
+        if args.command == "db":
+            return _db(args)
         settings = load_settings()
         if args.command == "serve":
             return _serve(settings, host=args.host, port=args.port)
@@ -133,6 +155,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    """`oec-chatops db`: needs only the database's path, so a bot missing a credential (the
+    moment an operator most wants its audit trail) can still be inspected with --db."""
+    from oec_chatops import db_inspect
+    from oec_chatops.policy import parse_duration
+
+    path = args.db if args.db is not None else load_settings().oec_chatops_db
+    since = None
+    if args.since is not None:
+        try:
+            since = time.time() - parse_duration(args.since).total_seconds()
+        except ValueError as exc:
+            raise ConfigError(f"--since: {exc}") from None
+    columns = ("actor", "action", "result", "event", "env_id", "task_id", "state", "channel_id")
+    equals = {c: getattr(args, c) for c in columns if getattr(args, c) is not None}
+    return db_inspect.run(
+        path,
+        args.what,
+        since=since,
+        equals=equals,
+        limit=max(1, args.limit),
+        as_json=args.json,
+        out=sys.stdout,
+    )
 
 
 def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:

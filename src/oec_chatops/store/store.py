@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-import sqlite_utils
 
 from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef
@@ -650,7 +649,6 @@ class Store(Repos):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         super().__init__(connect(path))
-        self.db = sqlite_utils.Database(self.conn)
         self._committer = GroupCommitter(self.conn)
         self._checkpointer = Checkpointer(self.path)
 
