@@ -124,7 +124,7 @@ async def test_it_never_writes_and_refuses_a_missing_database(tmp_path: Path) ->
     assert db.read_bytes() == before
 
     missing = tmp_path / "nowhere.db"
-    code, out, err = await _cli("audit", "--db", str(missing))
+    code, _, err = await _cli("audit", "--db", str(missing))
     assert code == 2
     assert "no database" in err
     assert not missing.exists()
