@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 APPROVE = "approve"
 REJECT = "reject"
 CANCEL = "cancel"
+NOT_THIS_CARD = (
+    "This button is not on this request's approval card, so it cannot decide it; "
+    "nothing changed. Use the buttons on the card itself."
+)
 # oec.sh remembers an idempotency key for 24 h (CONTRACT.md §3.2); an hour's margin for clocks.
 IDEMPOTENCY_WINDOW = 23 * 3600.0
 UNCONFIRMED_NOTE = (
@@ -129,13 +133,32 @@ async def request(
 
 
 async def click(
-    c: Container, *, approval_id: str, user_id: str, action: str, note: str | None = None
+    c: Container,
+    *,
+    approval_id: str,
+    user_id: str,
+    action: str,
+    channel_id: str,
+    message_ts: str | None,
+    note: str | None = None,
 ) -> ClickOutcome:
-    """Apply one button press. Refusals change nothing and say why."""
+    """Apply one button press, made in `channel_id` on message `message_ts` (for the reason
+    modal: the ones its Reject click came from). Refusals change nothing and say why."""
     a = c.store.approvals.get(approval_id)
     if a is None:
         _audit(c, actor=user_id, action=action, a=approval_id, result="unknown_request")
         return ClickOutcome(False, "This approval request does not exist (any more).")
+    if not a.shown_on(channel_id, message_ts):
+        _audit(
+            c,
+            actor=user_id,
+            action=action,
+            a=a,
+            result="refused_wrong_card",
+            channel_id=channel_id,
+            message_ts=message_ts,
+        )
+        return ClickOutcome(False, NOT_THIS_CARD)
     if a.state is ApprovalState.PENDING and c.clock.time() >= a.expires_at.timestamp():
         # Past its time but not yet swept by the worker: expire it now rather than let a late
         # click through.
