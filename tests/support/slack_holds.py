@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.support.stack import Stack, running_stack
 
@@ -45,13 +45,24 @@ class HeldMethods:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert self._app is not None, "wrap() the fake Slack's app first"
         path = str(scope.get("path", ""))
-        if scope["type"] == "http" and path.removeprefix("/api/") in self.methods:
-            self.waiting += 1
-            try:
-                await self._released.wait()
-            finally:
-                self.waiting -= 1
-        await self._app(scope, receive, send)
+        if scope["type"] != "http" or path.removeprefix("/api/") not in self.methods:
+            await self._app(scope, receive, send)
+            return
+        # The request is read before the hold, so that the call can still be answered after
+        # it (to nobody, if the bot gave up waiting) instead of failing on a gone client.
+        messages: list[Message] = []
+        while not messages or messages[-1].get("more_body", False):
+            messages.append(await receive())
+        self.waiting += 1
+        try:
+            await self._released.wait()
+        finally:
+            self.waiting -= 1
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        await self._app(scope, replay, send)
 
 
 @contextlib.asynccontextmanager
