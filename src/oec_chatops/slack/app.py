@@ -47,13 +47,18 @@ class ChatopsApp(AsyncApp):
         """Ack `command` on the short path; `accept(form)` must be quick and must not raise."""
         self._acceptors[command] = accept
 
+    def _acceptor(self, body: object) -> CommandAcceptor | None:
+        if not isinstance(body, dict) or "ssl_check" in body:
+            return None
+        return self._acceptors.get(body.get("command", ""))
+
+    def acks_at_once(self, body: dict[str, Any]) -> bool:
+        """Does this request take the short path (no listener, no call out before the ack)?"""
+        return self._acceptor(body) is not None
+
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         body = req.body
-        accept = (
-            self._acceptors.get(body.get("command", ""))
-            if isinstance(body, dict) and "ssl_check" not in body
-            else None
-        )
+        accept = self._acceptor(body)
         if accept is None:
             return await super().async_dispatch(req)
         if req.mode != "socket_mode":

@@ -34,6 +34,7 @@ from starlette.responses import Response
 
 from oec_chatops.errors import MalformedPayload, WebhookRejected
 from oec_chatops.receiver import read_limited
+from oec_chatops.slack.app import ChatopsApp
 from oec_chatops.slack.envelope import Body, parse_slack_body
 from oec_chatops.slack.signature import verify_slack_request
 
@@ -102,8 +103,11 @@ class SlackDoor:
         """Bolt's answer, or an empty 200 once `ack_budget` has passed without one.
 
         The dispatch is a task of the container's runner, so one that outlives the answer is
-        still awaited (and its errors logged) at shutdown.
+        still awaited (and its errors logged) at shutdown. A command on `ChatopsApp`'s short
+        path only queues its form before the ack, so it is dispatched directly.
         """
+        if isinstance(self._app, ChatopsApp) and self._app.acks_at_once(bolt_request.body):
+            return await self._app.async_dispatch(bolt_request)  # the hot path: no task for it
         task = self._c.runner.spawn(self._app.async_dispatch(bolt_request), name="slack-dispatch")
         done, _ = await asyncio.wait({task}, timeout=self._budget)
         if task in done:
