@@ -211,19 +211,26 @@ def register_approvals(app: AsyncApp, c: Container) -> None:
         request_id_var.set(new_request_id())
 
         async def work() -> None:
-            outcome = await approvals.click(
-                c,
-                approval_id=meta.get("approval_id", ""),
-                user_id=user_id,
-                action=approvals.REJECT,
-                channel_id=meta.get("channel_id", ""),
-                message_ts=meta.get("message_ts"),
-                note=note,
-            )
-            if outcome.notice and meta.get("channel_id"):
+            try:
+                outcome = await approvals.click(
+                    c,
+                    approval_id=meta.get("approval_id", ""),
+                    user_id=user_id,
+                    action=approvals.REJECT,
+                    channel_id=meta.get("channel_id", ""),
+                    message_ts=meta.get("message_ts"),
+                    note=note,
+                )
+                notice = outcome.notice
+            except Exception:
+                log.exception(
+                    "approval.click_failed", extra={"approval_id": meta.get("approval_id")}
+                )
+                notice = CLICK_FAILED
+            if notice and meta.get("channel_id"):
                 try:
                     await c.slack.chat_postEphemeral(
-                        channel=meta["channel_id"], user=user_id, text=outcome.notice
+                        channel=meta["channel_id"], user=user_id, text=notice
                     )
                 except (SlackApiError, *TRANSPORT_ERRORS):
                     log.warning(
