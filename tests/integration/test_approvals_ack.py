@@ -100,3 +100,18 @@ async def test_a_click_is_acked_in_time_even_when_bolts_own_auth_test_hangs(
         holds.release()
         await wait_card(stack.fake, approval_id, "has run", timeout=10)
         assert len(await stack.actions_sent()) == 1
+
+
+async def test_a_reject_click_whose_views_open_loses_its_connection_is_told(
+    tmp_path: Path,
+) -> None:
+    """Not an error Slack answered but a broken connection: the modal may or may not be open."""
+    async with stack_with_holds(tmp_path) as (stack, holds):
+        approval_id, message = await request_change(stack)
+        holds.cut("views.open")
+
+        r, took = await timed_click(stack, message, REJECT)
+
+        assert r.status_code == 200
+        assert took < 1.0, f"the ack took {took:.3f} s"
+        await assert_told_and_still_pending(stack, approval_id)

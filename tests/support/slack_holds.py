@@ -2,8 +2,9 @@
 
 The fake Slack answers at once or with an error; Slack on a bad day also just does not answer.
 `HeldMethods` sits in front of the fake Slack's ASGI app (`running_stack(slack_app=...)`): a
-call of a held method waits, with its connection open, until `release()`; everything else
-passes straight through. `stack_with_holds` releases them before the stack stops, so no server
+call of a held method waits, with its connection open, until `release()`; a call of a cut
+method loses its connection halfway through the answer; everything else passes straight
+through. `stack_with_holds` releases them before the stack stops, so no server
 waits on a held call at shutdown.
 """
 
@@ -23,6 +24,7 @@ from tests.support.stack import Stack, running_stack
 class HeldMethods:
     def __init__(self) -> None:
         self.methods: set[str] = set()
+        self.cut_methods: set[str] = set()
         self.waiting = 0  # calls held right now
         self._released = asyncio.Event()
         self._app: ASGIApp | None = None
@@ -37,6 +39,10 @@ class HeldMethods:
         self.methods.update(methods)
         self._released.clear()
 
+    def cut(self, *methods: str) -> None:
+        """From now on, calls of `methods` lose their connection halfway through the answer."""
+        self.cut_methods.update(methods)
+
     def release(self) -> None:
         """Let every held call through, and hold nothing more."""
         self.methods.clear()
@@ -44,8 +50,14 @@ class HeldMethods:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert self._app is not None, "wrap() the fake Slack's app first"
-        path = str(scope.get("path", ""))
-        if scope["type"] != "http" or path.removeprefix("/api/") not in self.methods:
+        method = str(scope.get("path", "")).removeprefix("/api/")
+        if scope["type"] == "http" and method in self.cut_methods:
+            # A promised body that never comes: the server drops the connection.
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"ok": tr', "more_body": True})
+            raise ConnectionResetError("cut by the test")
+        if scope["type"] != "http" or method not in self.methods:
             await self._app(scope, receive, send)
             return
         # The request is read before the hold, so that the call can still be answered after
