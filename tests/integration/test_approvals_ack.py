@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.domain import ApprovalState
@@ -52,18 +53,19 @@ async def assert_told_and_still_pending(stack: Stack, approval_id: str) -> None:
     assert await stack.actions_sent() == []
 
 
-async def test_a_reject_click_is_acked_at_once_while_views_open_hangs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fault", ["hangs", "loses_its_connection"])
+async def test_a_reject_click_is_acked_at_once_while_views_open(tmp_path: Path, fault: str) -> None:
     async with stack_with_holds(tmp_path) as (stack, holds):
         approval_id, message = await request_change(stack)
-        holds.hold("views.open")
+        # No answer, or half of one: not an error Slack gave, so the modal may or may not be open.
+        (holds.hold if fault == "hangs" else holds.cut)("views.open")
 
         r, took = await timed_click(stack, message, REJECT)
 
         assert r.status_code == 200
         assert took < 1.0, f"the ack took {took:.3f} s"
-        print(f"reject ack with views.open hanging: {took * 1000:.1f} ms")
-        # The trigger has expired by now: whether the modal opened is unknown, so nothing is
-        # rejected on a guess and the clicker is told what to do.
+        print(f"reject ack while views.open {fault}: {took * 1000:.1f} ms")
+        # Nothing is rejected on a guess, and the clicker is told what to do.
         await assert_told_and_still_pending(stack, approval_id)
 
 
@@ -100,18 +102,3 @@ async def test_a_click_is_acked_in_time_even_when_bolts_own_auth_test_hangs(
         holds.release()
         await wait_card(stack.fake, approval_id, "has run", timeout=10)
         assert len(await stack.actions_sent()) == 1
-
-
-async def test_a_reject_click_whose_views_open_loses_its_connection_is_told(
-    tmp_path: Path,
-) -> None:
-    """Not an error Slack answered but a broken connection: the modal may or may not be open."""
-    async with stack_with_holds(tmp_path) as (stack, holds):
-        approval_id, message = await request_change(stack)
-        holds.cut("views.open")
-
-        r, took = await timed_click(stack, message, REJECT)
-
-        assert r.status_code == 200
-        assert took < 1.0, f"the ack took {took:.3f} s"
-        await assert_told_and_still_pending(stack, approval_id)
