@@ -24,6 +24,7 @@ from oec_chatops.oec.client import OecClient
 from oec_chatops.platform import Platform
 from oec_chatops.policy import Policy, load_policy
 from oec_chatops.services import approvals
+from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.outbox import OutboxWorker
 from oec_chatops.services.resolver import Resolver
@@ -50,7 +51,7 @@ class Container:
     directory: Directory
     outbox: OutboxWorker
     tracker: Tracker
-    expiry: approvals.ExpiryWorker
+    expiry: ExpiryWorker
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def start_workers(self) -> None:
@@ -158,5 +159,5 @@ def build_container(
         directory=Directory(slack=slack, policy=policy, clock=clock),
         outbox=outbox,
         tracker=tracker,
-        expiry=approvals.ExpiryWorker(),
+        expiry=ExpiryWorker(),
     )

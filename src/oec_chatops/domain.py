@@ -158,3 +158,15 @@ class Approval:
     decision_note: str | None = None  # reject reason, failure text
     task_id: str | None = None
     message_ts: str | None = None
+
+    def shown_on(self, channel_id: str, message_ts: str | None) -> bool:
+        """Is a click from this channel and message one on this request's card?
+
+        The button's value (the approval id) is ours, but which message it was clicked in is
+        Slack's to say: a signed click from another channel or message (a copied button, a
+        crafted request) must not decide this request. Before the card's ts is known only the
+        channel can be compared; after, the message must be that card.
+        """
+        if not channel_id or channel_id != self.channel_id:
+            return False
+        return self.message_ts is None or message_ts == self.message_ts

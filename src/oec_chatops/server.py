@@ -1,6 +1,7 @@
 """`build_app(container) -> Starlette`: the bot's three doors, its health, and its lifespan.
 
-POST /slack/events   slash commands and interactivity (Bolt verifies Slack's signature)
+POST /slack/events   slash commands and interactivity (`slack.ingress`: verified, then Bolt);
+                     not routed in Socket Mode without a signing secret
 POST /webhooks/oec   signed oec.sh deliveries (persist, then ack)
 GET  /healthz        the process answers
 GET  /readyz         database writable, oec.sh and Slack reachable (cached)
@@ -18,7 +19,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import orjson
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
@@ -31,6 +31,7 @@ from oec_chatops.container import Container
 from oec_chatops.errors import ConfigError
 from oec_chatops.health import Readiness
 from oec_chatops.slack.app import build_bolt_app
+from oec_chatops.slack.ingress import SlackDoor
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -> Starlette:
     """The bot's ASGI app. `grace` bounds each shutdown step (in-flight work, outbox flush)."""
     bolt_app = build_bolt_app(c)
-    bolt = AsyncSlackRequestHandler(bolt_app)
+    secret = c.settings.slack_signing_secret
+    # Without a signing secret (Socket Mode) nothing on HTTP can be proven to come from Slack:
+    # /slack/events is then not routed at all (404), whatever else the HTTP port serves.
+    door = SlackDoor(c, bolt_app, signing_secret=secret.get_secret_value()) if secret else None
     readiness = Readiness(c)
     socket_mode: list[AsyncSocketModeHandler] = []  # one while serving in Socket Mode
     started = time.monotonic()
@@ -64,13 +68,6 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
 
         method = "GET" if path in {"/healthz", "/readyz", "/metrics"} else "POST"
         return Route(path, handle, methods=[method])
-
-    async def slack_events(request: Request) -> Response:
-        response = await bolt.handle(request)
-        if response.status_code == 401:
-            c.metrics.signature_failures.labels("slack", "bad_signature").inc()
-            log.warning("slack.rejected", extra={"status": 401})
-        return response
 
     async def oec_webhook(request: Request) -> Response:
         return await receiver.receive(request, c)
@@ -122,7 +119,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
 
     app = Starlette(
         routes=[
-            counted("/slack/events", slack_events),
+            *([counted("/slack/events", door.handle)] if door is not None else []),
             counted("/webhooks/oec", oec_webhook),
             counted("/healthz", healthz),
             counted("/readyz", readyz),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from oec_chatops.domain import ApprovalState
 from oec_chatops.playground import FakeSlack, block_actions_body
-from oec_chatops.slack.blocks.approvals import REJECT_REASON_ACTION, REJECT_REASON_BLOCK
 from tests.support.approval_helpers import (
     APPROVE,
     CANCEL,
@@ -14,17 +13,12 @@ from tests.support.approval_helpers import (
     audit_steps,
     card,
     flat,
+    reason_values,
     request_change,
     wait_card,
     wait_ephemeral,
 )
 from tests.support.stack import CHANNEL, DEV, LEAD1, LEAD2, Stack
-
-
-def reason_values(text: str) -> dict[str, object]:
-    return {
-        REJECT_REASON_BLOCK: {REJECT_REASON_ACTION: {"type": "plain_text_input", "value": text}}
-    }
 
 
 async def test_reject_asks_for_a_reason_in_a_modal(stack: Stack) -> None:

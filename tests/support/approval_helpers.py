@@ -33,6 +33,7 @@ from oec_chatops.playground import serve_on_loopback as serve
 from oec_chatops.policy import parse_policy
 from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
+from oec_chatops.slack.blocks.approvals import REJECT_REASON_ACTION, REJECT_REASON_BLOCK
 from oec_chatops.store.rows import AuditRow
 from tests.support.stack import (
     ADMIN,
@@ -151,6 +152,13 @@ async def request_change(
 
     message = await stack.fake.wait_for(new_card, timeout=5)
     return approval_id_of(message), message
+
+
+def reason_values(text: str) -> dict[str, object]:
+    """The reject-reason modal's state when `text` was typed as the reason."""
+    return {
+        REJECT_REASON_BLOCK: {REJECT_REASON_ACTION: {"type": "plain_text_input", "value": text}}
+    }
 
 
 async def wait_ephemeral(

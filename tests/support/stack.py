@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp
 
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
@@ -150,11 +151,13 @@ async def running_stack(
     webhook_events: list[str] | None = DEFAULT_EVENTS,
     subscribe: bool = True,
     build: Callable[[Settings], Container] | None = None,
+    slack_app: Callable[[ASGIApp], ASGIApp] = lambda app: app,
 ) -> AsyncIterator[Stack]:
+    """The whole product on loopback; `slack_app` may put something in front of the fake Slack."""
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
     sim_app = build_sim_app(sim or sim_settings())
     async with (
-        serve(build_fake_slack_app(fake)) as slack_url,
+        serve(slack_app(build_fake_slack_app(fake))) as slack_url,
         serve(sim_app, lifespan="on") as sim_url,
     ):
         settings = load_settings(

@@ -27,7 +27,6 @@ from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef, Role, Verb
 from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecServerError
 from oec_chatops.services.explain import explain
-from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.slack import blocks, grammar
 
 if TYPE_CHECKING:
@@ -39,6 +38,10 @@ log = logging.getLogger(__name__)
 APPROVE = "approve"
 REJECT = "reject"
 CANCEL = "cancel"
+NOT_THIS_CARD = (
+    "This button is not on this request's approval card, so it cannot decide it; "
+    "nothing changed. Use the buttons on the card itself."
+)
 # oec.sh remembers an idempotency key for 24 h (CONTRACT.md §3.2); an hour's margin for clocks.
 IDEMPOTENCY_WINDOW = 23 * 3600.0
 UNCONFIRMED_NOTE = (
@@ -129,13 +132,32 @@ async def request(
 
 
 async def click(
-    c: Container, *, approval_id: str, user_id: str, action: str, note: str | None = None
+    c: Container,
+    *,
+    approval_id: str,
+    user_id: str,
+    action: str,
+    channel_id: str,
+    message_ts: str | None,
+    note: str | None = None,
 ) -> ClickOutcome:
-    """Apply one button press. Refusals change nothing and say why."""
+    """Apply one button press, made in `channel_id` on message `message_ts` (for the reason
+    modal: the ones its Reject click came from). Refusals change nothing and say why."""
     a = c.store.approvals.get(approval_id)
     if a is None:
         _audit(c, actor=user_id, action=action, a=approval_id, result="unknown_request")
         return ClickOutcome(False, "This approval request does not exist (any more).")
+    if not a.shown_on(channel_id, message_ts):
+        _audit(
+            c,
+            actor=user_id,
+            action=action,
+            a=a,
+            result="refused_wrong_card",
+            channel_id=channel_id,
+            message_ts=message_ts,
+        )
+        return ClickOutcome(False, NOT_THIS_CARD)
     if a.state is ApprovalState.PENDING and c.clock.time() >= a.expires_at.timestamp():
         # Past its time but not yet swept by the worker: expire it now rather than let a late
         # click through.
@@ -394,62 +416,3 @@ def _give_up(c: Container, a: Approval) -> None:
             _audit(c, actor="bot", action="execute", a=a, result="unconfirmed")
             _refresh_card(c, a)
     c.outbox.wake()
-
-
-# When oec.sh did not answer an approved action: ask again after these many seconds, then
-# give up and say so (about 15 minutes in all, well inside the key's 24 hours).
-ASK_AGAIN_AFTER = (15.0, 30.0, 60.0, 120.0, 240.0, 480.0)
-
-
-class ExpiryWorker(WorkerLoop):
-    """Expires pending requests on time, without a click, also after a restart; and asks oec.sh
-    again, with the same idempotency key, about approved actions it did not answer."""
-
-    name = "approvals.expiry"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._asks: dict[str, tuple[int, float]] = {}  # approval id -> (asks so far, next at)
-        self._c: Container | None = None
-
-    def ask_again_later(self, approval_id: str, *, now: float) -> bool:
-        """Schedule another ask; False once the schedule is used up (the caller then fails it)."""
-        count, _ = self._asks.get(approval_id, (0, 0.0))
-        if count >= len(ASK_AGAIN_AFTER):
-            self._asks.pop(approval_id, None)
-            return False
-        self._asks[approval_id] = (count + 1, now + ASK_AGAIN_AFTER[count])
-        self._wake.set()
-        return True
-
-    def forget(self, approval_id: str) -> None:
-        self._asks.pop(approval_id, None)
-
-    def _due_asks(self, now: float) -> list[str]:
-        due = [i for i, (_, at) in self._asks.items() if at <= now]
-        for approval_id in due:
-            count, _ = self._asks[approval_id]
-            self._asks[approval_id] = (count, float("inf"))  # until execute() reschedules it
-        return due
-
-    async def run_for(self, c: Container) -> None:
-        """Run the loop for this container (the worker is built before the container is)."""
-        self._c = c
-        await self.run()
-
-    async def round(self) -> bool:
-        c = self._c
-        assert c is not None, "run_for(container) starts this worker"
-        expire_due(c)
-        for approval_id in self._due_asks(c.clock.time()):
-            c.runner.spawn(execute(c, approval_id, resuming=True), name="approval-ask-again")
-        return False
-
-    def idle_wait(self) -> float:
-        c = self._c
-        assert c is not None, "run_for(container) starts this worker"
-        times = [at for _, at in self._asks.values()]
-        nxt = c.store.approvals.next_expiry()
-        if nxt is not None:
-            times.append(nxt)
-        return 5.0 if not times else min(5.0, max(0.05, min(times) - c.clock.time()))

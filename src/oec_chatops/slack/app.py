@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from oec_chatops.errors import ConfigError
 from oec_chatops.slack import handlers
 
 if TYPE_CHECKING:
@@ -28,28 +30,38 @@ class ChatopsApp(AsyncApp):
     checked here, by slack_sdk's `SignatureVerifier` as Bolt's own middleware does (v0 HMAC,
     5-minute window, 401 `{"error": "invalid request"}` otherwise), the form goes to the
     acceptor, and the ack is an empty 200. SSL checks and every other request take Bolt's path.
+
+    There is no way to build one without verification: an HTTP request that reaches it is
+    always checked, also behind the door that already checked it (`slack.ingress`).
     """
 
-    def __init__(self, *, signing_secret: str | None, **kwargs: Any) -> None:
+    def __init__(self, *, signing_secret: str, **kwargs: Any) -> None:
+        if not signing_secret or kwargs.get("request_verification_enabled", True) is not True:
+            # Bolt would verify with "" (an HMAC anybody can compute) or not at all.
+            raise ValueError("ChatopsApp always verifies Slack's signature: give it a secret.")
         super().__init__(signing_secret=signing_secret, **kwargs)
-        verify = kwargs.get("request_verification_enabled", True)
-        self._verifier = SignatureVerifier(signing_secret) if signing_secret and verify else None
+        self._verifier = SignatureVerifier(signing_secret)
         self._acceptors: dict[str, CommandAcceptor] = {}
 
     def take_command(self, command: str, accept: CommandAcceptor) -> None:
         """Ack `command` on the short path; `accept(form)` must be quick and must not raise."""
         self._acceptors[command] = accept
 
+    def _acceptor(self, body: object) -> CommandAcceptor | None:
+        if not isinstance(body, dict) or "ssl_check" in body:
+            return None
+        return self._acceptors.get(body.get("command", ""))
+
+    def acks_at_once(self, body: dict[str, Any]) -> bool:
+        """Does this request take the short path (no listener, no call out before the ack)?"""
+        return self._acceptor(body) is not None
+
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         body = req.body
-        accept = (
-            self._acceptors.get(body.get("command", ""))
-            if isinstance(body, dict) and "ssl_check" not in body
-            else None
-        )
+        accept = self._acceptor(body)
         if accept is None:
             return await super().async_dispatch(req)
-        if self._verifier is not None and req.mode != "socket_mode":
+        if req.mode != "socket_mode":
             timestamp = req.headers.get("x-slack-request-timestamp", ["0"])[0]
             signature = req.headers.get("x-slack-signature", [""])[0]
             if not self._verifier.is_valid(req.raw_body, timestamp, signature):
@@ -59,16 +71,23 @@ class ChatopsApp(AsyncApp):
 
 
 def build_bolt_app(c: Container) -> AsyncApp:
-    """The Bolt app. Signature verification is Bolt's (v0 HMAC, 5-minute window).
+    """The Bolt app. Signature verification is always on (v0 HMAC, 5-minute window).
+
+    In Socket Mode without a signing secret, Slack's requests come over the WebSocket (which
+    Bolt does not verify: the app-level token opened it) and nothing on HTTP can be verified.
+    Bolt then gets a random secret nobody knows, so that should an HTTP request ever reach it,
+    it is refused; `server.build_app` does not even route /slack/events in that case.
 
     `process_before_response=True` sends the ack as soon as the listener returns instead of
     after Bolt's 10 ms poll; our listeners return right after `ack()`.
     """
     secret = c.settings.slack_signing_secret
+    if secret is None and c.settings.slack_app_token is None:
+        raise ConfigError("SLACK_SIGNING_SECRET is required (or SLACK_APP_TOKEN for Socket Mode).")
     app = ChatopsApp(
         client=c.slack,
-        signing_secret=secret.get_secret_value() if secret else None,
-        request_verification_enabled=secret is not None,
+        signing_secret=secret.get_secret_value() if secret else secrets.token_hex(32),
+        request_verification_enabled=True,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oec_chatops.bolt"),

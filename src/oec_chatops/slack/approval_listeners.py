@@ -1,16 +1,31 @@
 """Approval card listeners: Approve / Reject / Cancel clicks and the reject-reason modal.
 
-Each click is acked at once; the vote is applied by `services.approvals` in the background
-(conditional updates in SQLite make concurrent clicks safe), and a click that changes nothing
-gets an ephemeral sentence saying why.
+Slack waits 3 s for the ack, and the HTTP answer leaves only when the listener returns
+(`process_before_response=True`), so each listener acks and returns at once: everything that
+may wait on Slack or oec.sh (the clicker's groups, the reason modal, the vote and its action)
+runs in the background, and what goes wrong there is told to the clicker in an ephemeral
+message, never a 500. Conditional updates in SQLite make concurrent clicks safe.
+
+A click decides only the request whose card it was made on (`Approval.shown_on`, checked by
+`services.approvals.click`): the channel and, once known, the card's message ts. The reason
+modal carries the channel and message of the Reject click that opened it.
+
+The reason modal: a trigger_id is valid for about 3 s after the click, so `views.open` is tried
+at once, bounded by MODAL_BUDGET from the click. If Slack says no (expired trigger, missing
+scope) the click rejects without a reason. If Slack does not answer in time, or the connection
+fails, nobody knows whether the modal opened: nothing is rejected and the clicker is told so.
 """
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import logging
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import orjson
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -28,6 +43,151 @@ log = logging.getLogger(__name__)
 
 APPROVAL_ACTION = r"^approval\.(approve|reject|cancel)$"
 REJECT_VIEW = "approval.reject_reason"
+MODAL_BUDGET = 2.5
+"""Seconds from the click within which the reason modal must be open: Slack's trigger_id
+expires after about 3 s, so a later `views.open` would fail anyway."""
+
+MODAL_UNCONFIRMED = (
+    "Slack did not answer in time to open the form for a reason, so nothing was rejected. "
+    "If the form opened, submit it there; otherwise click Reject again."
+)
+CLICK_FAILED = (
+    "Something went wrong while applying your click. Check the card before clicking again."
+)
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """One button press on an approval card, as Slack describes it."""
+
+    approval_id: str
+    verb: str
+    user_id: str
+    channel_id: str
+    message_ts: str | None
+    trigger_id: str
+
+
+def read_click(body: dict[str, Any], action: dict[str, Any]) -> Click:
+    """The click in a `block_actions` payload. Missing fields are empty (and then refused)."""
+    container = _object(body.get("container"))
+    return Click(
+        approval_id=_text(action.get("value")),
+        verb=_text(action.get("action_id")).partition(".")[2],
+        user_id=_text(_object(body.get("user")).get("id")),
+        channel_id=_text(_object(body.get("channel")).get("id"))
+        or _text(container.get("channel_id")),
+        message_ts=_text(container.get("message_ts"))
+        or _text(_object(body.get("message")).get("ts"))
+        or None,
+        trigger_id=_text(body.get("trigger_id")),
+    )
+
+
+def read_reason(view: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    """The reason modal's metadata (what its Reject click said) and the typed reason."""
+    try:
+        meta = orjson.loads(_text(view.get("private_metadata")) or "{}")
+    except orjson.JSONDecodeError:
+        meta = {}
+    fields = {k: v for k, v in _object(meta).items() if isinstance(v, str)}
+    note = None
+    for block in _object(_object(view.get("state")).get("values")).values():
+        for field in _object(block).values():
+            value = _text(_object(field).get("value"))
+            if value:
+                note = value[:500]
+    return fields, note
+
+
+class Modal(enum.Enum):
+    OPENED = "opened"
+    NOT_OFFERED = "not_offered"  # the click cannot reject: the service says why
+    REFUSED = "refused"  # Slack said no: reject without a reason
+    UNCONFIRMED = "unconfirmed"  # no answer in time: nothing is rejected, the clicker is told
+
+
+async def open_reason_modal(c: Container, click: Click, *, deadline: float) -> Modal:
+    """Open the reason modal if this click may reject this request, by `deadline` (loop time)."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            pending = c.store.approvals.get(click.approval_id)
+            # Only a request that can still be rejected from this card gets a modal; any other
+            # click goes straight to the service, which explains why nothing changes.
+            if (
+                pending is None
+                or pending.state is not ApprovalState.PENDING
+                or c.clock.time() >= pending.expires_at.timestamp()
+                or not pending.shown_on(click.channel_id, click.message_ts)
+            ):
+                return Modal.NOT_OFFERED
+            groups = await c.directory.groups_of(click.user_id)
+            if not policy.can_approve(c.policy, click.user_id, groups):
+                return Modal.NOT_OFFERED
+            meta = {
+                "approval_id": click.approval_id,
+                "channel_id": click.channel_id,
+                "message_ts": click.message_ts,
+            }
+            await c.slack.views_open(
+                trigger_id=click.trigger_id,
+                view=blocks.render_reject_modal(
+                    pending, callback_id=REJECT_VIEW, private_metadata=orjson.dumps(meta).decode()
+                ),
+            )
+            return Modal.OPENED
+    except SlackApiError as exc:
+        # No modal (expired trigger, missing scope): reject without a reason.
+        log.warning("approval.modal_failed", extra={"error": exc.response.get("error")})
+        return Modal.REFUSED
+    except TRANSPORT_ERRORS as exc:
+        log.warning("approval.modal_unconfirmed", extra={"error": type(exc).__name__})
+        return Modal.UNCONFIRMED
+
+
+async def apply_click(
+    c: Container, click: Click, respond: AsyncRespond, *, deadline: float
+) -> None:
+    """Everything a click does after its ack; tells the clicker whatever went wrong."""
+
+    async def tell(text: str) -> None:
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        except TRANSPORT_ERRORS as exc:
+            log.warning("approval.notice_failed", extra={"error": type(exc).__name__})
+
+    try:
+        if click.verb == approvals.REJECT and click.trigger_id:
+            modal = await open_reason_modal(c, click, deadline=deadline)
+            if modal is Modal.OPENED:
+                return
+            if modal is Modal.UNCONFIRMED:
+                await tell(MODAL_UNCONFIRMED)
+                return
+        outcome = await approvals.click(
+            c,
+            approval_id=click.approval_id,
+            user_id=click.user_id,
+            action=click.verb,
+            channel_id=click.channel_id,
+            message_ts=click.message_ts,
+        )
+    except Exception:
+        # A bug of ours, not the clicker's mistake: logged in full, and the clicker is told.
+        log.exception("approval.click_failed", extra={"approval_id": click.approval_id})
+        await tell(CLICK_FAILED)
+        return
+    if outcome.notice:
+        await tell(outcome.notice)
 
 
 def register_approvals(app: AsyncApp, c: Container) -> None:
@@ -36,82 +196,43 @@ def register_approvals(app: AsyncApp, c: Container) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        user_id = (body.get("user") or {}).get("id", "")
-        approval_id = str(action.get("value", ""))
-        verb = str(action.get("action_id", "")).partition(".")[2]
-        channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-            "channel_id", ""
-        )
-        rid = new_request_id()
-
-        async def tell(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
-
-        if verb == approvals.REJECT and body.get("trigger_id"):
-            groups = await c.directory.groups_of(user_id)
-            pending = c.store.approvals.get(approval_id)
-            # Only a request that can still be rejected gets a modal; any other click goes
-            # straight to the service, which explains why nothing changes.
-            if (
-                pending is not None
-                and pending.state is ApprovalState.PENDING
-                and c.clock.time() < pending.expires_at.timestamp()
-                and policy.can_approve(c.policy, user_id, groups)
-            ):
-                try:
-                    await c.slack.views_open(
-                        trigger_id=body["trigger_id"],
-                        view=blocks.render_reject_modal(
-                            pending,
-                            callback_id=REJECT_VIEW,
-                            private_metadata=orjson.dumps(
-                                {"approval_id": approval_id, "channel_id": channel_id}
-                            ).decode(),
-                        ),
-                    )
-                    return
-                except SlackApiError as exc:
-                    # No modal (expired trigger, missing scope): reject without a reason.
-                    log.warning("approval.modal_failed", extra={"error": exc.response.get("error")})
-
-        async def work() -> None:
-            request_id_var.set(rid)
-            outcome = await approvals.click(
-                c, approval_id=approval_id, user_id=user_id, action=verb
-            )
-            if outcome.notice:
-                await tell(outcome.notice)
-
-        c.runner.spawn(work(), name="approval-click")
+        if body.get("type") != "block_actions":
+            return  # a legacy attachment action or dialog named like our buttons: not ours
+        deadline = asyncio.get_running_loop().time() + MODAL_BUDGET
+        click = read_click(body, action)
+        request_id_var.set(new_request_id())
+        c.runner.spawn(apply_click(c, click, respond, deadline=deadline), name="approval-click")
 
     @app.view(REJECT_VIEW)
     async def on_reject_reason(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()
-        user_id = (body.get("user") or {}).get("id", "")
-        meta = orjson.loads(view.get("private_metadata") or "{}")
-        values = (view.get("state") or {}).get("values") or {}
-        note = None
-        for block in values.values():
-            for field in block.values():
-                if field.get("value"):
-                    note = str(field["value"])[:500]
-        rid = new_request_id()
+        user_id = _text(_object(body.get("user")).get("id"))
+        meta, note = read_reason(view)
+        request_id_var.set(new_request_id())
 
         async def work() -> None:
-            request_id_var.set(rid)
-            outcome = await approvals.click(
-                c,
-                approval_id=meta.get("approval_id", ""),
-                user_id=user_id,
-                action=approvals.REJECT,
-                note=note,
-            )
-            if outcome.notice and meta.get("channel_id"):
+            try:
+                outcome = await approvals.click(
+                    c,
+                    approval_id=meta.get("approval_id", ""),
+                    user_id=user_id,
+                    action=approvals.REJECT,
+                    channel_id=meta.get("channel_id", ""),
+                    message_ts=meta.get("message_ts"),
+                    note=note,
+                )
+                notice = outcome.notice
+            except Exception:
+                log.exception(
+                    "approval.click_failed", extra={"approval_id": meta.get("approval_id")}
+                )
+                notice = CLICK_FAILED
+            if notice and meta.get("channel_id"):
                 try:
                     await c.slack.chat_postEphemeral(
-                        channel=meta["channel_id"], user=user_id, text=outcome.notice
+                        channel=meta["channel_id"], user=user_id, text=notice
                     )
-                except SlackApiError:
+                except (SlackApiError, *TRANSPORT_ERRORS):
                     log.warning(
                         "approval.notice_failed", extra={"approval_id": meta.get("approval_id")}
                     )
