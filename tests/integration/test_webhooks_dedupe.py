@@ -9,6 +9,7 @@ the fake Slack and on the bot's deliveries table.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -144,8 +145,8 @@ def _database_before_the_dedupe_key(path: Path, *, header_id: str, body: bytes) 
         conn.execute(f"PRAGMA user_version = {number}")
     conn.execute(
         "INSERT INTO deliveries (delivery_id, event, received_at, signed_at, payload) "
-        "VALUES (?, 'environment.status_changed', 0, 0, ?)",
-        (header_id, body.decode()),
+        "VALUES (?, 'environment.status_changed', ?, ?, ?)",
+        (header_id, time.time(), int(time.time()), body.decode()),
     )
     conn.close()
 
