@@ -7,7 +7,6 @@ loop would run it. The assertions are on the bot's tables and on what reaches th
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.support.webhook_helpers import (
     env_data,
     envelope,
     outbox_settled,
+    posted_on_the_clock,
     signed,
     webhook_stack,
 )
@@ -111,11 +111,7 @@ async def test_old_rows_go_needed_rows_stay(hooks: Stack, clock: ManualClock) ->
 
     # Slack comes back: both waiting messages go out, once each.
     hooks.fake.down(False)
-    async with asyncio.timeout(10):
-        while len(hooks.fake.messages(CHANNEL)) < 3:
-            clock.advance(300)
-            hooks.c.outbox.wake()
-            await asyncio.sleep(0.02)
+    await posted_on_the_clock(hooks, clock, CHANNEL, 3, step=300)
     await outbox_settled(hooks)
 
     # Day 31 and a half: the day-0 keys are past their retention and past any replay.

@@ -21,11 +21,13 @@ from oec_chatops.store.schema import MIGRATIONS
 from tests.support.ops_helpers import status_event
 from tests.support.stack import CHANNEL, Stack
 from tests.support.webhook_helpers import (
+    STANDARD_SECRET,
     WEBHOOK_PATH,
     env_data,
     envelope,
     outbox_settled,
     signed,
+    standard_webhooks_stack,
     table_count,
     webhook_stack,
 )
@@ -115,11 +117,8 @@ async def test_two_different_events_are_both_posted(hooks: Stack) -> None:
 
 
 async def test_standard_webhooks_dedupes_on_the_signed_webhook_id(tmp_path: Path) -> None:
-    secret = "whsec_" + "c2VjcmV0LWtleS1mb3Itc3RhbmRhcmQtd2ViaG9va3M="
-    async with webhook_stack(
-        tmp_path,
-        environ={"OEC_WEBHOOK_SCHEME": "standard-webhooks", "OEC_WEBHOOK_SECRET": secret},
-    ) as stack:
+    secret = STANDARD_SECRET
+    async with standard_webhooks_stack(tmp_path) as stack:
         body = _status_body(stack, delivery_id=None)
         now = int(stack.c.clock.time())
         headers = sign_standard_webhooks(body, secret=secret, timestamp=now, delivery_id="msg_1")

@@ -72,23 +72,28 @@ class Retention:
         params = {"before": before, "at": after.received_at, "rowid": after.rowid, "limit": limit}
         return self.conn.execute(NEXT_DELIVERIES, params).fetchall()
 
-    @staticmethod
-    def _batch(rows: list[sqlite3.Row], limit: int, count: int) -> Batch:
-        last = Cursor(float(rows[-1]["received_at"]), int(rows[-1]["rowid"]))
-        return Batch(count, last, done=len(rows) < limit)
-
-    def drop_payloads(self, before: float, *, after: Cursor = START, limit: int = 500) -> Batch:
-        """Empty the payloads of deliveries received before `before`; keep their dedupe keys."""
+    def _over_deliveries(
+        self, before: float, after: Cursor, limit: int, change: str, *params: object
+    ) -> Batch:
+        """Run `change` over the next batch of deliveries received before `before`: its
+        `rowid IN (?*)` becomes the batch's rowids, and `params` bind its own conditions."""
         rows = self._next_deliveries(before, after, limit)
         if not rows:
             return Batch(0, after, done=True)
         ids = [int(r["rowid"]) for r in rows]
         marks = ", ".join("?" for _ in ids)
-        cur = self.conn.execute(
-            f"UPDATE deliveries SET payload = '' WHERE rowid IN ({marks}) AND payload <> ''",  # noqa: S608 - placeholders only
-            ids,
+        cur = self.conn.execute(change.replace("(?*)", f"({marks})"), (*ids, *params))
+        last = Cursor(float(rows[-1]["received_at"]), int(rows[-1]["rowid"]))
+        return Batch(cur.rowcount, last, done=len(rows) < limit)
+
+    def drop_payloads(self, before: float, *, after: Cursor = START, limit: int = 500) -> Batch:
+        """Empty the payloads of deliveries received before `before`; keep their dedupe keys."""
+        return self._over_deliveries(
+            before,
+            after,
+            limit,
+            "UPDATE deliveries SET payload = '' WHERE rowid IN (?*) AND payload <> ''",
         )
-        return self._batch(rows, limit, cur.rowcount)
 
     def drop_keys(
         self,
@@ -102,17 +107,15 @@ class Retention:
         """Delete delivery rows received before `before` whose payload is already gone and whose
         signature could no longer be replayed (signed before `signed_before`). A delivery signed
         without a timestamp can be replayed at any time: with `keep_unsigned` its key stays."""
-        rows = self._next_deliveries(before, after, limit)
-        if not rows:
-            return Batch(0, after, done=True)
-        ids = [int(r["rowid"]) for r in rows]
-        marks = ", ".join("?" for _ in ids)
-        cur = self.conn.execute(
-            f"DELETE FROM deliveries WHERE rowid IN ({marks}) AND payload = '' "  # noqa: S608 - placeholders only
+        return self._over_deliveries(
+            before,
+            after,
+            limit,
+            "DELETE FROM deliveries WHERE rowid IN (?*) AND payload = '' "
             "AND (signed_at < ? OR (signed_at IS NULL AND NOT ?))",
-            (*ids, signed_before, keep_unsigned),
+            signed_before,
+            keep_unsigned,
         )
-        return self._batch(rows, limit, cur.rowcount)
 
     def drop_outbox(self, before: float, *, limit: int = 500) -> int:
         """Delete sent and dead outbox rows finished before `before`, with the post-once marks
