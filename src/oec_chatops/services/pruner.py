@@ -65,7 +65,6 @@ class Pruner(WorkerLoop):
         self.interval = interval
         self.batch = batch
         self.repo = Retention(store.conn)
-        self.rounds = 0
         self._lock = asyncio.Lock()
         # Where the payload pass stopped: the next round goes on from there instead of reading
         # again through the rows whose payload is gone but whose key is kept. (The key pass
@@ -84,7 +83,6 @@ class Pruner(WorkerLoop):
         """One pruning round; then the gauges that count whole tables are brought up to date."""
         async with self._lock:
             pruned = await self._prune()
-            self.rounds += 1
         if pruned.total:
             self.store.audit.record(
                 at=self.clock.time(),
