@@ -39,18 +39,15 @@ class StoreGauges:
 
     async def refresh(self) -> None:
         """Read the live numbers again (on a thread); a scrape already reading shares its read."""
-        if self._refreshing is None:
+        if self._refreshing is None or self._refreshing.done():
+            # A read already finished (even one whose scrape went away) is not reused.
             self._refreshing = asyncio.ensure_future(self._off_loop(self._reader.live))
-        refreshing = self._refreshing
         try:
-            self._live = await asyncio.shield(refreshing)
+            self._live = await asyncio.shield(self._refreshing)
         except sqlite3.Error as exc:
             # A busy or unreadable database shows as the last numbers read, not as a failed
             # scrape: /readyz is what says the database is in trouble.
             log.warning("metrics.gauges_unread", extra={"error": type(exc).__name__})
-        finally:
-            if self._refreshing is refreshing and refreshing.done():
-                self._refreshing = None
 
     async def refresh_retained(self) -> RetainedCounts:
         """Count the tables retention keeps bounded (whole-table counts: after a prune round)."""
