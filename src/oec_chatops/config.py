@@ -20,11 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.signing import Scheme
+from oec_chatops.retention import (
+    DEFAULT_AUDIT,
+    DEFAULT_DELIVERIES,
+    MIN_RETENTION,
+    RetentionPolicy,
+    default_dedupe,
+    format_duration,
+    parse_duration,
+)
 
 DEFAULT_OEC_API_URL = "https://api.oec.sh/api/public/v1"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -77,6 +86,11 @@ class Settings(BaseSettings):
 
     oec_chatops_db: Path = DEFAULT_DB
     oec_chatops_policy: Path | None = None
+    # Retention, as `30d`, `12h` or seconds (see `retention.py`). Dedupe keys default to a day
+    # longer than payloads and may never be set shorter than payloads or the tolerance.
+    oec_chatops_retain_deliveries: float = DEFAULT_DELIVERIES
+    oec_chatops_retain_audit: float = DEFAULT_AUDIT
+    oec_chatops_retain_dedupe: float | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -112,6 +126,54 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", v):
             raise ValueError("must be an http(s) URL")
         return v
+
+    @field_validator(
+        "oec_chatops_retain_deliveries",
+        "oec_chatops_retain_audit",
+        "oec_chatops_retain_dedupe",
+        mode="before",
+    )
+    @classmethod
+    def _duration(cls, v: object) -> float | None:
+        if v is None:
+            return None
+        seconds = parse_duration(v)
+        if seconds < MIN_RETENTION:
+            raise ValueError(f"must be at least {format_duration(MIN_RETENTION)}")
+        return seconds
+
+    @field_validator("oec_chatops_retain_dedupe")
+    @classmethod
+    def _dedupe_outlives_replays(cls, v: float | None, info: ValidationInfo) -> float | None:
+        # A key pruned while its delivery could still be replayed would let the replay in.
+        if v is None:
+            return None
+        payloads = info.data.get("oec_chatops_retain_deliveries", DEFAULT_DELIVERIES)
+        tolerance = info.data.get("oec_webhook_tolerance", 300)
+        if v < payloads:
+            raise ValueError(
+                "must be at least OEC_CHATOPS_RETAIN_DELIVERIES "
+                f"({format_duration(payloads)}): the key outlives the payload"
+            )
+        if v < tolerance:
+            raise ValueError(
+                f"must be at least OEC_WEBHOOK_TOLERANCE ({tolerance} s): "
+                "a key must outlive every replay the signature check would accept"
+            )
+        return v
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """What the pruner keeps, and for how long."""
+        deliveries = self.oec_chatops_retain_deliveries
+        tolerance = float(self.oec_webhook_tolerance)
+        return RetentionPolicy(
+            deliveries=deliveries,
+            dedupe=self.oec_chatops_retain_dedupe or default_dedupe(deliveries, tolerance),
+            audit=self.oec_chatops_retain_audit,
+            tolerance=tolerance,
+            untimestamped_accepted=self.oec_webhook_allow_untimestamped,
+        )
 
     @property
     def embedded(self) -> bool:

@@ -26,7 +26,9 @@ from oec_chatops.policy import Policy, load_policy
 from oec_chatops.services import approvals
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.directory import Directory
+from oec_chatops.services.gauges import StoreGauges
 from oec_chatops.services.outbox import OutboxWorker
+from oec_chatops.services.pruner import Pruner
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.runner import Runner
 from oec_chatops.services.tracker import Tracker, default_pace
@@ -52,6 +54,8 @@ class Container:
     outbox: OutboxWorker
     tracker: Tracker
     expiry: ExpiryWorker
+    gauges: StoreGauges
+    pruner: Pruner
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def start_workers(self) -> None:
@@ -67,6 +71,7 @@ class Container:
                 loop.create_task(self.tracker.run(), name="tracker"),
                 loop.create_task(self.expiry.run_for(self), name="expiry"),
                 loop.create_task(approvals.resume(self), name="approvals.resume"),
+                loop.create_task(self.pruner.run(), name="pruner"),
             ]
         )
 
@@ -76,6 +81,7 @@ class Container:
         self.tracker.stop()
         self.expiry.stop()
         self.outbox.stop()
+        self.pruner.stop()
         if self._workers:
             await asyncio.wait(self._workers, timeout=grace)
             for task in self._workers:
@@ -86,6 +92,7 @@ class Container:
         session = getattr(self.slack, "session", None)
         if session is not None:
             await session.close()
+        self.gauges.close()
         self.store.close()
 
 
@@ -135,17 +142,9 @@ def build_container(
         pace=poll_pace,
     )
 
-    def store_gauges() -> dict[str, float | dict[str, float]]:
-        depth, oldest = store.outbox.depth()
-        return {
-            "outbox_depth": float(depth),
-            "outbox_oldest_age_seconds": max(0.0, clock.time() - oldest) if oldest else 0.0,
-            "outbox_rows": {k: float(v) for k, v in store.outbox.states().items()},
-            "approvals": {k: float(v) for k, v in store.approvals.counts().items()},
-            "deliveries_stored": float(store.deliveries.count()),
-        }
-
-    metrics.watch_store(store_gauges)
+    # Database gauges come from a snapshot read off the event loop (services/gauges.py).
+    gauges = StoreGauges(store=store, clock=clock)
+    metrics.watch_store(gauges.read)
     return Container(
         settings=settings,
         clock=clock,
@@ -160,4 +159,6 @@ def build_container(
         outbox=outbox,
         tracker=tracker,
         expiry=ExpiryWorker(),
+        gauges=gauges,
+        pruner=Pruner(store=store, clock=clock, policy=settings.retention, gauges=gauges),
     )

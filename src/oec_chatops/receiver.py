@@ -22,7 +22,7 @@ from oec_chatops.config import MAX_WEBHOOK_BODY
 from oec_chatops.context import new_request_id, request_id_var
 from oec_chatops.errors import MalformedPayload, PayloadTooLarge, WebhookRejected
 from oec_chatops.oec.models import WebhookEvent
-from oec_chatops.oec.signing import verify_delivery
+from oec_chatops.oec.signing import VerifiedDelivery, verify_delivery
 from oec_chatops.services.notifications import ingest
 
 if TYPE_CHECKING:
@@ -70,6 +70,21 @@ def parse_event(body: bytes) -> WebhookEvent:
         ) from None
 
 
+def dedupe_key(verified: VerifiedDelivery, event: WebhookEvent, body: bytes) -> str:
+    """The id a delivery is deduplicated on: only what its signature covers. Pure.
+
+    The Standard Webhooks `webhook-id` is signed; OEC_V1's `X-OEC-Delivery` header is not, so a
+    delivery captured and replayed within the tolerance under a new header id must still be
+    recognised: by the payload's `id` (inside the signed body), else by a hash of the body.
+    A retry from oec.sh carries the same body, so it is recognised either way.
+    """
+    if verified.signed_id:
+        return verified.signed_id
+    if event.id:
+        return event.id
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
 async def receive(request: Request, c: Container) -> Response:
     request_id_var.set(new_request_id())
     s = c.settings
@@ -99,7 +114,7 @@ async def receive(request: Request, c: Container) -> Response:
         )
         return _json(exc.status, {"ok": False, "error": exc.reason, "message": str(exc)})
 
-    delivery_id = verified.delivery_id or event.id or "sha256:" + hashlib.sha256(body).hexdigest()
+    delivery_id = dedupe_key(verified, event, body)
     now = c.clock.time()
     result = await c.store.write(
         lambda repos: ingest(
@@ -120,6 +135,8 @@ async def receive(request: Request, c: Container) -> Response:
         "webhook.accepted",
         extra={
             "delivery_id": delivery_id,
+            # What the (possibly unsigned) header claimed, for matching oec.sh's delivery log.
+            "header_delivery_id": (verified.delivery_id or "")[:100] or None,
             "event": event.event,
             "outcome": outcome,
             "rows": result.rows,

@@ -85,6 +85,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         return _json(report.public(), 200 if report.ok else 503)
 
     async def metrics(request: Request) -> Response:
+        await c.gauges.refresh()  # the database gauges, read on a thread, not on this loop
         return Response(c.metrics.exposition(), media_type="text/plain; version=0.0.4")
 
     @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ from oec_chatops.playground import FakeSlack
 from tests.support.approval_helpers import build_with, request_change
 from tests.support.ops_helpers import signed_delivery, status_event
 from tests.support.stack import CHANNEL, DEV, Stack, running_stack
+from tests.support.webhook_helpers import posted_on_the_clock
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -151,13 +152,7 @@ async def test_outbox_depth_and_age_while_slack_is_down(tmp_path: Path) -> None:
         assert failed >= 1
 
         stack.fake.down(False)
-        async with asyncio.timeout(10):
-            # Past any backoff, again and again: a send that was in flight while Slack was
-            # still down schedules its retry from the clock as it is when the 503 comes back.
-            while len(stack.fake.messages(CHANNEL)) < 3:
-                clock.advance(600)
-                stack.c.outbox.wake()
-                await asyncio.sleep(0.05)
+        await posted_on_the_clock(stack, clock, CHANNEL, 3)
         async with asyncio.timeout(5):  # the row is marked sent right after Slack's ok
             while value(s := await scrape(stack), "oec_chatops_outbox_depth") != 0:  # noqa: ASYNC110 - polls over HTTP, as a scraper does
                 await asyncio.sleep(0.01)

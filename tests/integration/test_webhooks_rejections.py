@@ -15,12 +15,14 @@ import pytest
 from oec_chatops.oec.signing import sign_standard_webhooks
 from tests.support.stack import CHANNEL, WEBHOOK_SECRET, Stack
 from tests.support.webhook_helpers import (
+    STANDARD_SECRET,
     WEBHOOK_PATH,
     deliver,
     deployment_messages,
     envelope,
     new_task,
     signed,
+    standard_webhooks_stack,
     table_count,
     task_data,
     webhook_stack,
@@ -290,11 +292,8 @@ async def test_untimestamped_signatures_when_the_operator_opts_in(tmp_path: Path
 
 
 async def test_standard_webhooks_scheme(tmp_path: Path) -> None:
-    secret = "whsec_" + "c2VjcmV0LWtleS1mb3Itc3RhbmRhcmQtd2ViaG9va3M="
-    async with webhook_stack(
-        tmp_path,
-        environ={"OEC_WEBHOOK_SCHEME": "standard-webhooks", "OEC_WEBHOOK_SECRET": secret},
-    ) as stack:
+    secret = STANDARD_SECRET
+    async with standard_webhooks_stack(tmp_path) as stack:
         task_id = new_task(stack, STAGING)
         body = orjson.dumps(
             {"event": "deploy.started", "data": task_data(stack, STAGING, task_id, "running")}

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from oec_chatops.clock import Clock, SystemClock
+from oec_chatops.clock import Clock, ManualClock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.oec.signing import sign_oec_v1
@@ -145,11 +145,34 @@ async def until(check: Callable[[], object], *, timeout: float = 5.0, what: str 
         raise TimeoutError(f"still not true after {timeout} s: {what or check}") from None
 
 
+async def posted_on_the_clock(
+    stack: Stack, clock: ManualClock, channel: str, count: int, *, step: float = 600
+) -> None:
+    """Move `clock` past any backoff, again and again, until `channel` shows `count` messages.
+
+    A send that was in flight while Slack was still down schedules its retry from the clock as
+    it is when the 503 comes back, so one jump is not always enough."""
+    async with asyncio.timeout(10):
+        while len(stack.fake.messages(channel)) < count:
+            clock.advance(step)
+            stack.c.outbox.wake()
+            await asyncio.sleep(0.05)
+
+
 async def outbox_settled(stack: Stack, *, timeout: float = 5.0) -> None:
     """Wait until no outbox row is pending (everything sent or dead)."""
     await until(
         lambda: stack.c.store.outbox.depth()[0] == 0, timeout=timeout, what="outbox drained"
     )
+
+
+STANDARD_SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3Itc3RhbmRhcmQtd2ViaG9va3M="
+
+
+def standard_webhooks_stack(tmp_path: Path) -> contextlib.AbstractAsyncContextManager[Stack]:
+    """`webhook_stack` verifying the Standard Webhooks scheme with `STANDARD_SECRET`."""
+    environ = {"OEC_WEBHOOK_SCHEME": "standard-webhooks", "OEC_WEBHOOK_SECRET": STANDARD_SECRET}
+    return webhook_stack(tmp_path, environ=environ)
 
 
 @contextlib.asynccontextmanager

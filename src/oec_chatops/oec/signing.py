@@ -9,7 +9,7 @@ OEC_V1 headers::
 
     X-OEC-Signature: t=<unix>,v1=<hex hmac_sha256(secret, "<t>.<raw body>")>[,v1=<hex>...]
     X-OEC-Timestamp: <unix>
-    X-OEC-Delivery:  <uuid, the same on every retry>     (the dedupe key)
+    X-OEC-Delivery:  <uuid, the same on every retry>     (NOT signed: never the dedupe key)
     X-OEC-Event:     <event name>
 
 A signature without a timestamp (`X-OEC-Signature: v1=<hex of hmac(secret, raw body)>` or a bare
@@ -45,11 +45,18 @@ class Scheme(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class VerifiedDelivery:
-    """What a verified request proves: when it was signed, and its delivery id and event if sent."""
+    """What a verified request proves: when it was signed, and its delivery id and event if sent.
+
+    `delivery_id` is what the headers claim and may be unsigned (OEC_V1's `X-OEC-Delivery`:
+    anyone replaying a captured delivery can change it). `signed_id` is set only when the
+    signature covers the id (Standard Webhooks signs `{webhook-id}.{timestamp}.{body}`), so
+    only it may serve as a dedupe key.
+    """
 
     timestamp: int | None
     delivery_id: str | None
     event: str | None
+    signed_id: str | None = None
 
 
 def _hmac_hex(secret: str, message: bytes) -> str:
@@ -204,7 +211,9 @@ def verify_standard_webhooks(
     ]
     if not secrets or not _any_matches(given, expected):
         raise BadSignature("No signature matches a configured webhook secret.")
-    return VerifiedDelivery(timestamp=timestamp, delivery_id=delivery_id, event=None)
+    return VerifiedDelivery(
+        timestamp=timestamp, delivery_id=delivery_id, event=None, signed_id=delivery_id
+    )
 
 
 def verify_delivery(

@@ -26,6 +26,7 @@ from oec_chatops.services.deployments import DeploymentUpdate, apply_update
 from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.store.rows import DeploymentRow
 from oec_chatops.store.store import Store
+from oec_chatops.store.tracked import TrackedDeployments
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,10 @@ def parse_step_progress(log_text: str) -> Progress | None:
 
 
 class Tracker(WorkerLoop):
-    """Polls every deployment that has not ended; `wake()` when a new one starts."""
+    """Polls every unfinished deployment that a message shows; `wake()` when a new one starts.
+
+    One that no channel shows (heard of only from a webhook for an environment nobody
+    subscribes to) is not polled: its reads would come out of the slash commands' budget."""
 
     def __init__(
         self,
@@ -82,6 +86,7 @@ class Tracker(WorkerLoop):
         self.on_change = on_change
         self.read_limit = read_limit
         self.pace = pace
+        self.tracked = TrackedDeployments(store.conn)
         super().__init__()
         self._next_read_at = 0.0  # clock.monotonic() before which no poll may start
 
@@ -90,7 +95,7 @@ class Tracker(WorkerLoop):
         return False
 
     def idle_wait(self) -> float:
-        active = self.store.deployments.active(limit=500)
+        active = self.tracked.shown_active(limit=500)
         if not active:
             return 5.0
         soonest = min((r.next_poll_at or 0.0) for r in active)
@@ -103,7 +108,7 @@ class Tracker(WorkerLoop):
 
     async def run_once(self) -> int:
         """Poll the tasks that are due, as many as the read gap lets through now; count them."""
-        active = self.store.deployments.active(limit=500)
+        active = self.tracked.shown_active(limit=500)
         now = self.clock.time()
         due = [r for r in active if (r.next_poll_at or 0.0) <= now and r.task_id]
         polled = 0

@@ -140,6 +140,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # One row that /readyz rewrites: proof that the database file takes a real write.
         "CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL)",
     ),
+    (
+        # Webhook dedupe rests on what the signature covers (the payload's `id`, the Standard
+        # Webhooks `webhook-id`, or a hash of the signed body), not on the unsigned
+        # X-OEC-Delivery header that `delivery_id` held before. Rows stored earlier take their
+        # payload's id when it has one (a retry of them is still recognised) and keep their old
+        # id otherwise; `OR IGNORE` leaves the key empty where two old rows claim one id.
+        "ALTER TABLE deliveries ADD COLUMN dedupe_key TEXT",
+        "CREATE UNIQUE INDEX deliveries_dedupe ON deliveries(dedupe_key)",
+        """UPDATE OR IGNORE deliveries SET dedupe_key = CASE
+            WHEN json_valid(payload) AND json_type(payload, '$.id') = 'text'
+                THEN json_extract(payload, '$.id')
+            WHEN json_valid(payload) AND json_type(payload, '$.delivery_id') = 'text'
+                THEN json_extract(payload, '$.delivery_id')
+            ELSE delivery_id END""",
+        # Retention: deliveries, sent outbox rows and audit rows are pruned by age, oldest first,
+        # in small batches that these indexes keep bounded.
+        "CREATE INDEX deliveries_received ON deliveries(received_at)",
+        "CREATE INDEX outbox_finished ON outbox(sent_at) WHERE sent_at IS NOT NULL",
+    ),
 )
 
 

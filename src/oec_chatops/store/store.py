@@ -54,11 +54,24 @@ class Deliveries:
         env_id: str | None,
         payload: bytes,
     ) -> bool:
-        """Store a verified delivery; False when this delivery id was stored before (a replay)."""
+        """Store a verified delivery; False when this id was stored before (a replay).
+
+        `delivery_id` must be the signed dedupe key (see `receiver.dedupe_key`): it is also
+        written as `dedupe_key`, whose unique index still holds after the payload is pruned.
+        """
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO deliveries (delivery_id, event, received_at, signed_at, "
-            "task_id, env_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (delivery_id, event, received_at, signed_at, task_id, env_id, payload.decode()),
+            "INSERT OR IGNORE INTO deliveries (delivery_id, dedupe_key, event, received_at, "
+            "signed_at, task_id, env_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                delivery_id,
+                delivery_id,
+                event,
+                received_at,
+                signed_at,
+                task_id,
+                env_id,
+                payload.decode(),
+            ),
         )
         return cur.rowcount == 1
 
