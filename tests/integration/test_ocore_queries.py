@@ -1,0 +1,89 @@
+"""The oCore adapter reads the simulator over HTTP: servers as groups, health, health score."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from oec_chatops.ocore import NO_LOGS, OcoreEnvironmentStatus, format_health_score
+from oec_chatops.ocore_sim import EU_1, US_1
+from tests.support.ocore_helpers import (
+    CRM_DEV,
+    ERP_BROKEN,
+    FULL_TOKEN,
+    REPORTS,
+    SHOP_PROD,
+    SHOP_STAGING,
+    OcoreStack,
+    ocore_stack,
+)
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[OcoreStack]:
+    async with ocore_stack() as s:
+        yield s
+
+
+async def test_instances_are_listed_grouped_by_server_with_statuses_as_given(
+    stack: OcoreStack,
+) -> None:
+    pairs = await stack.adapter.list_all_environments()
+    seen = {(p.name, e.name, e.status, e.environment_type) for p, e in pairs}
+    assert seen == {
+        ("eu-1", "shop-prod", "running", "production"),
+        ("eu-1", "shop-staging", "running", None),
+        ("us-1", "crm-dev", "stopped", None),
+        ("us-1", "erp-broken", "error", None),
+        ("us-1", "reports", "maintenance", None),  # unknown to the bot, shown as it is
+    }
+    assert {p.id for p, _ in pairs} == {EU_1, US_1}
+    assert {p.name: p.environment_count for p in await stack.adapter.list_projects()} == {
+        "eu-1": 2,
+        "us-1": 3,
+    }
+    eu = await stack.adapter.list_environments(EU_1)
+    assert {e.id for e in eu} == {SHOP_PROD, SHOP_STAGING}
+    stopped = await stack.adapter.list_environments(US_1, status="stopped")
+    assert [e.id for e in stopped] == [CRM_DEV]
+    assert (await stack.requests("GET"))[-1]["query"] == {"server_id": US_1}
+
+
+async def test_without_a_servers_table_the_group_is_the_id_prefix(stack: OcoreStack) -> None:
+    bare = stack.adapter_with(FULL_TOKEN)
+    names = {p.name for p in await bare.list_projects()}
+    assert names == {EU_1[:8], US_1[:8]}
+    project = await bare.get_project(US_1)
+    assert (project.name, project.environment_count) == (US_1[:8], 3)
+
+
+async def test_status_has_health_url_and_health_score(stack: OcoreStack) -> None:
+    status = await stack.adapter.get_environment_status(ERP_BROKEN)
+    assert isinstance(status, OcoreEnvironmentStatus)
+    assert (status.environment_id, status.status, status.url) == (
+        ERP_BROKEN,
+        "error",
+        "https://erp.example.com",
+    )
+    assert status.status_message == "Odoo worker crashed: database connection refused"
+    assert status.last_seen_at is not None
+    assert status.health_score is not None
+    lines = format_health_score(status.health_score)
+    assert lines[0].startswith("Health score: F (")
+    assert lines[1:] == [
+        "Weakest factors:",
+        "• resources 20: memory at 91% of the soft limit",
+        "• ssl 30: certificate expires in 9 days",
+        "• uptime 45: 45% availability over the last 30 days",
+    ]
+    env = await stack.adapter.get_environment(REPORTS)
+    assert (env.status, env.server_name, env.slug) == ("maintenance", "us-1", "reports")
+
+
+async def test_logs_are_answered_in_words_not_an_error(stack: OcoreStack) -> None:
+    before = len(await stack.requests())
+    log = await stack.adapter.get_logs(SHOP_PROD, lines=20)
+    assert log.log == NO_LOGS
+    assert "exposes no logs" in log.log
+    assert len(await stack.requests()) == before  # nothing to ask oCore
