@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from oec_chatops.ocore import NO_LOGS, OcoreEnvironmentStatus, format_health_score
+from oec_chatops.clock import ManualClock
+from oec_chatops.ocore import (
+    NO_LOGS,
+    OcoreAdapter,
+    OcoreClient,
+    OcoreEnvironmentStatus,
+    format_health_score,
+)
 from oec_chatops.ocore_sim import EU_1, US_1
 from tests.support.ocore_helpers import (
     CRM_DEV,
@@ -18,6 +29,7 @@ from tests.support.ocore_helpers import (
     OcoreStack,
     ocore_stack,
 )
+from tests.support.sim_helpers import serve
 
 
 @pytest.fixture
@@ -87,3 +99,29 @@ async def test_logs_are_answered_in_words_not_an_error(stack: OcoreStack) -> Non
     assert log.log == NO_LOGS
     assert "exposes no logs" in log.log
     assert len(await stack.requests()) == before  # nothing to ask oCore
+
+
+async def test_instances_without_a_server_are_listed_as_unassigned() -> None:
+    """oCore's seed never promises a `serverId`: such instances are still found by their group."""
+    asked: list[dict[str, str]] = []
+
+    async def instances(request: Request) -> Response:
+        asked.append(dict(request.query_params))
+        items = [{"id": "i-1", "slug": "orphan", "status": "running"}]
+        if request.query_params.get("server_id"):
+            items = []  # a filter by server never returns a serverless instance
+        return JSONResponse({"instances": items, "total": len(items)})
+
+    app = Starlette(routes=[Route("/api/instances", instances)])
+    async with serve(app) as url:
+        clock = ManualClock()
+        client = OcoreClient.create(url + "/api", FULL_TOKEN, clock=clock)
+        adapter = OcoreAdapter(client, clock=clock)
+        try:
+            [(project, env)] = await adapter.list_all_environments()
+            assert (project.id, project.name, env.name) == ("unassigned", "unassigned", "orphan")
+            listed = await adapter.list_environments(project.id)
+            assert [e.name for e in listed] == ["orphan"]
+        finally:
+            await client.aclose()
+    assert asked == [{}, {}]

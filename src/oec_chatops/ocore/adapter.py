@@ -30,6 +30,7 @@ from oec_chatops.clock import Clock
 from oec_chatops.ocore.client import CONTROL_ACTIONS, OcoreClient
 from oec_chatops.ocore.errors import OcoreUnsupported
 from oec_chatops.ocore.mapping import (
+    UNASSIGNED,
     group_by_server,
     group_of,
     to_environment,
@@ -110,7 +111,9 @@ class OcoreAdapter:
     async def list_environments(
         self, project_id: str, *, status: str | None = None
     ) -> list[Environment]:
-        instances = await self.client.list_instances(server_id=project_id)
+        # Instances without a server cannot be asked for by server: read them all.
+        server = None if project_id == UNASSIGNED else project_id
+        instances = await self.client.list_instances(server_id=server)
         # Filter here too: the seed documents the parameter but not that it is exact.
         pairs = group_by_server([i for i in instances if group_of(i) == project_id], self.settings)
         return [env for _, env in pairs if _status_matches(env, status)]
