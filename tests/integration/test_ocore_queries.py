@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,21 +24,14 @@ from tests.support.ocore_helpers import (
     SHOP_PROD,
     SHOP_STAGING,
     OcoreStack,
-    ocore_stack,
 )
 from tests.support.sim_helpers import serve
 
 
-@pytest.fixture
-async def stack() -> AsyncIterator[OcoreStack]:
-    async with ocore_stack() as s:
-        yield s
-
-
 async def test_instances_are_listed_grouped_by_server_with_statuses_as_given(
-    stack: OcoreStack,
+    ocore: OcoreStack,
 ) -> None:
-    pairs = await stack.adapter.list_all_environments()
+    pairs = await ocore.adapter.list_all_environments()
     seen = {(p.name, e.name, e.status, e.environment_type) for p, e in pairs}
     assert seen == {
         ("eu-1", "shop-prod", "running", "production"),
@@ -51,27 +41,27 @@ async def test_instances_are_listed_grouped_by_server_with_statuses_as_given(
         ("us-1", "reports", "maintenance", None),  # unknown to the bot, shown as it is
     }
     assert {p.id for p, _ in pairs} == {EU_1, US_1}
-    assert {p.name: p.environment_count for p in await stack.adapter.list_projects()} == {
+    assert {p.name: p.environment_count for p in await ocore.adapter.list_projects()} == {
         "eu-1": 2,
         "us-1": 3,
     }
-    eu = await stack.adapter.list_environments(EU_1)
+    eu = await ocore.adapter.list_environments(EU_1)
     assert {e.id for e in eu} == {SHOP_PROD, SHOP_STAGING}
-    stopped = await stack.adapter.list_environments(US_1, status="stopped")
+    stopped = await ocore.adapter.list_environments(US_1, status="stopped")
     assert [e.id for e in stopped] == [CRM_DEV]
-    assert (await stack.requests("GET"))[-1]["query"] == {"server_id": US_1}
+    assert (await ocore.requests("GET"))[-1]["query"] == {"server_id": US_1}
 
 
-async def test_without_a_servers_table_the_group_is_the_id_prefix(stack: OcoreStack) -> None:
-    bare = stack.adapter_with(FULL_TOKEN)
+async def test_without_a_servers_table_the_group_is_the_id_prefix(ocore: OcoreStack) -> None:
+    bare = ocore.adapter_with(FULL_TOKEN)
     names = {p.name for p in await bare.list_projects()}
     assert names == {EU_1[:8], US_1[:8]}
     project = await bare.get_project(US_1)
     assert (project.name, project.environment_count) == (US_1[:8], 3)
 
 
-async def test_status_has_health_url_and_health_score(stack: OcoreStack) -> None:
-    status = await stack.adapter.get_environment_status(ERP_BROKEN)
+async def test_status_has_health_url_and_health_score(ocore: OcoreStack) -> None:
+    status = await ocore.adapter.get_environment_status(ERP_BROKEN)
     assert isinstance(status, OcoreEnvironmentStatus)
     assert (status.environment_id, status.status, status.url) == (
         ERP_BROKEN,
@@ -89,16 +79,16 @@ async def test_status_has_health_url_and_health_score(stack: OcoreStack) -> None
         "• ssl 30: certificate expires in 9 days",
         "• uptime 45: 45% availability over the last 30 days",
     ]
-    env = await stack.adapter.get_environment(REPORTS)
+    env = await ocore.adapter.get_environment(REPORTS)
     assert (env.status, env.server_name, env.slug) == ("maintenance", "us-1", "reports")
 
 
-async def test_logs_are_answered_in_words_not_an_error(stack: OcoreStack) -> None:
-    before = len(await stack.requests())
-    log = await stack.adapter.get_logs(SHOP_PROD, lines=20)
+async def test_logs_are_answered_in_words_not_an_error(ocore: OcoreStack) -> None:
+    before = len(await ocore.requests())
+    log = await ocore.adapter.get_logs(SHOP_PROD, lines=20)
     assert log.log == NO_LOGS
     assert "exposes no logs" in log.log
-    assert len(await stack.requests()) == before  # nothing to ask oCore
+    assert len(await ocore.requests()) == before  # nothing to ask oCore
 
 
 async def test_instances_without_a_server_are_listed_as_unassigned() -> None:
