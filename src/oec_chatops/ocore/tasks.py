@@ -14,6 +14,9 @@ How a reading of `/health` settles the task (CONTRACT.md §2, values in `OcoreSe
   `queued`, waiting for oCore to begin.
 - anything else: `running`, its step the status message (or the status itself).
 - still not settled `settle_limit` seconds after acceptance: failed, saying it timed out.
+
+Progress is two steps, accepted → moving → settled (`0/2`, `1/2`, `2/2`): the living message
+draws a bar, and the tracker, seeing steps, does not spend a read asking for a log oCore lacks.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from datetime import UTC, datetime
 from oec_chatops.oec.models import Task
 
 PREFIX = "ocore"
+STEPS = {"queued": 0, "running": 1, "completed": 2}
 TARGET_STATUS = {"start": "running", "restart": "running", "stop": "stopped"}
 FAILED_STATUSES = frozenset({"error", "failed"})
 
@@ -91,6 +95,8 @@ def settle(ref: ActionRef, reading: Reading, *, now: float, limit: float, skew: 
             status=state,
             environment_id=ref.instance_id,
             current_step=step,
+            steps_completed=STEPS.get(state),
+            total_steps=2 if state in STEPS else None,
             started_at=started,
             completed_at=datetime.fromtimestamp(now, UTC) if ended else None,
             duration_seconds=round(elapsed, 3) if ended else None,
