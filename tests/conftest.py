@@ -7,10 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.ocore_helpers import OcoreStack, ocore_stack
 from tests.support.stack import Stack, running_stack
 
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     async with running_stack(tmp_path) as s:
+        yield s
+
+
+@pytest.fixture
+async def ocore() -> AsyncIterator[OcoreStack]:
+    """The oCore simulator on loopback and an adapter with a full token, on one ManualClock."""
+    async with ocore_stack() as s:
         yield s

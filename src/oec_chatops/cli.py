@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default PORT or 3000)")
 
     sim = sub.add_parser("sim", help="run the oec.sh simulator alone")
+    sim.add_argument("--kind", choices=("oec", "ocore"), default="oec", help="which platform")
+    sim.add_argument("--token", action="append", default=[], help="oCore JWT (repeatable)")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8080)
     sim.add_argument("--rw-key", action="append", default=[], help="full-access key (repeatable)")
@@ -247,6 +249,10 @@ def _run_sim(args: argparse.Namespace) -> int:
     from oec_chatops.sim import SimSettings, build_sim_app
 
     configure_logging(secrets=[*args.rw_key, *args.ro_key, args.webhook_secret or ""])
+    if args.kind == "ocore":
+        from oec_chatops.ocore_sim.cli import run
+
+        return run(args.host, args.port, args.token)
     if not args.rw_key and not args.ro_key:
         print("oec-chatops sim: give at least one --rw-key or --ro-key", file=sys.stderr)
         return 2

@@ -1,0 +1,237 @@
+"""One request to oCore, done properly: the token, timeouts, retries, error mapping, logging.
+
+What is retried, and why:
+
+- GET: timeouts, connection failures and 5xx, with capped jittered backoff
+  (`oec.backoff.backoff_delay`), or the wait a 5xx's `Retry-After` names; and 429 after
+  its `Retry-After` (`oec.backoff.parse_retry_after`), when that wait is within
+  `max_retry_wait`. Reading twice changes nothing.
+- POST (`/control`): only when oCore surely did nothing: a 429, or a connection that was never
+  established. oCore has no idempotency key, so a control call whose answer is lost (timeout
+  after sending, broken connection, any 5xx) might have been carried out; re-sending it could
+  restart a production instance twice. It raises `OcoreOutcomeUnknown`, which says the action
+  may have been sent and is not sent again (fail closed).
+
+Redirects are never followed (the token would travel with them). Every wait goes through the
+injected `Clock`, so tests see the exact waits and run instantly. Logs carry the method, the
+path template, the status and the attempt, never the token or an id.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from oec_chatops import __version__
+from oec_chatops.clock import Clock
+from oec_chatops.context import current_request_id
+from oec_chatops.ocore.errors import (
+    OcoreErrorBody,
+    OcoreOutcomeUnknown,
+    build_error,
+    parse_error_body,
+)
+from oec_chatops.ocore.settings import OcoreSettings
+from oec_chatops.ocore.token import OcoreToken
+from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
+from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecTimeout
+
+log = logging.getLogger("oec_chatops.ocore")
+
+# No request reached the server: re-sending cannot do anything twice.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class OcoreHttp:
+    """Sends requests to one oCore base URL with one token."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: OcoreToken,
+        settings: OcoreSettings,
+        clock: Clock,
+        http: httpx.AsyncClient,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._settings = settings
+        self._clock = clock
+        self._http = http
+        self._rand = rand
+
+    def __repr__(self) -> str:
+        return f"OcoreHttp(base_url={self._base!r})"
+
+    async def get(self, endpoint: str, path: str, params: Mapping[str, str] | None = None) -> Any:
+        """GET `path` and return its JSON; `endpoint` is the template named in logs and errors."""
+        return await self._send("GET", endpoint, path, params=params)
+
+    async def post(self, endpoint: str, path: str, body: Any) -> Any:
+        """POST `body`: re-sent only when oCore surely did nothing (see the module docstring)."""
+        return await self._send("POST", endpoint, path, json=body)
+
+    async def _send(
+        self,
+        method: str,
+        endpoint: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> Any:
+        request_id = current_request_id()
+        headers = {
+            "Authorization": self._token.authorization(),
+            "Accept": "application/json",
+            "User-Agent": f"oec-chatops/{__version__}",
+            "X-Request-ID": request_id,
+        }
+        safe = method == "GET"
+        attempts = self._settings.max_attempts
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                response = await self._http.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=self._settings.timeout,
+                )
+            except httpx.RequestError as exc:
+                self._log(method, endpoint, attempt, started, None, request_id)
+                retry = (safe or isinstance(exc, _NOT_SENT)) and attempt < attempts
+                if retry:
+                    await self._pause(endpoint, attempt, "no_answer", self._backoff(attempt))
+                    continue
+                raise self._no_answer(exc, method, endpoint, request_id) from exc
+            status = response.status_code
+            self._log(method, endpoint, attempt, started, status, request_id)
+            if 200 <= status < 300:
+                return self._json(response, endpoint, request_id)
+            if 300 <= status < 400:
+                raise OecContractError(
+                    f"oCore answered {endpoint} with a redirect (HTTP {status}); it was not "
+                    "followed, so the token stayed here. Check the oCore URL.",
+                    endpoint=endpoint,
+                    request_id=request_id,
+                )
+            body = self._error_body(response)
+            now = self._clock.time()
+            hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
+            if status == 429:
+                wait = hinted if hinted is not None else self._backoff(attempt)
+                error = build_error(
+                    status, body, endpoint=endpoint, request_id=request_id, retry_after=wait
+                )
+                # A 429 was refused before anything ran: safe to re-send, even a POST.
+                if attempt < attempts and wait <= self._settings.max_retry_wait:
+                    await self._pause(endpoint, attempt, "rate_limited", wait)
+                    continue
+                raise error
+            if status >= 500:
+                if not safe:
+                    raise OcoreOutcomeUnknown(
+                        f"oCore answered HTTP {status} to {endpoint}: the action may have been "
+                        "sent and carried out, or not. It was not sent again (oCore has no "
+                        "idempotency key); check the instance's status before retrying.",
+                        status=status,
+                        endpoint=endpoint,
+                        request_id=request_id,
+                    )
+                wait = hinted if hinted is not None else self._backoff(attempt)
+                if attempt < attempts and wait <= self._settings.max_retry_wait:
+                    await self._pause(endpoint, attempt, "server_error", wait)
+                    continue
+            raise build_error(status, body, endpoint=endpoint, request_id=request_id)
+
+    def _no_answer(
+        self, exc: httpx.RequestError, method: str, endpoint: str, request_id: str
+    ) -> OecError:
+        if method != "GET" and not isinstance(exc, _NOT_SENT):
+            return OcoreOutcomeUnknown(
+                f"oCore's answer to {endpoint} was lost ({type(exc).__name__}): the action may "
+                "have been sent and carried out, or not. It was not sent again (oCore has no "
+                "idempotency key); check the instance's status before retrying.",
+                status=None,
+                endpoint=endpoint,
+                request_id=request_id,
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return OecTimeout(
+                f"oCore did not answer {endpoint} within {self._settings.timeout:g} s.",
+                endpoint=endpoint,
+                request_id=request_id,
+            )
+        return OecRequestError(
+            f"Could not reach oCore for {endpoint}: {self._token.redact(str(exc)) or type(exc).__name__}.",
+            endpoint=endpoint,
+            request_id=request_id,
+        )
+
+    def _error_body(self, response: httpx.Response) -> OcoreErrorBody:
+        body = parse_error_body(
+            response.status_code, response.content, response.headers.get("content-type", "")
+        )
+        message = self._token.redact(body.message) if body.message else None
+        return OcoreErrorBody(self._token.redact(body.code), message)
+
+    @staticmethod
+    def _json(response: httpx.Response, endpoint: str, request_id: str) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise OecContractError(
+                f"oCore answered {endpoint} with a body that is not JSON.",
+                endpoint=endpoint,
+                request_id=request_id,
+            ) from exc
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff_delay(attempt, rand=self._rand())
+
+    async def _pause(self, endpoint: str, attempt: int, reason: str, wait: float) -> None:
+        log.warning(
+            "ocore.retry",
+            extra={
+                "endpoint": endpoint,
+                "attempt": attempt,
+                "reason": reason,
+                "wait_s": round(wait, 3),
+                "request_id": current_request_id(),
+            },
+        )
+        await self._clock.sleep(wait)
+
+    @staticmethod
+    def _log(
+        method: str,
+        endpoint: str,
+        attempt: int,
+        started: float,
+        status: int | None,
+        request_id: str,
+    ) -> None:
+        fields = {
+            "method": method,
+            "endpoint": endpoint,
+            "status": status,
+            "attempt": attempt,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "request_id": request_id,
+        }
+        level = logging.INFO if status is not None and status < 400 else logging.WARNING
+        log.log(level, "ocore.request", extra=fields)
