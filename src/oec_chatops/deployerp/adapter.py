@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from oec_chatops.deployerp.client import DerpClient
 from oec_chatops.deployerp.models import DerpAction, DerpBackup, DerpInstance, DerpServer
 from oec_chatops.oec.arguments import action_name, invalid
+from oec_chatops.oec.errors import OecConflict
 from oec_chatops.oec.models import (
     ActionAccepted,
     Environment,
@@ -188,7 +189,13 @@ class DerpPlatform:
                 "modules",
                 endpoint,
             )
-        accepted = await self.client.action(env_id, name, idempotency_key=idempotency_key)
+        try:
+            accepted = await self.client.action(env_id, name, idempotency_key=idempotency_key)
+        except OecConflict as exc:
+            running = exc.extra.get("action_id")
+            if isinstance(running, str) and running:  # so the answer names the running task
+                exc.extra["task_id"] = encode_task_id(env_id, running)
+            raise
         task = action_task(accepted)
         return ActionAccepted(
             task_id=task.id, status=task.status, environment_id=accepted.instance_id
