@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         help="accept http://127.0.0.1 webhook URLs",
     )
     sim.add_argument("--task-seconds", type=float, default=8.0, help="how long a task takes")
+    sim.add_argument("--kind", choices=("oec", "deployerp"), default="oec", help="which API")
+    from oec_chatops.deployerp_sim import cli as derp_sim_cli
+
+    derp_sim_cli.add_arguments(sim)
 
     sub.add_parser("check", help="validate the configuration and reach Slack and oec.sh")
 
@@ -246,6 +250,10 @@ def _run_sim(args: argparse.Namespace) -> int:
 
     from oec_chatops.sim import SimSettings, build_sim_app
 
+    if args.kind == "deployerp":
+        from oec_chatops.deployerp_sim import cli as derp_sim_cli
+
+        return derp_sim_cli.run(args)
     configure_logging(secrets=[*args.rw_key, *args.ro_key, args.webhook_secret or ""])
     if not args.rw_key and not args.ro_key:
         print("oec-chatops sim: give at least one --rw-key or --ro-key", file=sys.stderr)

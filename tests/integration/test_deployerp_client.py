@@ -21,8 +21,6 @@ from oec_chatops.oec.errors import (
 from oec_chatops.services.explain import explain
 from tests.support.derp_helpers import ADMIN_KEY, READ_KEY, WRITE_KEY, derp_stack
 
-pytestmark = pytest.mark.asyncio
-
 
 def key() -> str:
     return str(uuid.uuid4())
@@ -62,7 +60,8 @@ async def test_servers_are_groups_and_instances_environments_with_their_type() -
         assert sorted(envs) == ["shop-dev", "shop-prod", "shop-staging"]
         prod = envs["shop-prod"]
         assert (prod.environment_type, prod.project_id) == ("production", "srv_eu1")
-        assert platform.is_production(prod) and not platform.is_production(envs["shop-dev"])
+        assert platform.is_production(prod)
+        assert not platform.is_production(envs["shop-dev"])
         status = await platform.get_environment_status(prod.id)
         assert (status.status, status.url) == ("running", "https://shop-prod.deployerp.example")
         logs = await platform.get_logs(prod.id)
@@ -73,7 +72,8 @@ async def test_restart_is_followed_to_completion_through_get_task() -> None:
     async with derp_stack(action_seconds=8.0) as derp:
         platform = derp.platform()
         accepted = await platform.action("restart", "ins_shop_staging", idempotency_key=key())
-        assert accepted.status == "queued" and accepted.environment_id == "ins_shop_staging"
+        assert accepted.status == "queued"
+        assert accepted.environment_id == "ins_shop_staging"
         seen = []
         for _ in range(20):
             task = await platform.get_task(accepted.task_id)
@@ -81,7 +81,9 @@ async def test_restart_is_followed_to_completion_through_get_task() -> None:
             if task.terminal:
                 break
             derp.clock.advance(1.0)
-        assert seen[0] == "queued" and "running" in seen and seen[-1] == "completed"
+        assert seen[0] == "queued"
+        assert "running" in seen
+        assert seen[-1] == "completed"
         assert (await platform.get_environment("ins_shop_staging")).status == "running"
 
 
@@ -92,7 +94,8 @@ async def test_a_failing_deploy_ends_failed_with_its_error_and_redeploy_is_deplo
         accepted = await platform.action("redeploy", "ins_shop_dev", idempotency_key=key())
         task = await derp.follow(platform, accepted.task_id)
         assert task.status == "failed"
-        assert task.error_message and "Build failed" in task.error_message
+        assert task.error_message
+        assert "Build failed" in task.error_message
         posts = [r["path"] for r in await derp.requests() if r["method"] == "POST"]
         assert posts == ["/v1/instances/ins_shop_dev/deploy"]
 
@@ -115,7 +118,8 @@ async def test_a_read_key_writing_gets_the_read_only_key_error() -> None:
         with pytest.raises(OecReadOnlyKey) as caught:
             await derp.platform(READ_KEY).action("restart", "ins_shop_dev", idempotency_key=key())
         assert "Read level" in caught.value.message
-        assert caught.value.status == 403 and caught.value.code == "forbidden"
+        assert caught.value.status == 403
+        assert caught.value.code == "forbidden"
         assert (await derp.platform(READ_KEY).get_environment("ins_shop_dev")).name == "shop-dev"
         assert (await derp.platform(ADMIN_KEY).get_project("srv_us1")).name == "us-1"
 
@@ -134,18 +138,26 @@ async def test_401_404_and_422_bodies_are_mapped_with_their_messages() -> None:
             await derp.platform().list_projects()
         assert refused.value.fields[0]["field"] == "per_page"
         with pytest.raises(OecInvalidRequest):
-            await derp.platform().action("deploy", "ins_shop_dev", idempotency_key=key(), modules=["sale"])
+            await derp.platform().action(
+                "deploy", "ins_shop_dev", idempotency_key=key(), modules=["sale"]
+            )
 
 
 async def test_an_action_whose_answer_was_lost_is_resent_with_the_same_key_and_runs_once() -> None:
     async with derp_stack() as derp:
         await derp.faults(lose_next_answers=1)
         intent = key()
-        accepted = await derp.platform().action("restart", "ins_crm_staging", idempotency_key=intent)
+        accepted = await derp.platform().action(
+            "restart", "ins_crm_staging", idempotency_key=intent
+        )
         posts = [r for r in await derp.requests() if r["method"] == "POST"]
-        assert [(p["status"], p["idempotency_key"]) for p in posts] == [(504, intent), (202, intent)]
+        assert [(p["status"], p["idempotency_key"]) for p in posts] == [
+            (504, intent),
+            (202, intent),
+        ]
         runs = [a for a in derp.state.actions.values() if a.instance_id == "ins_crm_staging"]
-        assert len(runs) == 1 and accepted.task_id.endswith("~" + runs[0].id)
+        assert len(runs) == 1
+        assert accepted.task_id.endswith("~" + runs[0].id)
 
 
 async def test_a_5xx_on_a_read_is_retried_after_a_short_jittered_backoff() -> None:
@@ -174,7 +186,8 @@ async def test_the_key_is_never_in_logs_repr_or_errors(caplog: pytest.LogCapture
             str((await derp.admin.get("/_sim/requests")).json()),
         ]
     for text in texts:
-        assert WRITE_KEY not in text and wrong not in text
+        assert WRITE_KEY not in text
+        assert wrong not in text
 
 
 async def test_the_sim_refuses_a_missing_key_in_the_documented_error_shape() -> None:

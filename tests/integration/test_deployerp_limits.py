@@ -9,8 +9,6 @@ from oec_chatops.oec.errors import OecRateLimited
 from oec_chatops.services.explain import explain
 from tests.support.derp_helpers import derp_stack
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_the_burst_is_derived_from_the_hourly_limit_and_waited_for() -> None:
     # 50 an hour → a burst of 5 a minute, as the plan table scales (1,000 → 100).
@@ -21,7 +19,8 @@ async def test_the_burst_is_derived_from_the_hourly_limit_and_waited_for() -> No
         assert platform.read_limit() == 5
         statuses = [r["status"] for r in await derp.requests()]
         assert statuses == [200] * 8
-        assert len(derp.clock.slept) == 1 and 59 < derp.clock.slept[0] <= 60
+        assert len(derp.clock.slept) == 1
+        assert 59 < derp.clock.slept[0] <= 60
 
 
 async def test_a_spent_hourly_budget_waits_for_the_reset() -> None:

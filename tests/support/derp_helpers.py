@@ -97,8 +97,15 @@ async def derp_stack(**settings: Any) -> AsyncIterator[DerpStack]:
 class DerpReceiver:
     """A `/hook` endpoint that runs `read_delivery` on each request and keeps the outcome."""
 
-    def __init__(self, *, clock: ManualClock, secret: str = WEBHOOK_SECRET) -> None:
+    def __init__(
+        self,
+        *,
+        clock: ManualClock,
+        secret: str = WEBHOOK_SECRET,
+        server_names: dict[str, str] | None = None,
+    ) -> None:
         self.clock = clock
+        self.server_names = server_names
         self.secrets = [secret]
         self.received: list[DerpNotification] = []
         self.rejected: list[str] = []
@@ -109,7 +116,11 @@ class DerpReceiver:
         body = await request.body()
         try:
             notification = read_delivery(
-                body, request.headers, secrets=self.secrets, now=self.clock.time()
+                body,
+                request.headers,
+                secrets=self.secrets,
+                now=self.clock.time(),
+                server_names=self.server_names,
             )
         except SignatureRejected as exc:
             self.rejected.append(exc.reason)
@@ -128,11 +139,15 @@ class DerpReceiver:
 
 
 @asynccontextmanager
-async def derp_with_receiver(**settings: Any) -> AsyncIterator[tuple[DerpStack, DerpReceiver]]:
+async def derp_with_receiver(
+    *, server_names: dict[str, str] | None = None, **settings: Any
+) -> AsyncIterator[tuple[DerpStack, DerpReceiver]]:
     """A receiver on 127.0.0.1, and the simulator delivering its webhooks to it."""
-    probe = ManualClock(START)
-    receiver = DerpReceiver(clock=probe)
-    async with serve(receiver.app) as hook_url:
-        async with derp_stack(webhook_urls=(hook_url + "/hook",), **settings) as derp:
-            receiver.clock = derp.clock
-            yield derp, receiver
+    receiver = DerpReceiver(clock=ManualClock(START), server_names=server_names)
+    async with AsyncExitStack() as stack:
+        hook_url = await stack.enter_async_context(serve(receiver.app))
+        derp = await stack.enter_async_context(
+            derp_stack(webhook_urls=(hook_url + "/hook",), **settings)
+        )
+        receiver.clock = derp.clock
+        yield derp, receiver

@@ -36,7 +36,7 @@ from pydantic import Field, ValidationError
 from oec_chatops.deployerp.models import DerpBackup, DerpInstance, DerpModel, DerpServer
 from oec_chatops.deployerp.settings import DerpSettings
 from oec_chatops.errors import MalformedPayload
-from oec_chatops.oec.models import EventData, WebhookEvent
+from oec_chatops.oec.models import WebhookEvent
 from oec_chatops.oec.signing import verify_standard_webhooks
 
 DERP_EVENTS: tuple[str, ...] = (
@@ -137,11 +137,14 @@ def to_webhook_event(
         fields["error_message"] = backup.error
     elif server is not None and name.startswith("server."):
         fields["message"] = _server_sentence(server, name)
-    return WebhookEvent(
-        id=delivery.id,
-        event=EVENT_NAMES.get(name, name),
-        timestamp=delivery.created_at,
-        data=EventData.model_validate({k: v for k, v in fields.items() if v is not None}),
+    # A plain dict for `data`: WebhookEvent's before-validator merges mappings, not models.
+    return WebhookEvent.model_validate(
+        {
+            "id": delivery.id,
+            "event": EVENT_NAMES.get(name, name),
+            "timestamp": delivery.created_at,
+            "data": {k: v for k, v in fields.items() if v is not None},
+        }
     )
 
 
