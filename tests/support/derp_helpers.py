@@ -7,18 +7,16 @@ backoff) move the simulator's actions forward, so nothing sleeps for real.
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.deployerp import DerpClient, DerpPlatform, DerpSettings
@@ -26,7 +24,7 @@ from oec_chatops.deployerp.webhooks import DerpNotification, read_delivery
 from oec_chatops.deployerp_sim import DerpSimSettings, DerpSimState, build_derp_sim_app
 from oec_chatops.errors import SignatureRejected
 from oec_chatops.oec.models import Task
-from tests.support.sim_helpers import serve
+from tests.support.sim_helpers import Received, Receiver, serve
 
 WRITE_KEY = "derp_sk_write_" + "W" * 32
 READ_KEY = "derp_sk_read_" + "R" * 32
@@ -94,28 +92,19 @@ async def derp_stack(**settings: Any) -> AsyncIterator[DerpStack]:
                 await client.aclose()
 
 
-class DerpReceiver:
-    """A `/hook` endpoint that runs `read_delivery` on each request and keeps the outcome."""
+class DerpReceiver(Receiver):
+    """The simulator tests' `Receiver`, verifying and parsing with `read_delivery` instead;
+    `notifications` keeps what the bot's route would hand to `ingest`."""
 
-    def __init__(
-        self,
-        *,
-        clock: ManualClock,
-        secret: str = WEBHOOK_SECRET,
-        server_names: dict[str, str] | None = None,
-    ) -> None:
-        self.clock = clock
+    def __init__(self, *, clock: ManualClock, server_names: dict[str, str] | None = None) -> None:
+        super().__init__(secret=WEBHOOK_SECRET, clock=clock)
         self.server_names = server_names
-        self.secrets = [secret]
-        self.received: list[DerpNotification] = []
-        self.rejected: list[str] = []
-        self._changed = asyncio.Condition()
-        self.app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
+        self.notifications: list[DerpNotification] = []
 
     async def _hook(self, request: Request) -> Response:
         body = await request.body()
         try:
-            notification = read_delivery(
+            n = read_delivery(
                 body,
                 request.headers,
                 secrets=self.secrets,
@@ -126,16 +115,18 @@ class DerpReceiver:
             self.rejected.append(exc.reason)
             status = 401
         else:
-            self.received.append(notification)
+            self.notifications.append(n)
+            self.received.append(
+                Received(n.delivery_id, n.delivery.event, n.signed_at, json.loads(body), 200)
+            )
             status = 200
         async with self._changed:
             self._changed.notify_all()
         return PlainTextResponse("ok" if status == 200 else "no", status)
 
-    async def wait_for(self, count: int, *, timeout: float = 5.0) -> list[DerpNotification]:
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(self.received) >= count)
-        return list(self.received)
+    async def notified(self, count: int) -> list[DerpNotification]:
+        await self.wait_for(count)
+        return list(self.notifications)
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from oec_chatops.clock import Clock
 from oec_chatops.deployerp.settings import DerpSettings
 from oec_chatops.oec.backoff import parse_reset
+from oec_chatops.oec.ratelimit import RateLimitHeaders
 
 log = logging.getLogger("oec_chatops.deployerp.budget")
 
@@ -43,9 +44,10 @@ class LimitHeaders:
     @classmethod
     def read(cls, headers: Mapping[str, str], *, now: float) -> LimitHeaders:
         """`headers` is case-insensitive (httpx.Headers); `Reset` is a Unix instant or a delay."""
+        counts = RateLimitHeaders.from_headers(headers)
         return cls(
-            limit=_int(headers.get("x-ratelimit-limit"), minimum=1),
-            remaining=_int(headers.get("x-ratelimit-remaining"), minimum=0),
+            limit=counts.limit,
+            remaining=counts.remaining,
             reset_in=parse_reset(headers.get("x-ratelimit-reset"), now=now),
         )
 
@@ -120,13 +122,3 @@ class Budget:
         """A 429 said to wait `seconds`: hold every request back until then."""
         until = self._clock.monotonic() + max(0.0, seconds)
         self._paused_until = max(self._paused_until, until)
-
-
-def _int(value: str | None, *, minimum: int) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value.strip())
-    except ValueError:
-        return None
-    return number if number >= minimum else None

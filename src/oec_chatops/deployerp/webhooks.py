@@ -30,7 +30,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
 from pydantic import Field, ValidationError
 
 from oec_chatops.deployerp.models import DerpBackup, DerpInstance, DerpModel, DerpServer
@@ -88,17 +87,12 @@ class DerpNotification:
 def parse_delivery(body: bytes) -> DerpDelivery:
     """The typed body, or `MalformedPayload` naming what is wrong (never the values)."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise MalformedPayload("The body is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise MalformedPayload("The body must be a JSON object.")
-    try:
-        return DerpDelivery.model_validate(data)
+        return DerpDelivery.model_validate_json(body)
     except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()[:3])
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
         raise MalformedPayload(
-            f"The deployERP delivery does not have the expected shape ({fields})."
+            f"The deployERP delivery is not the documented JSON object ({where}: {first['type']})."
         ) from None
 
 
