@@ -15,6 +15,7 @@ in words, never sent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from oec_chatops.deployerp.client import DerpClient
@@ -32,6 +33,7 @@ from oec_chatops.oec.models import (
 from oec_chatops.platform import Platform
 
 TASK_SEPARATOR = "~"
+_ESCAPED = re.compile("%(25|7E)")
 _TASK_STATUS = {"pending": "queued"}
 NO_LOGS = (
     "deployERP's API offers no logs endpoint, so the bot cannot show logs for this instance. "
@@ -39,9 +41,17 @@ NO_LOGS = (
 )
 
 
+def _escape(part: str) -> str:
+    return part.replace("%", "%25").replace(TASK_SEPARATOR, "%7E")
+
+
+def _unescape(part: str) -> str:
+    return _ESCAPED.sub(lambda m: "%" if m[1] == "25" else TASK_SEPARATOR, part)
+
+
 def encode_task_id(instance_id: str, action_id: str) -> str:
-    """One task id that names both the instance and the action (neither may hold a `~`)."""
-    return f"{instance_id}{TASK_SEPARATOR}{action_id}"
+    """One task id naming both the instance and the action, whatever characters they hold."""
+    return f"{_escape(instance_id)}{TASK_SEPARATOR}{_escape(action_id)}"
 
 
 def decode_task_id(task_id: str) -> tuple[str, str]:
@@ -53,7 +63,7 @@ def decode_task_id(task_id: str) -> tuple[str, str]:
             "task_id",
             "GET /instances/{instance_id}/actions/{action_id}",
         )
-    return parts[0], parts[1]
+    return _unescape(parts[0]), _unescape(parts[1])
 
 
 def server_project(server: DerpServer, *, environment_count: int | None = None) -> Project:
