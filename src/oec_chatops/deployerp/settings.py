@@ -11,8 +11,8 @@ one place and nowhere else:
 - `burst_per_minute` None: take the burst from the plan table (a tenth of the hourly limit the
   `X-RateLimit-Limit` header reports: Starter 1,000/h → 100/min, Professional 5,000/h →
   500/min); set it when the plan says otherwise (Enterprise "custom").
-- `fallback_burst_per_minute` 100 and `fallback_hourly_limit` 1000: Starter's figures, used until
-  the first answer carries `X-RateLimit-Limit`.
+- `fallback_burst_per_minute` 100: Starter's burst, used until the first answer carries
+  `X-RateLimit-Limit` (the hourly budget itself is only ever taken from the headers).
 - `webhook_tolerance` 300 s: how far a signature's timestamp may be from now (Standard Webhooks'
   own recommendation).
 """
@@ -33,7 +33,6 @@ class DerpSettings:
     production_environment: str = "production"
     burst_per_minute: int | None = None
     fallback_burst_per_minute: int = 100
-    fallback_hourly_limit: int = 1000
     burst_share_of_hourly: float = 0.1
     webhook_tolerance: int = 300
     timeout: float = 15.0
@@ -44,7 +43,7 @@ class DerpSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= 100:
             raise ValueError("DerpSettings.page_size must be from 1 to 100 (the API's maximum).")
-        for name in ("fallback_burst_per_minute", "fallback_hourly_limit", "max_attempts"):
+        for name in ("fallback_burst_per_minute", "max_attempts", "max_pages"):
             if getattr(self, name) < 1:
                 raise ValueError(f"DerpSettings.{name} must be at least 1.")
         if self.burst_per_minute is not None and self.burst_per_minute < 1:
