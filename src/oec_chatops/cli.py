@@ -58,8 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=None, help="port (default PORT or 3000)")
 
-    sim = sub.add_parser("sim", help="run the oec.sh simulator alone")
-    sim.add_argument("--kind", choices=("oec", "ocore"), default="oec", help="which platform")
+    sim = sub.add_parser("sim", help="run a hosting platform's simulator alone")
+    sim.add_argument(
+        "--kind", choices=("oec", "ocore", "deployerp"), default="oec", help="which platform"
+    )
     sim.add_argument("--token", action="append", default=[], help="oCore JWT (repeatable)")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8080)
@@ -72,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         help="accept http://127.0.0.1 webhook URLs",
     )
     sim.add_argument("--task-seconds", type=float, default=8.0, help="how long a task takes")
+    from oec_chatops.deployerp_sim import cli as derp_sim_cli
+
+    derp_sim_cli.add_arguments(sim)
 
     sub.add_parser("check", help="validate the configuration and reach Slack and oec.sh")
 
@@ -248,6 +253,10 @@ def _run_sim(args: argparse.Namespace) -> int:
 
     from oec_chatops.sim import SimSettings, build_sim_app
 
+    if args.kind == "deployerp":
+        from oec_chatops.deployerp_sim import cli as derp_sim_cli
+
+        return derp_sim_cli.run(args)
     configure_logging(secrets=[*args.rw_key, *args.ro_key, args.webhook_secret or ""])
     if args.kind == "ocore":
         from oec_chatops.ocore_sim.cli import run

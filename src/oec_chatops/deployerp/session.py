@@ -1,0 +1,227 @@
+"""One request to deployERP, done properly: key, budget, retries, error mapping, logging.
+
+The deployERP twin of `oec.session`, kept apart because its limits (an hourly budget with a
+per-minute burst) and its error bodies differ, while the waits themselves come from
+`oec.backoff` unchanged. What is retried: GETs, and POSTs that carry an `Idempotency-Key` (the
+caller's one key per intent is sent again on every attempt, so a POST whose answer was lost is
+re-sent and deployERP runs it once). A 429 waits `Retry-After`; a 5xx, a timeout or a lost
+connection waits a capped, jittered backoff. Every wait is on the injected clock.
+
+The key is a `DerpKey`: its value is unwrapped only into the `Authorization` header and
+redacted from every text taken from an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from oec_chatops import __version__
+from oec_chatops.clock import Clock
+from oec_chatops.context import current_request_id
+from oec_chatops.deployerp.budget import Budget, LimitHeaders
+from oec_chatops.deployerp.errors import build_error, parse_error_body
+from oec_chatops.deployerp.settings import DerpSettings
+from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
+from oec_chatops.oec.errors import OecConfigError, OecContractError, OecRequestError, OecTimeout
+
+log = logging.getLogger("oec_chatops.deployerp.client")
+
+_USER_AGENT = f"oec-chatops/{__version__}"
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True, slots=True)
+class DerpKey:
+    """A deployERP API key. Its format is not documented, so only emptiness is refused."""
+
+    secret: SecretStr = field(repr=False)
+
+    @classmethod
+    def of(cls, value: SecretStr | str) -> DerpKey:
+        secret = value if isinstance(value, SecretStr) else SecretStr(value)
+        text = secret.get_secret_value().strip()
+        if not text or any(c.isspace() for c in text):
+            raise OecConfigError(
+                "The deployERP API key is missing or malformed (empty, or with spaces)."
+            )
+        return cls(SecretStr(text))
+
+    def authorization(self) -> str:
+        """The `Authorization` header value; the only place the secret is unwrapped for sending."""
+        return "Bearer " + self.secret.get_secret_value()
+
+    def redact(self, text: str) -> str:
+        """`text` with every occurrence of the key replaced, for a server echoing our header."""
+        return text.replace(self.secret.get_secret_value(), REDACTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One logical request; the same value is re-sent on every retry."""
+
+    method: str
+    url: str
+    endpoint: str  # method and path template, never ids: "GET /instances/{instance_id}"
+    params: Mapping[str, str | int] | None = None
+    json: Any = None
+    idempotency_key: str | None = None
+
+    @property
+    def retry_safe(self) -> bool:
+        return self.method == "GET" or self.idempotency_key is not None
+
+
+@contextmanager
+def _mapped(endpoint: str, request_id: str, timeout: float, key: DerpKey) -> Iterator[None]:
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise OecTimeout(
+            f"deployERP did not answer {endpoint} within {timeout:g} s.",
+            endpoint=endpoint,
+            request_id=request_id,
+        ) from exc
+    except httpx.RequestError as exc:
+        detail = key.redact(str(exc)) or type(exc).__name__
+        raise OecRequestError(
+            f"Could not reach deployERP for {endpoint}: {detail}.",
+            endpoint=endpoint,
+            request_id=request_id,
+        ) from exc
+
+
+class DerpSession:
+    """Sends `Request`s through one `httpx.AsyncClient` within the budget, retrying what is safe."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        key: DerpKey,
+        clock: Clock,
+        settings: DerpSettings,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._http = http
+        self._key = key
+        self._clock = clock
+        self._settings = settings
+        self.budget = Budget(clock, settings)
+        self._rand = rand
+        self.last_limits = LimitHeaders()
+
+    async def send(self, req: Request) -> httpx.Response:
+        """A 2xx answer, or the `OecError` the failure maps to once retries are used up."""
+        request_id = current_request_id()
+        headers = {
+            "Authorization": self._key.authorization(),
+            "Accept": "application/json",
+            "User-Agent": _USER_AGENT,
+            "X-Request-ID": request_id,
+        }
+        if req.idempotency_key is not None:
+            headers["Idempotency-Key"] = req.idempotency_key
+        attempts = self._settings.max_attempts
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.budget.acquire()
+            started = time.perf_counter()
+            try:
+                with _mapped(req.endpoint, request_id, self._settings.timeout, self._key):
+                    response = await self._http.request(
+                        req.method, req.url, params=req.params, json=req.json, headers=headers
+                    )
+            except OecRequestError as exc:
+                self._log(req, attempt, request_id, started, None, type(exc).__name__)
+                if req.retry_safe and attempt < attempts:
+                    await self._wait(req, attempt, "no_answer", self._backoff(attempt))
+                    continue
+                raise
+            now = self._clock.time()
+            self.last_limits = LimitHeaders.read(response.headers, now=now)
+            self.budget.observe(self.last_limits, now=now)
+            status = response.status_code
+            self._log(req, attempt, request_id, started, status, None)
+            if 200 <= status < 300:
+                return response
+            if 300 <= status < 400:
+                raise OecContractError(
+                    f"deployERP answered {req.endpoint} with a redirect (HTTP {status}); it was "
+                    "not followed, so the key stayed here. Check the platform's URL.",
+                    endpoint=req.endpoint,
+                    request_id=request_id,
+                )
+            body = parse_error_body(status, response.content, redact=self._key.redact)
+            wait: float | None = None
+            if status == 429:
+                hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
+                reset = self.last_limits.reset_in
+                wait = hinted if hinted is not None else (reset if reset is not None else 60.0)
+                self.budget.pause(wait)
+            elif status >= 500:
+                hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
+                wait = hinted if hinted is not None else self._backoff(attempt)
+            error = build_error(
+                status,
+                body,
+                method=req.method,
+                endpoint=req.endpoint,
+                request_id=request_id,
+                retry_after=wait,
+            )
+            if (
+                wait is not None
+                and req.retry_safe
+                and attempt < attempts
+                and wait <= self._settings.max_retry_wait
+            ):
+                await self._wait(req, attempt, "rate_limited" if status == 429 else "server", wait)
+                continue
+            raise error
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff_delay(attempt, rand=self._rand())
+
+    async def _wait(self, req: Request, attempt: int, reason: str, wait: float) -> None:
+        log.warning(
+            "deployerp.retry",
+            extra={
+                "endpoint": req.endpoint,
+                "attempt": attempt,
+                "reason": reason,
+                "wait_s": round(wait, 3),
+            },
+        )
+        await self._clock.sleep(wait)
+
+    @staticmethod
+    def _log(
+        req: Request,
+        attempt: int,
+        request_id: str,
+        started: float,
+        status: int | None,
+        error: str | None,
+    ) -> None:
+        fields: dict[str, Any] = {
+            "method": req.method,
+            "endpoint": req.endpoint,
+            "status": status,
+            "attempt": attempt,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "request_id": request_id,
+        }
+        if error is not None:
+            fields["error"] = error
+        level = logging.WARNING if error or (status is not None and status >= 400) else logging.INFO
+        log.log(level, "deployerp.request", extra=fields)
