@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     public_url: str | None = None  # where Slack and oec.sh reach this bot, for `check` and docs
+    # Slack calls: a bound on each, and the outbox's pace (Slack's published limits; 0: no pacing).
+    oec_chatops_slack_timeout: float = Field(default=10.0, gt=0, le=300)
+    oec_chatops_slack_posts_per_second: float = Field(default=1.0, ge=0)
+    oec_chatops_slack_updates_per_minute: float = Field(default=50.0, ge=0)
 
     @field_validator("slack_bot_token")
     @classmethod
