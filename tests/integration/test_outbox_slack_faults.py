@@ -16,13 +16,16 @@ import pytest
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.services.outbox import MAX_BACKOFF
-from tests.support.stack import ADMIN, CHANNEL, Stack, sim_settings
+from tests.support.stack import CHANNEL, Stack, sim_settings
 from tests.support.webhook_helpers import (
+    advance,
     deliver,
     deployment_messages,
     env_data,
     new_task,
+    outbox_row,
     outbox_settled,
+    subscribe_channel,
     task_data,
     until,
     webhook_stack,
@@ -39,30 +42,6 @@ async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
     clock = ManualClock(start=time.time())
     async with webhook_stack(tmp_path, clock=clock, sim=sim_settings(task_seconds=600)) as s:
         yield s
-
-
-def _clock(stack: Stack) -> ManualClock:
-    clock = stack.c.clock
-    assert isinstance(clock, ManualClock)
-    return clock
-
-
-def _advance(stack: Stack, seconds: float) -> None:
-    _clock(stack).advance(seconds)
-    stack.c.outbox.wake()
-
-
-def _subscribe(stack: Stack, channel: str) -> None:
-    project = stack.sim.project(stack.sim.environment(stack.env_id(STAGING)).project_id)
-    stack.c.store.subscriptions.add(
-        channel_id=channel,
-        project_id=project.id,
-        project_label=project.slug,
-        env_glob="*",
-        events=("deploy.*", "environment.status_changed"),
-        created_by=ADMIN,
-        now=stack.c.clock.time(),
-    )
 
 
 def _posts(stack: Stack, channel: str) -> list[object]:
@@ -87,11 +66,11 @@ async def test_429_then_ok_is_delivered_once_after_retry_after(hooks: Stack) -> 
     assert hooks.fake.messages(CHANNEL) == []
     assert len(hooks.fake.calls("chat.postMessage")) == 1, "no retry before Retry-After"
 
-    _advance(hooks, 29)
+    advance(hooks, 29)
     await _quiet(hooks)
     assert len(hooks.fake.calls("chat.postMessage")) == 1, "still inside Retry-After"
 
-    _advance(hooks, 1.5)
+    advance(hooks, 1.5)
     msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, CHANNEL, task_id))
     await outbox_settled(hooks)
     assert len(msgs) == 1
@@ -99,7 +78,7 @@ async def test_429_then_ok_is_delivered_once_after_retry_after(hooks: Stack) -> 
 
 
 async def test_a_rate_limited_channel_does_not_hold_back_the_others(hooks: Stack) -> None:
-    _subscribe(hooks, OTHER)
+    subscribe_channel(hooks, STAGING, OTHER)
     hooks.fake.rate_limit("chat.postMessage", retry_after=60, channel=CHANNEL)
     task_id = new_task(hooks, STAGING)
     await deliver(hooks, "deploy.started", task_data(hooks, STAGING, task_id, "running"))
@@ -109,7 +88,7 @@ async def test_a_rate_limited_channel_does_not_hold_back_the_others(hooks: Stack
         lambda: _row(hooks, CHANNEL).get("last_error") == "ratelimited", what="429 recorded"
     )
     assert hooks.fake.messages(CHANNEL) == []
-    _advance(hooks, 61)
+    advance(hooks, 61)
     await hooks.fake.wait_for(lambda f: deployment_messages(f, CHANNEL, task_id))
 
 
@@ -129,7 +108,7 @@ async def test_slack_down_for_a_while_then_delivered_once(hooks: Stack) -> None:
         row = _row(hooks)
         assert row["state"] == "pending"
         delays.append(row["next_attempt_at"] - hooks.c.clock.time())
-        _advance(hooks, MAX_BACKOFF)
+        advance(hooks, MAX_BACKOFF)
     assert all(c.status == 503 for c in hooks.fake.calls())
     assert [c.method for c in hooks.fake.calls()][:2] == [
         "chat.postMessage",
@@ -141,7 +120,7 @@ async def test_slack_down_for_a_while_then_delivered_once(hooks: Stack) -> None:
     hooks.fake.down(False)
     hooks.fake.down(0.2)
     await asyncio.sleep(0.25)
-    _advance(hooks, MAX_BACKOFF)
+    advance(hooks, MAX_BACKOFF)
     msgs = await hooks.fake.wait_for(lambda f: f.messages(CHANNEL))
     await outbox_settled(hooks)
     assert len(msgs) == 1
@@ -150,15 +129,12 @@ async def test_slack_down_for_a_while_then_delivered_once(hooks: Stack) -> None:
 
 
 def _row(stack: Stack, channel: str = CHANNEL) -> dict[str, Any]:
-    r = stack.c.store.conn.execute(
-        "SELECT * FROM outbox WHERE channel_id = ? ORDER BY id DESC LIMIT 1", (channel,)
-    ).fetchone()
-    return dict(r) if r else {}
+    return outbox_row(stack, channel)
 
 
 async def test_channels_the_bot_cannot_post_in_go_dead_once_and_are_flagged(hooks: Stack) -> None:
     for channel in (NOT_IN, ARCHIVED, OTHER):
-        _subscribe(hooks, channel)
+        subscribe_channel(hooks, STAGING, channel)
     task_id = new_task(hooks, STAGING)
     await deliver(hooks, "deploy.started", task_data(hooks, STAGING, task_id, "running"))
 
@@ -182,7 +158,7 @@ async def test_channels_the_bot_cannot_post_in_go_dead_once_and_are_flagged(hook
     # No crash loop: time passes, the worker wakes, and the dead channels are not tried again;
     # the next event still reaches the healthy channels, and only them.
     for _ in range(3):
-        _advance(hooks, MAX_BACKOFF)
+        advance(hooks, MAX_BACKOFF)
         await _quiet(hooks)
     await deliver(hooks, "deploy.completed", task_data(hooks, STAGING, task_id, "completed"))
     await hooks.fake.wait_for(

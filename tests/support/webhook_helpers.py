@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from oec_chatops.clock import Clock, SystemClock
+from oec_chatops.clock import Clock, ManualClock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.oec.signing import sign_oec_v1
@@ -26,7 +26,7 @@ from oec_chatops.playground.records import Message
 from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings
 from oec_chatops.sim.timeline import TaskKind
-from tests.support.stack import POLICY, WEBHOOK_SECRET, Stack, running_stack
+from tests.support.stack import ADMIN, POLICY, WEBHOOK_SECRET, Stack, running_stack
 
 WEBHOOK_PATH = "/webhooks/oec"
 
@@ -132,6 +132,41 @@ def new_task(stack: Stack, label: str) -> str:
 def table_count(stack: Stack, table: str) -> int:
     row = stack.c.store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
     return int(row[0])
+
+
+def subscribe_channel(
+    stack: Stack,
+    label: str,
+    channel: str,
+    events: tuple[str, ...] = ("deploy.*", "environment.status_changed"),
+) -> None:
+    """Subscribe `channel` to every environment of the project of `label`."""
+    project = stack.sim.project(stack.sim.environment(stack.env_id(label)).project_id)
+    stack.c.store.subscriptions.add(
+        channel_id=channel,
+        project_id=project.id,
+        project_label=project.slug,
+        env_glob="*",
+        events=events,
+        created_by=ADMIN,
+        now=stack.c.clock.time(),
+    )
+
+
+def advance(stack: Stack, seconds: float) -> None:
+    """Move the bot's `ManualClock` on, and wake the outbox to look at what fell due."""
+    clock = stack.c.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(seconds)
+    stack.c.outbox.wake()
+
+
+def outbox_row(stack: Stack, channel: str) -> dict[str, Any]:
+    """The newest outbox row of `channel`, as a dict ({} when there is none)."""
+    r = stack.c.store.conn.execute(
+        "SELECT * FROM outbox WHERE channel_id = ? ORDER BY id DESC LIMIT 1", (channel,)
+    ).fetchone()
+    return dict(r) if r else {}
 
 
 async def until(check: Callable[[], object], *, timeout: float = 5.0, what: str = "") -> None:
