@@ -7,6 +7,7 @@ the clock, never by sleeping; the fake Slack's own faults are what the bot has t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -35,6 +36,7 @@ STAGING = "acme-shop/staging"
 OTHER = "C0ALERTS"  # the bot is in it
 NOT_IN = "C0RANDOM"  # the bot was never invited
 ARCHIVED = "C0OLD"
+CHANNELS = (CHANNEL, OTHER)
 
 
 @pytest.fixture
@@ -168,3 +170,49 @@ async def test_channels_the_bot_cannot_post_in_go_dead_once_and_are_flagged(hook
     assert len(_posts(hooks, NOT_IN)) == 1
     assert len(_posts(hooks, ARCHIVED)) == 1
     assert "completed" in deployment_messages(hooks.fake, CHANNEL, task_id)[0].text.lower()
+
+
+async def test_a_429_on_chat_update_holds_every_channels_updates(hooks: Stack) -> None:
+    """`chat.update`'s limit is the workspace's (Tier 3): after its 429, no channel's update is
+    tried before `Retry-After`, while posts (another limit) go on."""
+    subscribe_channel(hooks, STAGING, OTHER)
+    first, second = new_task(hooks, STAGING), new_task(hooks, "acme-shop/production")
+    for task_id, label in ((first, STAGING), (second, "acme-shop/production")):
+        await deliver(hooks, "deploy.started", task_data(hooks, label, task_id, "running"))
+        for channel in (CHANNEL, OTHER):
+            await hooks.fake.wait_for(lambda f, c=channel, t=task_id: deployment_messages(f, c, t))
+    await outbox_settled(hooks)
+
+    hooks.fake.rate_limit("chat.update", retry_after=30)
+    await deliver(hooks, "deploy.completed", task_data(hooks, STAGING, first, "completed"))
+    await hooks.fake.wait_for(lambda f: [c for c in f.calls("chat.update") if c.status == 429])
+    await until(
+        lambda: any(outbox_row(hooks, c).get("last_error") == "ratelimited" for c in CHANNELS),
+        what="429 recorded",
+    )
+    await _quiet(hooks)
+    tried = len(hooks.fake.calls("chat.update"))  # the 429, and maybe one already under way
+    # Another deployment ends, in both channels: its updates wait for the workspace's hold...
+    await deliver(
+        hooks, "deploy.completed", task_data(hooks, "acme-shop/production", second, "completed")
+    )
+    # ... while a post still goes out: the hold is on updates only.
+    await deliver(
+        hooks,
+        "environment.status_changed",
+        {**env_data(hooks, STAGING), "previous_status": "running", "status": "stopped"},
+    )
+    await hooks.fake.wait_for(lambda f: [m for m in f.messages(OTHER) if "stopped" in m.text])
+    advance(hooks, 20)
+    await _quiet(hooks)
+    assert len(hooks.fake.calls("chat.update")) == tried, "no update before Retry-After"
+
+    advance(hooks, 11)
+    for task_id, channel in itertools.product((first, second), CHANNELS):
+        await hooks.fake.wait_for(
+            lambda f, c=channel, t=task_id: (
+                "completed" in deployment_messages(f, c, t)[0].text.lower()
+            )
+        )
+    await outbox_settled(hooks)
+    assert [c.status for c in hooks.fake.calls("chat.update")].count(429) == 1

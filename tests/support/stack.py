@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.embedded import subscribe_to_every_project
@@ -150,8 +151,9 @@ async def running_stack(
     webhook_events: list[str] | None = DEFAULT_EVENTS,
     subscribe: bool = True,
     build: Callable[[Settings], Container] | None = None,
+    slack_clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
-    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
+    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, clock=slack_clock))
     sim_app = build_sim_app(sim or sim_settings())
     async with (
         serve(build_fake_slack_app(fake)) as slack_url,

@@ -198,9 +198,10 @@ async def webhook_stack(
     subscribe: bool = True,
     poll_seconds: float = 0.1,
     read_limit: int = 100_000,
+    slack_clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
-    """`running_stack` with the bot on `clock`; by default the simulator sends no webhooks, so
-    only the deliveries a test signs reach the bot."""
+    """`running_stack` with the bot on `clock` (and the fake Slack on `slack_clock`); by default
+    the simulator sends no webhooks, so only the deliveries a test signs reach the bot."""
 
     def build(settings: Settings) -> Container:
         return build_container(
@@ -218,5 +219,6 @@ async def webhook_stack(
         webhook_events=webhook_events,
         subscribe=subscribe,
         build=build,
+        slack_clock=slack_clock,
     ) as stack:
         yield stack

@@ -246,14 +246,15 @@ class OutboxWorker(WorkerLoop):
         except ChatopsError as exc:
             self._retry(row, str(exc), clear_inflight=False)
             return False
+        else:
+            self.finished += 1
+            log.info(
+                "outbox.sent",
+                extra={"row": row.id, "kind": row.kind, "key": row.key, "channel": row.channel_id},
+            )
+            return True
         finally:
             request_id_var.reset(token)
-        self.finished += 1
-        log.info(
-            "outbox.sent",
-            extra={"row": row.id, "kind": row.kind, "key": row.key, "channel": row.channel_id},
-        )
-        return True
 
     def _retry(self, row: OutboxRow, error: str, *, clear_inflight: bool) -> None:
         at = self.clock.time() + backoff(row.attempts)
