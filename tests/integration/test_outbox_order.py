@@ -50,6 +50,7 @@ async def test_an_outage_delays_a_channels_messages_but_never_reorders_them(
             # A minute of outage: the bot keeps trying while the changes come in.
             advance(hooks, 3)
             await asyncio.sleep(0.1)
+
         def oldest() -> dict[str, object]:
             return dict(
                 hooks.c.store.conn.execute(

@@ -146,9 +146,7 @@ def test_final_updates_come_before_progress(store: Store) -> None:
         store.outbox.enqueue(kind="deployment", key=task, channel_id="C1", body={}, now=1.0)
     due = store.outbox.updates_due(5.0, final_rank=2, limit=10)
     assert [r.key for r in due] == ["t2", "t1", "t3"]
-    assert [r.key for r in store.outbox.updates_due(5.0, final_rank=2, skip=(due[0].id,))] == [
-        "t1"
-    ]
+    assert [r.key for r in store.outbox.updates_due(5.0, final_rank=2, skip=(due[0].id,))] == ["t1"]
     assert store.outbox.next_update_at() == 1.0
     assert store.outbox.heads() == []
 
