@@ -21,7 +21,7 @@ from oec_chatops.services.outbox.outcomes import SlackCallFailed, classify
 
 
 class OutboxSlack:
-    """Slack calls for the outbox: `await call("chat.update", lambda c: c.chat_update(...))`."""
+    """Slack calls for the outbox: `await call("chat.update", lambda slack: slack.chat_update(...))`."""
 
     def __init__(self, shared: AsyncWebClient, metrics: Metrics) -> None:
         self._shared = shared

@@ -57,7 +57,7 @@ async def _page(
     if thread_ts is not None:
         return await slack.call(
             "conversations.replies",
-            lambda c: c.conversations_replies(
+            lambda slack: slack.conversations_replies(
                 channel=channel,
                 ts=thread_ts,
                 limit=HISTORY_PAGE,
@@ -67,7 +67,7 @@ async def _page(
         )
     return await slack.call(
         "conversations.history",
-        lambda c: c.conversations_history(
+        lambda slack: slack.conversations_history(
             channel=channel,
             limit=HISTORY_PAGE,
             oldest=str(since),

@@ -72,7 +72,7 @@ class Sender:
         elif row.kind == "ephemeral":
             await self.slack.call(
                 "chat.postEphemeral",
-                lambda c: c.chat_postEphemeral(
+                lambda slack: slack.chat_postEphemeral(
                     channel=row.channel_id,
                     user=row.body["user"],
                     text=row.body.get("text", ""),
@@ -91,7 +91,7 @@ class Sender:
     async def _update(self, row: OutboxRow, ts: str, body: dict[str, Any]) -> None:
         await self.slack.call(
             "chat.update",
-            lambda c: c.chat_update(
+            lambda slack: slack.chat_update(
                 channel=row.channel_id, ts=ts, text=body["text"], blocks=body["blocks"]
             ),
         )
@@ -132,7 +132,7 @@ class Sender:
             self.store.outbox.mark_inflight(row.id, self.clock.time())
             response = await self.slack.call(
                 "chat.postMessage",
-                lambda c: c.chat_postMessage(
+                lambda slack: slack.chat_postMessage(
                     channel=row.channel_id,
                     text=body.get("text", ""),
                     blocks=body.get("blocks"),
