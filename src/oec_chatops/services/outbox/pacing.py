@@ -13,6 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+# Slack counts calls as they arrive, after the network's jitter: paced at exactly the limit, one
+# late call and the next early one make a 429. The outbox spends nine tenths of each limit.
+HEADROOM = 0.9
+
+
 @dataclass(frozen=True, slots=True)
 class SlackBudgets:
     """How fast the outbox spends Slack's limits. `None` for a rate: no pacing (a stand-in
@@ -22,6 +27,14 @@ class SlackBudgets:
     post_burst: int = 3
     updates_per_minute: float | None = 50.0  # chat.update, per workspace (Tier 3)
     update_burst: int = 5
+
+    def post_rate(self) -> float | None:
+        """Posts a second per channel the outbox allows itself."""
+        return self.posts_per_second * HEADROOM if self.posts_per_second else None
+
+    def update_rate(self) -> float | None:
+        """Updates a second per workspace the outbox allows itself."""
+        return self.updates_per_minute / 60.0 * HEADROOM if self.updates_per_minute else None
 
 
 class TokenBucket:

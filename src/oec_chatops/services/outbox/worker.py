@@ -76,9 +76,8 @@ class OutboxWorker(WorkerLoop):
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._channel_holds: defaultdict[str, Hold] = defaultdict(Hold)
         self._post_buckets: dict[str, TokenBucket] = {}
-        per_minute = self.budgets.updates_per_minute
         self._update_bucket = TokenBucket(
-            per_minute / 60.0 if per_minute else None, self.budgets.update_burst, clock.monotonic()
+            self.budgets.update_rate(), self.budgets.update_burst, clock.monotonic()
         )
         self._update_hold = Hold()
         self._update_lane: asyncio.Task[None] | None = None
@@ -162,7 +161,7 @@ class OutboxWorker(WorkerLoop):
         bucket = self._post_buckets.get(channel)
         if bucket is None:
             b = self.budgets
-            bucket = TokenBucket(b.posts_per_second, b.post_burst, self.clock.monotonic())
+            bucket = TokenBucket(b.post_rate(), b.post_burst, self.clock.monotonic())
             self._post_buckets[channel] = bucket
         return bucket
 
