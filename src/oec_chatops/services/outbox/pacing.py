@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # Slack counts calls as they arrive, after the network's jitter: paced at exactly the limit, one
 # late call and the next early one make a 429. The outbox spends nine tenths of each limit.
 HEADROOM = 0.9
