@@ -1,7 +1,7 @@
 """A mass deploy against a Slack stand-in that enforces Slack's rate limits.
 
 The stand-in answers 429 past about one post a second per channel and 50 updates a minute per
-workspace; the bot and the stand-in share a clock run 20 times faster than real time, so the
+workspace; the bot and the stand-in share a clock run 10 times faster than real time, so the
 minute-long budgets pass in seconds. Asserted are properties, not timings: every message ends in
 its deployment's final state (one message each), and no call Slack rate-limited was refused
 again on its retry. `benchmarks/slack_budget.py` is the full-size run, with the timings.
@@ -25,7 +25,7 @@ from oec_chatops.playground.mass_deploy import (
 from tests.support.stack import sim_settings
 from tests.support.webhook_helpers import deliver, subscribe_channel, webhook_stack
 
-SCALE = 20.0
+SCALE = 10.0
 DEPLOYMENTS = 20
 CHANNELS = ("C0DEPLOYS", "C0ALERTS")
 

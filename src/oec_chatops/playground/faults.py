@@ -65,7 +65,8 @@ class _Budget:
     buckets: dict[str, tuple[float, float]] = field(default_factory=dict)  # scope: tokens, at
 
     def spend(self, scope: str, now: float) -> float:
-        """Take a call's token; 0 when there was one, else the seconds until there is."""
+        """Take a call's token; 0 when there was one, else the `Retry-After`: the seconds until
+        the budget is whole again (as Slack's window resets), not just until one call fits."""
         rate = self.per_minute / 60.0
         tokens, at = self.buckets.get(scope, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + max(0.0, now - at) * rate)
@@ -73,7 +74,7 @@ class _Budget:
             self.buckets[scope] = (tokens - 1.0, now)
             return 0.0
         self.buckets[scope] = (tokens, now)
-        return (1.0 - tokens) / rate
+        return (self.burst - tokens) / rate
 
 
 DOWN = Fault(status=503, error="service_unavailable")
