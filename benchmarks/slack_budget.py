@@ -36,6 +36,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from webhook_ingest import BOT_TOKEN, RO_KEY, RW_KEY, WEBHOOK_SECRET, bot_environ
 
 from oec_chatops.clock import ScaledClock
 from oec_chatops.config import load_settings
@@ -60,11 +61,6 @@ from oec_chatops.playground.mass_deploy import (
 from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, build_sim_app
 
-RW_KEY = "oec_live_rw_" + "S" * 20 + "b" * 23
-RO_KEY = "oec_live_ro_" + "S" * 20 + "r" * 23
-BOT_TOKEN = "xoxb-2222-3333-benchmarktoken"
-SIGNING_SECRET = "b3nchmark5ecret0f32characters000"
-WEBHOOK_SECRET = "bench-webhook-secret-0123456789"
 ADMIN = "U0ADMIN"
 
 
@@ -110,19 +106,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
         serve_on_loopback(build_fake_slack_app(fake)) as slack_url,
         serve_on_loopback(sim_app, lifespan="on") as sim_url,
     ):
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": f"{slack_url}/api/",
-                "OEC_API_KEY": RW_KEY,
-                "OEC_API_KEY_RO": RO_KEY,
-                "OEC_API_URL": f"{sim_url}/api/public/v1",
-                "OEC_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                "OEC_CHATOPS_DB": str(tmp / "bot.db"),
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        environ = bot_environ(tmp, slack_url=slack_url, sim_url=sim_url, db=tmp / "bot.db")
+        settings = load_settings({**environ, "LOG_LEVEL": "WARNING"})
         c = build_container(settings, clock=clock, poll_pace=lambda elapsed: 600.0)
         for project_id, channel in channels.items():
             c.store.subscriptions.add(
@@ -136,7 +121,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
             )
         async with (
             serve_on_loopback(build_app(c, grace=2.0), lifespan="on") as bot_url,
-            httpx.AsyncClient(timeout=10) as http,
+            httpx.AsyncClient(timeout=httpx.Timeout(10, pool=None)) as http,
         ):
 
             async def send(x: Delivery) -> None:

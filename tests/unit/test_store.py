@@ -127,21 +127,7 @@ def test_posts_wait_behind_their_channels_head_and_a_refresh_keeps_its_backoff(
 
 def test_final_updates_come_before_progress(store: Store) -> None:
     for task, status, rank in (("t1", "running", 1), ("t2", "completed", 2), ("t3", "queued", 0)):
-        store.deployments.save(
-            task_id=task,
-            env_id="e1",
-            env_label="shop/staging",
-            project_id="p1",
-            verb="deploy",
-            status=status,
-            rank=rank,
-            origin_channel_id=None,
-            requested_by=None,
-            approval_id=None,
-            state={},
-            now=1.0,
-            next_poll_at=None,
-        )
+        _save(store, task, env_id="e1", status=status, rank=rank, now=1.0)
         store.messages.put(key=f"dep:{task}", channel_id="C1", ts=f"1.{rank}", now=1.0)
         store.outbox.enqueue(kind="deployment", key=task, channel_id="C1", body={}, now=1.0)
     due = store.outbox.updates_due(5.0, final_rank=2, limit=10)

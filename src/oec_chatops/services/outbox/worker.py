@@ -42,6 +42,7 @@ from oec_chatops.store.store import Store
 log = logging.getLogger(__name__)
 
 POST_METHOD = "chat.postMessage"
+MAX_IDLE = 0.25  # seconds between two looks at the outbox when nothing wakes the worker
 UPDATE_METHOD = "chat.update"
 
 
@@ -91,9 +92,10 @@ class OutboxWorker(WorkerLoop):
         return False
 
     def idle_wait(self) -> float:
-        """Until the next channel or update falls due; running lanes wake the loop themselves."""
+        """Until the next channel or update falls due; running lanes wake the loop themselves.
+        At most `MAX_IDLE`: a hold or backoff ends within that of its time, on any clock."""
         now, mono = self.clock.time(), self.clock.monotonic()
-        waits = [1.0]
+        waits = [MAX_IDLE]
         if len(self._lanes) < self._max_lanes:
             for head in self.store.outbox.heads():
                 if head.channel_id not in self._lanes:
@@ -244,6 +246,12 @@ class OutboxWorker(WorkerLoop):
             return self._failed(row, failed.failure)
         except ChatopsError as exc:
             self._retry(row, str(exc), clear_inflight=False)
+            return False
+        except Exception:
+            # A bug, not Slack: logged with its trace, and the row backs off instead of
+            # spinning its channel's lane.
+            log.exception("outbox.failed", extra={"row": row.id, "kind": row.kind})
+            self._retry(row, "internal error", clear_inflight=False)
             return False
         else:
             self.finished += 1
