@@ -75,6 +75,8 @@ def test_a_bucket_lets_a_burst_through_then_paces_callers_in_order() -> None:
     assert bucket.reserve(10.0) == 1.0  # after a 429: no burst
     bucket.refund(10.0)
     assert bucket.reserve(11.0) == 0.0
+    bucket.in_flight(4.0)  # half of a slow answer's time earns nothing
+    assert bucket.reserve(12.0) == pytest.approx(2.0)
 
 
 def test_no_rate_means_no_pacing_and_the_budgets_keep_headroom() -> None:

@@ -162,49 +162,53 @@ class _Bucket:
 @dataclass(frozen=True, slots=True)
 class Bound:
     seconds: float  # the earliest every message can show its final state
-    posts_seconds: float  # when the last post can go, per-channel pace alone
+    posts_seconds: float  # when the last message can be posted, per-channel pace alone
     updates_needed: int  # messages posted before their end was known: one update each at least
     posts_per_channel: dict[str, int] = field(default_factory=dict)
 
 
 def lower_bound(deliveries: Iterable[Delivery], limits: SlackLimits) -> Bound:
-    """The earliest time the limits allow, for a bot that posts each message as soon as its
-    channel's budget allows and updates it once if its end arrived after that post.
+    """The earliest time the limits allow every message to show its final state, for a bot
+    that posts each message as soon as its channel's budget allows, rendered with the newest
+    state, and updates it once if its end came after that post.
 
-    Posts: each channel's messages (a failed deployment adds its thread reply) at 1 a second
-    after a burst. Updates: one per message whose final event came after its post, released at
-    that event, at 50 a minute after a burst, across the workspace. Progress updates are not
-    needed and not counted; neither are the bot's own reads or Slack's latency.
+    Posts: each channel's posts in the order they became due (a deployment's message at its
+    first event, a failed one's thread reply at its end), at 1 a second after a burst. Updates:
+    one per message whose final event came after its post, released at that event, at 50 a
+    minute after a burst, across the workspace. Progress updates are not needed and not
+    counted; neither are the bot's own reads, Slack's latency, or the pace's headroom.
     """
-    first: dict[str, float] = {}
+    first: dict[str, Delivery] = {}
     final: dict[str, Delivery] = {}
     for x in sorted(deliveries, key=lambda d: d.at):
-        first.setdefault(x.deployment.task_id, x.at)
+        first.setdefault(x.deployment.task_id, x)
         if x.is_final:
             final[x.deployment.task_id] = x
+    due: list[tuple[float, int, str]] = [(x.at, 0, t) for t, x in first.items()]
+    due += [(x.at, 1, t) for t, x in final.items() if x.deployment.fails]  # thread replies
     posts: dict[str, _Bucket] = defaultdict(
         lambda: _Bucket(limits.posts_per_minute / 60.0, limits.post_burst)
     )
     per_channel: dict[str, int] = defaultdict(int)
-    last_post = 0.0
+    shown_final = 0.0
     releases: list[float] = []
-    for task_id, at in sorted(first.items(), key=lambda kv: kv[1]):
+    for at, reply, task_id in sorted(due):
         end = final[task_id]
         channel = end.deployment.channel
         posted = posts[channel].take(at)
         per_channel[channel] += 1
+        if reply:
+            continue
         if end.at > posted:
             releases.append(end.at)
-        if end.deployment.fails:
-            posted = posts[channel].take(end.at)  # the log tail, in the message's thread
-            per_channel[channel] += 1
-        last_post = max(last_post, posted)
+        else:
+            shown_final = max(shown_final, posted)
+    last_post = max((b.at for b in posts.values()), default=0.0)
     updates = _Bucket(limits.updates_per_minute / 60.0, limits.update_burst)
-    last_update = 0.0
     for at in sorted(releases):
-        last_update = updates.take(at)
+        shown_final = max(shown_final, updates.take(at))
     return Bound(
-        seconds=max(last_post, last_update),
+        seconds=shown_final,
         posts_seconds=last_post,
         updates_needed=len(releases),
         posts_per_channel=dict(per_channel),

@@ -16,16 +16,26 @@ import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from oec_chatops.clock import Clock
 from oec_chatops.metrics import Metrics
 from oec_chatops.services.outbox.outcomes import SlackCallFailed, classify
 
 
 class OutboxSlack:
-    """Slack calls for the outbox: `await call("chat.update", lambda slack: slack.chat_update(...))`."""
+    """Slack calls for the outbox: `await call("chat.update", channel, lambda slack: slack.chat_update(...))`."""
 
-    def __init__(self, shared: AsyncWebClient, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        shared: AsyncWebClient,
+        metrics: Metrics,
+        *,
+        clock: Clock,
+        on_answer: Callable[[str, str, float], None] | None = None,
+    ) -> None:
         self._shared = shared
         self._metrics = metrics
+        self._clock = clock
+        self._on_answer = on_answer  # (method, channel, seconds it took): for the pacing
         self._client = AsyncWebClient(
             token=shared.token,
             base_url=shared.base_url,
@@ -33,16 +43,22 @@ class OutboxSlack:
             retry_handlers=[],
         )
 
-    async def call(self, method: str, make: Callable[[AsyncWebClient], Awaitable[Any]]) -> Any:
-        """Run one call; raise `SlackCallFailed` saying what its failure proves."""
+    async def call(
+        self, method: str, channel: str, make: Callable[[AsyncWebClient], Awaitable[Any]]
+    ) -> Any:
+        """Run one call about `channel`; raise `SlackCallFailed` saying what its failure proves."""
         # The container opens the shared session when the workers start: follow it.
         self._client.session = self._shared.session
+        sent = self._clock.monotonic()
         try:
             response = await make(self._client)
         except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             failure = classify(method, exc)
             self._metrics.slack_calls.labels(method, _metric_label(failure.error)).inc()
             raise SlackCallFailed(failure) from exc
+        finally:
+            if self._on_answer is not None:
+                self._on_answer(method, channel, self._clock.monotonic() - sent)
         self._metrics.slack_calls.labels(method, "ok").inc()
         return response
 

@@ -57,6 +57,7 @@ async def _page(
     if thread_ts is not None:
         return await slack.call(
             "conversations.replies",
+            channel,
             lambda slack: slack.conversations_replies(
                 channel=channel,
                 ts=thread_ts,
@@ -67,6 +68,7 @@ async def _page(
         )
     return await slack.call(
         "conversations.history",
+        channel,
         lambda slack: slack.conversations_history(
             channel=channel,
             limit=HISTORY_PAGE,

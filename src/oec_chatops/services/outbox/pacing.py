@@ -65,6 +65,13 @@ class TokenBucket:
             self._refill(now)
             self._tokens = min(float(self.burst), self._tokens + 1.0)
 
+    def in_flight(self, seconds: float) -> None:
+        """A call took `seconds` to answer. Slack counted it when it got there, about halfway:
+        that half earns no tokens, else a slow answer and a quick next call arrive at Slack's
+        end closer together than the pace."""
+        if self.rate is not None:
+            self._tokens -= max(0.0, seconds) / 2 * self.rate
+
     def empty(self, now: float) -> None:
         """Slack said 429: start again from nothing (no burst right after a Retry-After)."""
         self._refill(now)

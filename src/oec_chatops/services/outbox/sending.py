@@ -72,6 +72,7 @@ class Sender:
         elif row.kind == "ephemeral":
             await self.slack.call(
                 "chat.postEphemeral",
+                row.channel_id,
                 lambda slack: slack.chat_postEphemeral(
                     channel=row.channel_id,
                     user=row.body["user"],
@@ -91,6 +92,7 @@ class Sender:
     async def _update(self, row: OutboxRow, ts: str, body: dict[str, Any]) -> None:
         await self.slack.call(
             "chat.update",
+            row.channel_id,
             lambda slack: slack.chat_update(
                 channel=row.channel_id, ts=ts, text=body["text"], blocks=body["blocks"]
             ),
@@ -132,6 +134,7 @@ class Sender:
             self.store.outbox.mark_inflight(row.id, self.clock.time())
             response = await self.slack.call(
                 "chat.postMessage",
+                row.channel_id,
                 lambda slack: slack.chat_postMessage(
                     channel=row.channel_id,
                     text=body.get("text", ""),

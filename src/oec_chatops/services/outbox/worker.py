@@ -69,9 +69,8 @@ class OutboxWorker(WorkerLoop):
         self.clock = clock
         self.metrics = metrics
         self.budgets = budgets or SlackBudgets()
-        self.sender = Sender(
-            store=store, slack=OutboxSlack(slack, metrics), clock=clock, log_tail=log_tail
-        )
+        outbox_slack = OutboxSlack(slack, metrics, clock=clock, on_answer=self._answered)
+        self.sender = Sender(store=store, slack=outbox_slack, clock=clock, log_tail=log_tail)
         self.finished = 0  # rows sent or dead since start: drain() reports its share
         self._max_lanes = concurrency
         self._lanes: dict[str, asyncio.Task[None]] = {}
@@ -232,6 +231,13 @@ class OutboxWorker(WorkerLoop):
             self._update_slots.release()
             self._update_sends.pop(row_id, None)
             self.wake()
+
+    def _answered(self, method: str, channel: str, seconds: float) -> None:
+        """Slack may count a call as late as its answer: its time in flight earns no tokens."""
+        if method == POST_METHOD:
+            self._post_bucket(channel).in_flight(seconds)
+        elif method == UPDATE_METHOD:
+            self._update_bucket.in_flight(seconds)
 
     # -- one row -------------------------------------------------------------------------------
 
