@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from oec_chatops.clock import Clock
 
@@ -134,14 +135,8 @@ class Faults:
 
     def take_late(self, method: str, channels: Collection[str]) -> Late | None:
         """The late rule for this call, if any, using up one of its `times`."""
-        for rule in self._late:
-            if rule.method == method and (rule.channel is None or rule.channel in channels):
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining == 0:
-                        self._late.remove(rule)
-                return rule.late
-        return None
+        rule = _use(self._late, method, channels)
+        return rule.late if rule is not None else None
 
     def budget(self, method: str, *, per_minute: float, burst: int, per_channel: bool) -> None:
         if per_minute <= 0 or burst < 1:
@@ -173,17 +168,8 @@ class Faults:
         id it resolves to), so a rule may name a channel either way. An outage is not a rule:
         the caller checks `is_down` first, before even looking at the token.
         """
-        for rule in self._rules:
-            if rule.method != method:
-                continue
-            if rule.channel is not None and rule.channel not in channels:
-                continue
-            if rule.remaining is not None:
-                rule.remaining -= 1
-                if rule.remaining == 0:
-                    self._rules.remove(rule)
-            return rule.fault
-        return None
+        rule = _use(self._rules, method, channels)
+        return rule.fault if rule is not None else None
 
     def describe(self) -> list[dict[str, object]]:
         """The rules in force, for the admin routes."""
@@ -219,3 +205,26 @@ class Faults:
         if self.is_down:
             rules.insert(0, {"method": "*", "status": 503, "error": "service_unavailable"})
         return rules
+
+
+class _Matching(Protocol):
+    method: str
+    channel: str | None
+    remaining: int | None
+
+
+R = TypeVar("R", bound=_Matching)
+
+
+def _use(rules: list[R], method: str, channels: Collection[str]) -> R | None:
+    """The first rule for this call (its method, and its channel when it names one), with one
+    of its `times` used up; a rule used up leaves the list."""
+    for rule in rules:
+        if rule.method != method or (rule.channel is not None and rule.channel not in channels):
+            continue
+        if rule.remaining is not None:
+            rule.remaining -= 1
+            if rule.remaining == 0:
+                rules.remove(rule)
+        return rule
+    return None
