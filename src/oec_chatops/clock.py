@@ -74,3 +74,34 @@ class ManualClock:
         self.slept.append(seconds)
         self.advance(seconds)
         await asyncio.sleep(0)
+
+
+class ScaledClock:
+    """The real clock run `factor` times faster, for runs against minute-long budgets.
+
+    Everything on it (the bot's pacing, the stand-in's rate limits, `Retry-After` waits) sees
+    time pass `factor` times faster than it does, so a run that Slack's limits would stretch over
+    two minutes takes a few seconds. Socket timeouts are not on any clock: they stay real.
+    """
+
+    def __init__(self, factor: float) -> None:
+        if factor <= 0:
+            raise ValueError("factor must be > 0")
+        self.factor = factor
+        self._wall0 = time.time()
+        self._mono0 = time.monotonic()
+
+    def _elapsed(self) -> float:
+        return (time.monotonic() - self._mono0) * self.factor
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    def time(self) -> float:
+        return self._wall0 + self._elapsed()
+
+    def monotonic(self) -> float:
+        return self._mono0 + self._elapsed()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.factor)

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # Where Slack and oec.sh reach this bot (https://chatops.example.com): the default address
     # `webhooks register` gives oec.sh, so the operator types it once.
     public_url: str | None = None
+    # Slack calls: a bound on each, and the outbox's pace (Slack's published limits; 0: no pacing).
+    oec_chatops_slack_timeout: float = Field(default=10.0, gt=0, le=300)
+    oec_chatops_slack_posts_per_second: float = Field(default=1.0, ge=0)
+    oec_chatops_slack_updates_per_minute: float = Field(default=50.0, ge=0)
 
     @field_validator("slack_bot_token")
     @classmethod

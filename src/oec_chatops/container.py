@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from oec_chatops.services import approvals
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
-from oec_chatops.services.outbox import OutboxWorker
+from oec_chatops.services.outbox import OutboxWorker, SlackBudgets
 from oec_chatops.services.pruner import Pruner
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.runner import Runner
@@ -64,7 +65,10 @@ class Container:
         if self.slack.session is None:
             # One keep-alive session for every Web API call; without it slack_sdk opens a new
             # session and TCP (and TLS) connection per call. Closed in `aclose`.
-            self.slack.session = aiohttp.ClientSession()
+            # Its timeout bounds every call: slack_sdk applies its own only to sessions it opens.
+            self.slack.session = aiohttp.ClientSession(
+                timeout=slack_session_timeout(self.settings.oec_chatops_slack_timeout)
+            )
         self._workers.extend(
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
@@ -94,6 +98,11 @@ class Container:
             await session.close()
         self.gauges.close()
         self.store.close()
+
+
+def slack_session_timeout(total: float) -> aiohttp.ClientTimeout:
+    """A bound on each Slack call as a whole; connecting gets at most 3 s of it."""
+    return aiohttp.ClientTimeout(total=total, connect=min(3.0, total), sock_read=total)
 
 
 def build_container(
@@ -127,12 +136,24 @@ def build_container(
     )
     platform: Platform = oec  # mypy checks here that the oec.sh client is a whole Platform
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    # The timeout here applies only to sessions slack_sdk opens itself; see `start_workers`.
+    timeout = max(1, math.ceil(settings.oec_chatops_slack_timeout))
+    slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
 
     async def log_tail(env_id: str, task_id: str) -> str:
         return (await oec.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
 
-    outbox = OutboxWorker(store=store, slack=slack, clock=clock, metrics=metrics, log_tail=log_tail)
+    outbox = OutboxWorker(
+        store=store,
+        slack=slack,
+        clock=clock,
+        metrics=metrics,
+        log_tail=log_tail,
+        budgets=SlackBudgets(
+            posts_per_second=settings.oec_chatops_slack_posts_per_second or None,
+            updates_per_minute=settings.oec_chatops_slack_updates_per_minute or None,
+        ),
+    )
     tracker = Tracker(
         store=store,
         oec=platform,

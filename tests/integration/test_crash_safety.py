@@ -198,6 +198,9 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
             httpx.AsyncClient(timeout=5) as http,
         ):
             environ = bot_environ(tmp_path, slack_url=slack_url, sim_url=sim_url)
+            # 200 posts in one channel: the stand-in enforces no rate limit, and at Slack's pace
+            # of one post a second this test would take minutes. No pacing here.
+            environ["OEC_CHATOPS_SLACK_POSTS_PER_SECOND"] = "0"
             slack.hold_after = HOLD_AFTER_POSTS
 
             # -- first life: killed mid-stream ------------------------------------------------

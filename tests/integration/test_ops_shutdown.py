@@ -87,6 +87,9 @@ async def test_sigterm_mid_stream_loses_no_acknowledged_delivery(tmp_path: Path)
     async with outside_world() as o:
         environ = bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url)
         environ["LOG_FORMAT"] = "json"
+        # Dozens of posts in one channel, flushed within the grace: the stand-in enforces no
+        # rate limit, and Slack's one post a second would make this test about pacing.
+        environ["OEC_CHATOPS_SLACK_POSTS_PER_SECOND"] = "0"
         project_id, env_id = subscribe(tmp_path / "bot.db", o)
 
         acked: list[str] = []

@@ -7,6 +7,7 @@ the clock, never by sleeping; the fake Slack's own faults are what the bot has t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,13 +17,16 @@ import pytest
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.services.outbox import MAX_BACKOFF
-from tests.support.stack import ADMIN, CHANNEL, Stack, sim_settings
+from tests.support.stack import CHANNEL, Stack, sim_settings
 from tests.support.webhook_helpers import (
+    advance,
     deliver,
     deployment_messages,
     env_data,
     new_task,
+    outbox_row,
     outbox_settled,
+    subscribe_channel,
     task_data,
     until,
     webhook_stack,
@@ -32,6 +36,7 @@ STAGING = "acme-shop/staging"
 OTHER = "C0ALERTS"  # the bot is in it
 NOT_IN = "C0RANDOM"  # the bot was never invited
 ARCHIVED = "C0OLD"
+CHANNELS = (CHANNEL, OTHER)
 
 
 @pytest.fixture
@@ -39,30 +44,6 @@ async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
     clock = ManualClock(start=time.time())
     async with webhook_stack(tmp_path, clock=clock, sim=sim_settings(task_seconds=600)) as s:
         yield s
-
-
-def _clock(stack: Stack) -> ManualClock:
-    clock = stack.c.clock
-    assert isinstance(clock, ManualClock)
-    return clock
-
-
-def _advance(stack: Stack, seconds: float) -> None:
-    _clock(stack).advance(seconds)
-    stack.c.outbox.wake()
-
-
-def _subscribe(stack: Stack, channel: str) -> None:
-    project = stack.sim.project(stack.sim.environment(stack.env_id(STAGING)).project_id)
-    stack.c.store.subscriptions.add(
-        channel_id=channel,
-        project_id=project.id,
-        project_label=project.slug,
-        env_glob="*",
-        events=("deploy.*", "environment.status_changed"),
-        created_by=ADMIN,
-        now=stack.c.clock.time(),
-    )
 
 
 def _posts(stack: Stack, channel: str) -> list[object]:
@@ -87,11 +68,11 @@ async def test_429_then_ok_is_delivered_once_after_retry_after(hooks: Stack) -> 
     assert hooks.fake.messages(CHANNEL) == []
     assert len(hooks.fake.calls("chat.postMessage")) == 1, "no retry before Retry-After"
 
-    _advance(hooks, 29)
+    advance(hooks, 29)
     await _quiet(hooks)
     assert len(hooks.fake.calls("chat.postMessage")) == 1, "still inside Retry-After"
 
-    _advance(hooks, 1.5)
+    advance(hooks, 1.5)
     msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, CHANNEL, task_id))
     await outbox_settled(hooks)
     assert len(msgs) == 1
@@ -99,7 +80,7 @@ async def test_429_then_ok_is_delivered_once_after_retry_after(hooks: Stack) -> 
 
 
 async def test_a_rate_limited_channel_does_not_hold_back_the_others(hooks: Stack) -> None:
-    _subscribe(hooks, OTHER)
+    subscribe_channel(hooks, STAGING, OTHER)
     hooks.fake.rate_limit("chat.postMessage", retry_after=60, channel=CHANNEL)
     task_id = new_task(hooks, STAGING)
     await deliver(hooks, "deploy.started", task_data(hooks, STAGING, task_id, "running"))
@@ -109,7 +90,7 @@ async def test_a_rate_limited_channel_does_not_hold_back_the_others(hooks: Stack
         lambda: _row(hooks, CHANNEL).get("last_error") == "ratelimited", what="429 recorded"
     )
     assert hooks.fake.messages(CHANNEL) == []
-    _advance(hooks, 61)
+    advance(hooks, 61)
     await hooks.fake.wait_for(lambda f: deployment_messages(f, CHANNEL, task_id))
 
 
@@ -120,23 +101,28 @@ async def test_slack_down_for_a_while_then_delivered_once(hooks: Stack) -> None:
         "environment.status_changed",
         {**env_data(hooks, STAGING), "previous_status": "running", "status": "stopped"},
     )
-    # Several attempts while Slack is down, each pushed further out, none lost.
+    # Several attempts while Slack is down, each pushed further out, none lost. A 503 may
+    # have posted, so every attempt after the first looks in the channel's history first.
     delays = []
     for attempt in range(1, 5):
-        await hooks.fake.wait_for(lambda f, n=attempt: len(f.calls("chat.postMessage")) >= n)
+        await hooks.fake.wait_for(lambda f, n=attempt: len(f.calls()) >= n)
         await until(lambda n=attempt: _row(hooks)["attempts"] >= n, what="attempt recorded")
         row = _row(hooks)
         assert row["state"] == "pending"
         delays.append(row["next_attempt_at"] - hooks.c.clock.time())
-        _advance(hooks, MAX_BACKOFF)
-    assert all(c.status == 503 for c in hooks.fake.calls("chat.postMessage"))
+        advance(hooks, MAX_BACKOFF)
+    assert all(c.status == 503 for c in hooks.fake.calls())
+    assert [c.method for c in hooks.fake.calls()][:2] == [
+        "chat.postMessage",
+        "conversations.history",
+    ]
     assert delays[-1] > delays[0], delays
 
     # Slack comes back (a real outage of a fraction of a second, on the fake's own clock).
     hooks.fake.down(False)
     hooks.fake.down(0.2)
     await asyncio.sleep(0.25)
-    _advance(hooks, MAX_BACKOFF)
+    advance(hooks, MAX_BACKOFF)
     msgs = await hooks.fake.wait_for(lambda f: f.messages(CHANNEL))
     await outbox_settled(hooks)
     assert len(msgs) == 1
@@ -145,15 +131,12 @@ async def test_slack_down_for_a_while_then_delivered_once(hooks: Stack) -> None:
 
 
 def _row(stack: Stack, channel: str = CHANNEL) -> dict[str, Any]:
-    r = stack.c.store.conn.execute(
-        "SELECT * FROM outbox WHERE channel_id = ? ORDER BY id DESC LIMIT 1", (channel,)
-    ).fetchone()
-    return dict(r) if r else {}
+    return outbox_row(stack, channel)
 
 
 async def test_channels_the_bot_cannot_post_in_go_dead_once_and_are_flagged(hooks: Stack) -> None:
     for channel in (NOT_IN, ARCHIVED, OTHER):
-        _subscribe(hooks, channel)
+        subscribe_channel(hooks, STAGING, channel)
     task_id = new_task(hooks, STAGING)
     await deliver(hooks, "deploy.started", task_data(hooks, STAGING, task_id, "running"))
 
@@ -177,7 +160,7 @@ async def test_channels_the_bot_cannot_post_in_go_dead_once_and_are_flagged(hook
     # No crash loop: time passes, the worker wakes, and the dead channels are not tried again;
     # the next event still reaches the healthy channels, and only them.
     for _ in range(3):
-        _advance(hooks, MAX_BACKOFF)
+        advance(hooks, MAX_BACKOFF)
         await _quiet(hooks)
     await deliver(hooks, "deploy.completed", task_data(hooks, STAGING, task_id, "completed"))
     await hooks.fake.wait_for(
@@ -187,3 +170,49 @@ async def test_channels_the_bot_cannot_post_in_go_dead_once_and_are_flagged(hook
     assert len(_posts(hooks, NOT_IN)) == 1
     assert len(_posts(hooks, ARCHIVED)) == 1
     assert "completed" in deployment_messages(hooks.fake, CHANNEL, task_id)[0].text.lower()
+
+
+async def test_a_429_on_chat_update_holds_every_channels_updates(hooks: Stack) -> None:
+    """`chat.update`'s limit is the workspace's (Tier 3): after its 429, no channel's update is
+    tried before `Retry-After`, while posts (another limit) go on."""
+    subscribe_channel(hooks, STAGING, OTHER)
+    first, second = new_task(hooks, STAGING), new_task(hooks, "acme-shop/production")
+    for task_id, label in ((first, STAGING), (second, "acme-shop/production")):
+        await deliver(hooks, "deploy.started", task_data(hooks, label, task_id, "running"))
+        for channel in (CHANNEL, OTHER):
+            await hooks.fake.wait_for(lambda f, c=channel, t=task_id: deployment_messages(f, c, t))
+    await outbox_settled(hooks)
+
+    hooks.fake.rate_limit("chat.update", retry_after=30)
+    await deliver(hooks, "deploy.completed", task_data(hooks, STAGING, first, "completed"))
+    await hooks.fake.wait_for(lambda f: [c for c in f.calls("chat.update") if c.status == 429])
+    await until(
+        lambda: any(outbox_row(hooks, c).get("last_error") == "ratelimited" for c in CHANNELS),
+        what="429 recorded",
+    )
+    await _quiet(hooks)
+    tried = len(hooks.fake.calls("chat.update"))  # the 429, and maybe one already under way
+    # Another deployment ends, in both channels: its updates wait for the workspace's hold...
+    await deliver(
+        hooks, "deploy.completed", task_data(hooks, "acme-shop/production", second, "completed")
+    )
+    # ... while a post still goes out: the hold is on updates only.
+    await deliver(
+        hooks,
+        "environment.status_changed",
+        {**env_data(hooks, STAGING), "previous_status": "running", "status": "stopped"},
+    )
+    await hooks.fake.wait_for(lambda f: [m for m in f.messages(OTHER) if "stopped" in m.text])
+    advance(hooks, 20)
+    await _quiet(hooks)
+    assert len(hooks.fake.calls("chat.update")) == tried, "no update before Retry-After"
+
+    advance(hooks, 11)
+    for task_id, channel in itertools.product((first, second), CHANNELS):
+        await hooks.fake.wait_for(
+            lambda f, c=channel, t=task_id: (
+                "completed" in deployment_messages(f, c, t)[0].text.lower()
+            )
+        )
+    await outbox_settled(hooks)
+    assert [c.status for c in hooks.fake.calls("chat.update")].count(429) == 1

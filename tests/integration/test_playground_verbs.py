@@ -58,7 +58,9 @@ async def test_every_action_verb_posts_one_message_that_ends_completed(tmp_path:
                 for _, header in ACTIONS
             )
         )
-        assert all(item["kind"] == "message" and item["edits"] >= 1 for item in done)
+        # (Posts are paced at Slack's one a second per channel: a message posted late may
+        # show its end at once, with no edit.)
+        assert all(item["kind"] == "message" for item in done)
         state = await page.state()
         headers = [i["blocks"][0]["text"]["text"] for i in state["timeline"] if i["blocks"]]
         for _, header in ACTIONS:

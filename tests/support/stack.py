@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
+from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.embedded import subscribe_to_every_project
@@ -152,9 +153,10 @@ async def running_stack(
     subscribe: bool = True,
     build: Callable[[Settings], Container] | None = None,
     slack_app: Callable[[ASGIApp], ASGIApp] = lambda app: app,
+    slack_clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
     """The whole product on loopback; `slack_app` may put something in front of the fake Slack."""
-    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
+    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, clock=slack_clock))
     sim_app = build_sim_app(sim or sim_settings())
     async with (
         serve(slack_app(build_fake_slack_app(fake))) as slack_url,

@@ -26,7 +26,7 @@ from oec_chatops.playground.records import Message
 from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings
 from oec_chatops.sim.timeline import TaskKind
-from tests.support.stack import POLICY, WEBHOOK_SECRET, Stack, running_stack
+from tests.support.stack import ADMIN, POLICY, WEBHOOK_SECRET, Stack, running_stack
 
 WEBHOOK_PATH = "/webhooks/oec"
 
@@ -134,6 +134,41 @@ def table_count(stack: Stack, table: str) -> int:
     return int(row[0])
 
 
+def subscribe_channel(
+    stack: Stack,
+    label: str,
+    channel: str,
+    events: tuple[str, ...] = ("deploy.*", "environment.status_changed"),
+) -> None:
+    """Subscribe `channel` to every environment of the project of `label`."""
+    project = stack.sim.project(stack.sim.environment(stack.env_id(label)).project_id)
+    stack.c.store.subscriptions.add(
+        channel_id=channel,
+        project_id=project.id,
+        project_label=project.slug,
+        env_glob="*",
+        events=events,
+        created_by=ADMIN,
+        now=stack.c.clock.time(),
+    )
+
+
+def advance(stack: Stack, seconds: float) -> None:
+    """Move the bot's `ManualClock` on, and wake the outbox to look at what fell due."""
+    clock = stack.c.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(seconds)
+    stack.c.outbox.wake()
+
+
+def outbox_row(stack: Stack, channel: str) -> dict[str, Any]:
+    """The newest outbox row of `channel`, as a dict ({} when there is none)."""
+    r = stack.c.store.conn.execute(
+        "SELECT * FROM outbox WHERE channel_id = ? ORDER BY id DESC LIMIT 1", (channel,)
+    ).fetchone()
+    return dict(r) if r else {}
+
+
 async def until(check: Callable[[], object], *, timeout: float = 5.0, what: str = "") -> None:
     """Wait until `check()` is truthy: for the bot's own tables, which signal no change."""
     try:
@@ -186,9 +221,10 @@ async def webhook_stack(
     subscribe: bool = True,
     poll_seconds: float = 0.1,
     read_limit: int = 100_000,
+    slack_clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
-    """`running_stack` with the bot on `clock`; by default the simulator sends no webhooks, so
-    only the deliveries a test signs reach the bot."""
+    """`running_stack` with the bot on `clock` (and the fake Slack on `slack_clock`); by default
+    the simulator sends no webhooks, so only the deliveries a test signs reach the bot."""
 
     def build(settings: Settings) -> Container:
         return build_container(
@@ -206,5 +242,6 @@ async def webhook_stack(
         webhook_events=webhook_events,
         subscribe=subscribe,
         build=build,
+        slack_clock=slack_clock,
     ) as stack:
         yield stack

@@ -230,4 +230,7 @@ def test_field_names_are_the_documented_variables() -> None:
         "LOG_LEVEL",
         "LOG_FORMAT",
         "PUBLIC_URL",
+        "OEC_CHATOPS_SLACK_TIMEOUT",
+        "OEC_CHATOPS_SLACK_POSTS_PER_SECOND",
+        "OEC_CHATOPS_SLACK_UPDATES_PER_MINUTE",
     }

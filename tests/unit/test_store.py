@@ -70,45 +70,71 @@ def test_outbox_refreshes_a_pending_row_instead_of_queueing_another(store: Store
     store.outbox.enqueue(kind="deployment", key="t1", channel_id="C1", body={"v": 1}, now=10.0)
     store.outbox.enqueue(kind="deployment", key="t1", channel_id="C1", body={"v": 2}, now=12.0)
     store.outbox.enqueue(kind="deployment", key="t1", channel_id="C2", body={}, now=12.0)
-    (row, other) = store.outbox.due(20.0)
+    (row, other) = store.outbox.heads()
     assert (row.channel_id, row.body, row.version, row.next_attempt_at) == ("C1", {"v": 2}, 1, 10.0)
     assert other.channel_id == "C2"
     assert store.outbox.pending_for(kind="deployment", key="t1", channel_id="C1")
     assert not store.outbox.pending_for(kind="deployment", key="t2", channel_id="C1")
 
     assert store.outbox.mark_sent(row, 21.0) is True
+    store.messages.put(key="dep:t1", channel_id="C1", ts="1.1", now=21.0)
     assert not store.outbox.pending_for(kind="deployment", key="t1", channel_id="C1")
-    # Once sent, the next change is a new row (a chat.update to come).
+    # Once its message exists, the next change is a new row: an update, not a post.
     store.outbox.enqueue(kind="deployment", key="t1", channel_id="C1", body={"v": 3}, now=22.0)
-    assert [r.body for r in store.outbox.due(30.0) if r.channel_id == "C1"] == [{"v": 3}]
+    assert [r.channel_id for r in store.outbox.heads()] == ["C2"]
+    (update,) = store.outbox.updates_due(30.0, final_rank=2)
+    assert (update.channel_id, update.body) == ("C1", {"v": 3})
 
 
 def test_a_refresh_during_a_send_keeps_the_row_pending_for_the_newer_state(store: Store) -> None:
     store.outbox.enqueue(kind="deployment", key="t1", channel_id="C1", body={}, now=1.0)
-    (sending,) = store.outbox.due(1.0)
+    (sending,) = store.outbox.heads()
     store.outbox.mark_inflight(sending.id, 1.5)
     store.outbox.enqueue(kind="deployment", key="t1", channel_id="C1", body={}, now=2.0)
     assert store.outbox.mark_sent(sending, 3.0) is False
-    (left,) = store.outbox.due(5.0)
+    (left,) = store.outbox.heads()
     assert (left.id, left.state, left.inflight_at, left.version) == (sending.id, "pending", None, 1)
     assert store.outbox.mark_sent(left, 6.0) is True
-    assert store.outbox.due(10.0) == []
+    assert store.outbox.heads() == []
 
 
-def test_retry_dead_and_depth(store: Store) -> None:
+def test_posts_wait_behind_their_channels_head_and_a_refresh_keeps_its_backoff(
+    store: Store,
+) -> None:
     store.outbox.enqueue(kind="event", key="d1", channel_id="C1", body={}, now=1.0)
-    store.outbox.enqueue(kind="event", key="d2", channel_id="C2", body={}, now=2.0)
-    first, second = store.outbox.due(2.0)
-    store.outbox.retry_later(first.id, at=50.0, error="http_503")
-    store.outbox.retry_later(second.id, at=40.0, error="ratelimited", count_attempt=False)
-    assert store.outbox.due(39.0) == []
-    assert store.outbox.next_due_at() == 40.0
-    assert store.outbox.depth() == (2, 1.0)
+    store.outbox.enqueue(kind="event", key="d2", channel_id="C1", body={}, now=2.0)
+    store.outbox.enqueue(kind="deployment", key="t1", channel_id="C2", body={}, now=2.0)
+    first, second = store.outbox.heads()
+    assert (first.key, second.key) == ("d1", "t1")
+    store.outbox.mark_inflight(first.id, 2.0)
+    store.outbox.retry_later(first.id, at=50.0, error="slack timed out")
+    store.outbox.retry_later(
+        second.id, at=40.0, error="ratelimited", count_attempt=False, clear_inflight=True
+    )
+    # The head keeps its place (and its in-flight mark: that post may exist); d2 waits.
+    assert [(r.key, r.next_attempt_at) for r in store.outbox.heads("C1")] == [("d1", 50.0)]
+    assert store.outbox.get(first.id).inflight_at == 2.0  # type: ignore[union-attr]
+    # A newer state for t1 refreshes its row, but not before its Retry-After.
+    store.outbox.enqueue(kind="deployment", key="t1", channel_id="C2", body={"v": 2}, now=3.0)
+    assert store.outbox.heads("C2")[0].next_attempt_at == 40.0
+    assert store.outbox.depth() == (3, 1.0)
     assert store.outbox.get(first.id).attempts == 1  # type: ignore[union-attr]
     assert store.outbox.get(second.id).attempts == 0  # type: ignore[union-attr]
     store.outbox.mark_dead(first.id, reason="not_in_channel", now=60.0)
-    assert store.outbox.states() == {"dead": 1, "pending": 1}
-    assert [r.id for r in store.outbox.due(100.0)] == [second.id]
+    assert store.outbox.states() == {"dead": 1, "pending": 2}
+    assert [r.key for r in store.outbox.heads("C1")] == ["d2"]
+
+
+def test_final_updates_come_before_progress(store: Store) -> None:
+    for task, status, rank in (("t1", "running", 1), ("t2", "completed", 2), ("t3", "queued", 0)):
+        _save(store, task, env_id="e1", status=status, rank=rank, now=1.0)
+        store.messages.put(key=f"dep:{task}", channel_id="C1", ts=f"1.{rank}", now=1.0)
+        store.outbox.enqueue(kind="deployment", key=task, channel_id="C1", body={}, now=1.0)
+    due = store.outbox.updates_due(5.0, final_rank=2, limit=10)
+    assert [r.key for r in due] == ["t2", "t1", "t3"]
+    assert [r.key for r in store.outbox.updates_due(5.0, final_rank=2, skip=(due[0].id,))] == ["t1"]
+    assert store.outbox.next_update_at() == 1.0
+    assert store.outbox.heads() == []
 
 
 def test_messages_are_one_per_key_and_channel(store: Store) -> None:

@@ -13,18 +13,18 @@ import dataclasses
 import hmac
 import json
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.playground.api_args import Refusal
 from oec_chatops.playground.chat_methods import CHAT_METHODS
+from oec_chatops.playground.fake_scenarios import RESPONSE_URL_METHOD, FakeSlackScenarios
+from oec_chatops.playground.fake_waiting import FakeSlackWaiting
 from oec_chatops.playground.faults import DOWN, Faults
 from oec_chatops.playground.read_methods import BOT_SCOPES, READ_METHODS
 from oec_chatops.playground.records import (
     Call,
-    Change,
     Channel,
     Ephemeral,
     JsonDict,
@@ -43,7 +43,6 @@ from oec_chatops.playground.workspace import Identity, Workspace
 T = TypeVar("T")
 
 METHODS = CHAT_METHODS | READ_METHODS | VIEW_METHODS
-RESPONSE_URL_METHOD = "response_url"  # the name response_url posts go by in calls() and rules
 
 DEFAULT_BOT_TOKEN = "xoxb-0000000000-playground"  # noqa: S105 - the local fake's own token
 
@@ -57,7 +56,7 @@ class ApiAnswer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeSlack:
+class FakeSlack(FakeSlackScenarios, FakeSlackWaiting):
     """A Slack workspace in memory: directory, messages, ephemerals, modals, call log, scenarios."""
 
     def __init__(
@@ -192,31 +191,6 @@ class FakeSlack:
     def channels(self) -> list[Channel]:
         return list(self._ws.channels.values())
 
-    # -- scenarios -----------------------------------------------------------------------
-
-    def rate_limit(
-        self, method: str, *, retry_after: int, times: int = 1, channel: str | None = None
-    ) -> None:
-        """Answer the next `times` calls of `method` with HTTP 429, `Retry-After` and `ratelimited`."""
-        self._faults.rate_limit(method, retry_after=retry_after, times=times, channel=channel)
-
-    def fail(
-        self, method: str, *, error: str, times: int | None = None, channel: str | None = None
-    ) -> None:
-        """Answer calls of `method` with `{"ok": false, "error": error}`; `times=None`: all of them."""
-        status = 404 if method == RESPONSE_URL_METHOD else 200
-        self._faults.fail(method, error=error, times=times, channel=channel, status=status)
-
-    def down(self, seconds_or_bool: float | bool = True) -> None:
-        """Answer every call with 503: `True` until `down(False)`, a number for that many seconds."""
-        self._faults.down(seconds_or_bool)
-
-    def clear_scenarios(self) -> None:
-        self._faults.clear()
-
-    def scenarios(self) -> list[dict[str, object]]:
-        return self._faults.describe()
-
     def reset(self) -> None:
         """Clear scenarios and traffic (messages, ephemerals, views, calls); keep the directory."""
         self._faults.clear()
@@ -255,7 +229,18 @@ class FakeSlack:
     async def call(self, method: str, args: JsonDict, *, token: str | None) -> ApiAnswer:
         """Answer one Web API call as Slack would, and log it (without the token)."""
         args = {k: v for k, v in args.items() if k != "token"}
-        answer = self._answer(method, args, token)
+        channel = args.get("channel")
+        names = self._ws.channel_names(channel) if isinstance(channel, str) else ()
+        late = None if self._faults.is_down else self._faults.take_late(method, names)
+        if late is not None and not late.applies:
+            await asyncio.sleep(late.seconds)  # the network's time, not the workspace clock's
+            answer = ApiAnswer(DOWN.status, {"ok": False, "error": DOWN.error})
+        else:
+            answer = self._answer(method, args, token)
+            if late is not None:
+                await asyncio.sleep(late.seconds)
+                if late.status != 200 and answer.status == 200:
+                    answer = ApiAnswer(late.status, {"ok": False, "error": "internal_error"})
         self._log(method, args, answer)
         return answer
 
@@ -269,6 +254,10 @@ class FakeSlack:
                 raise Refusal("invalid_auth")
             channel = args.get("channel")
             self._raise_scenario(method, channel if isinstance(channel, str) else None)
+            found = self._ws.find_channel(channel) if isinstance(channel, str) else None
+            limited = self._faults.over_budget(method, found.channel_id if found else None)
+            if limited is not None:
+                raise Refusal(limited.error, status=429, retry_after=limited.retry_after)
             handler = METHODS.get(method)
             if handler is None:
                 raise Refusal("unknown_method")
@@ -429,55 +418,3 @@ class FakeSlack:
         updated = dataclasses.replace(self.view(view_id), view=dict(view))
         self._ws.put_view(updated, opened=False)
         return updated
-
-    # -- change feed and waiting ---------------------------------------------------------
-
-    @property
-    def version(self) -> int:
-        """A counter bumped by every change: a live feed sends what is newer than it last saw."""
-        return self._ws.version
-
-    def subscribe(self, subscriber: Callable[[Change], None]) -> Callable[[], None]:
-        """Call `subscriber` (synchronously) with each change; returns the unsubscribe function."""
-        return self._ws.subscribe(subscriber)
-
-    async def wait_for(
-        self,
-        predicate: Callable[[FakeSlack], T | None],
-        timeout: float = 5.0,
-    ) -> T:
-        """Wait until `predicate(fake)` gives something truthy, and return it.
-
-        Falsy answers (None, False, an empty list) mean "not yet", so
-        `lambda f: f.messages("C1")` waits for the first message.
-
-        The predicate is checked now and after every change, never on a timer, so a test waits
-        exactly as long as the bot takes. On timeout the error lists the last calls the fake
-        saw, which is usually the whole story of why.
-        """
-        changed = asyncio.Event()
-        unsubscribe = self.subscribe(lambda _change: changed.set())
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    changed.clear()
-                    result = predicate(self)
-                    if result:
-                        return result
-                    await changed.wait()
-        except TimeoutError:
-            raise TimeoutError(self._describe_timeout(predicate, timeout)) from None
-        finally:
-            unsubscribe()
-
-    def _describe_timeout(self, predicate: Callable[..., object], timeout: float) -> str:
-        name = getattr(predicate, "__qualname__", repr(predicate))
-        recent = list(self._calls)[-10:]
-        lines = [c.summary() for c in recent] or ["(no calls at all)"]
-        scenarios = self._faults.describe()
-        return (
-            f"FakeSlack.wait_for({name}) still unsatisfied after {timeout} s. "
-            f"Last {len(recent)} of {self._calls_seq} calls:\n  "
-            + "\n  ".join(lines)
-            + (f"\nScenarios in force: {scenarios}" if scenarios else "")
-        )

@@ -1,6 +1,6 @@
 """`Store`: the database and its repositories, so call sites read like the domain.
 
-    store.deliveries.insert(...)      store.outbox.due(now)       store.audit.record(...)
+    store.deliveries.insert(...)      store.outbox.heads()        store.audit.record(...)
 
 Repositories take the connection they work on, so the same code runs inside a group-committed
 batch (`await store.write(fn)`, where `fn` gets a `Repos` over the batch's transaction) and on
@@ -17,14 +17,13 @@ from typing import Any, TypeVar
 
 import orjson
 
-from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
+from oec_chatops.store.outbox import Outbox
 from oec_chatops.store.rows import (
     AuditRow,
     DeploymentRow,
     MessageRef,
-    OutboxRow,
     Subscription,
 )
 
@@ -82,114 +81,6 @@ class Deliveries:
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM deliveries").fetchone()[0])
-
-
-class Outbox:
-    """Durable Slack work. A pending row is refreshed, not duplicated, by later events."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def enqueue(
-        self, *, kind: str, key: str, channel_id: str, body: dict[str, Any], now: float
-    ) -> None:
-        # `attempts` doubles as a version: a refresh while a send is in flight bumps
-        # `version`, and `mark_sent` then leaves the row pending so the newer state goes out.
-        self.conn.execute(
-            "INSERT INTO outbox (kind, key, channel_id, body, created_at, next_attempt_at, "
-            "request_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (kind, key, channel_id) WHERE state = 'pending' DO UPDATE SET "
-            "body = excluded.body, version = version + 1, "
-            "request_id = coalesce(outbox.request_id, excluded.request_id), "
-            "next_attempt_at = min(next_attempt_at, excluded.next_attempt_at)",
-            (kind, key, channel_id, _dumps(body), now, now, request_id_var.get() or None),
-        )
-
-    def _row(self, r: sqlite3.Row) -> OutboxRow:
-        return OutboxRow(
-            id=r["id"],
-            kind=r["kind"],
-            key=r["key"],
-            channel_id=r["channel_id"],
-            body=_loads(r["body"]),
-            attempts=r["attempts"],
-            created_at=r["created_at"],
-            next_attempt_at=r["next_attempt_at"],
-            inflight_at=r["inflight_at"],
-            version=r["version"],
-            state=r["state"],
-            request_id=r["request_id"],
-        )
-
-    def due(self, now: float, *, limit: int = 50) -> list[OutboxRow]:
-        rows = self.conn.execute(
-            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? "
-            "ORDER BY id LIMIT ?",
-            (now, limit),
-        ).fetchall()
-        return [self._row(r) for r in rows]
-
-    def pending_for(self, *, kind: str, key: str, channel_id: str) -> bool:
-        """Is a row of this kind and key waiting for this channel? (Sent ones left a message.)"""
-        r = self.conn.execute(
-            "SELECT 1 FROM outbox WHERE kind = ? AND key = ? AND channel_id = ? "
-            "AND state = 'pending' LIMIT 1",
-            (kind, key, channel_id),
-        ).fetchone()
-        return r is not None
-
-    def get(self, row_id: int) -> OutboxRow | None:
-        r = self.conn.execute("SELECT * FROM outbox WHERE id = ?", (row_id,)).fetchone()
-        return self._row(r) if r else None
-
-    def next_due_at(self) -> float | None:
-        (at,) = self.conn.execute(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-        return float(at) if at is not None else None
-
-    def mark_inflight(self, row_id: int, now: float) -> None:
-        self.conn.execute("UPDATE outbox SET inflight_at = ? WHERE id = ?", (now, row_id))
-
-    def mark_sent(self, row: OutboxRow, now: float) -> bool:
-        """Mark sent unless the row was refreshed meanwhile; True when it is done."""
-        cur = self.conn.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, inflight_at = NULL, "
-            "attempts = attempts + 1 WHERE id = ? AND version = ?",
-            (now, row.id, row.version),
-        )
-        if cur.rowcount == 0:
-            self.conn.execute("UPDATE outbox SET inflight_at = NULL WHERE id = ?", (row.id,))
-        return cur.rowcount == 1
-
-    def retry_later(
-        self, row_id: int, *, at: float, error: str, count_attempt: bool = True
-    ) -> None:
-        self.conn.execute(
-            "UPDATE outbox SET next_attempt_at = ?, last_error = ?, inflight_at = NULL, "
-            "attempts = attempts + ? WHERE id = ?",
-            (at, error, 1 if count_attempt else 0, row_id),
-        )
-
-    def mark_dead(self, row_id: int, *, reason: str, now: float) -> None:
-        self.conn.execute(
-            "UPDATE outbox SET state = 'dead', last_error = ?, sent_at = ?, inflight_at = NULL "
-            "WHERE id = ?",
-            (reason, now, row_id),
-        )
-
-    def depth(self) -> tuple[int, float | None]:
-        """How many rows wait, and when the oldest was created."""
-        count, oldest = self.conn.execute(
-            "SELECT count(*), min(created_at) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-        return int(count), (float(oldest) if oldest is not None else None)
-
-    def states(self) -> dict[str, int]:
-        return {
-            r[0]: int(r[1])
-            for r in self.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")
-        }
 
 
 class Messages:
