@@ -77,6 +77,13 @@ class Outbox:
             request_id=r["request_id"],
         )
 
+    def pending(self, *, limit: int = 200) -> list[OutboxRow]:
+        """Every row still waiting for Slack, oldest first (posts and updates alike)."""
+        rows = self.conn.execute(
+            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+        ).fetchall()
+        return [self._row(r) for r in rows]
+
     def heads(self, channel_id: str | None = None) -> list[OutboxRow]:
         """The oldest pending post of each channel (or of `channel_id`), due or not."""
         where = "AND o.channel_id = ?" if channel_id is not None else ""
