@@ -225,7 +225,7 @@ async def test_deploy_and_quick_update_bodies_are_validated(client: httpx.AsyncC
     )
     assert ok.status_code == 202
     task = (await client.get(f"{API}/deployments/{ok.json()['task_id']}", headers=RW)).json()
-    assert task["type"] == "quick_update"
+    assert task["type"] == "deploy"  # a quick update is a deploy task (§9.7)
     assert task["total_steps"] == 5
     assert task["update_modules"] == ["sale_custom"]
 
