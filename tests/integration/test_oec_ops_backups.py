@@ -13,7 +13,8 @@ from tests.support.ops_sim import DEVELOPMENT, PRODUCTION, STAGING, UNKNOWN_ENV,
 async def test_latest_backups_newest_first_with_size_type_and_status(ops: OpsSim) -> None:
     backups = await ops.client.ops.list_backups(PRODUCTION)
     assert [b.backup_type for b in backups] == ["scheduled", "scheduled"]
-    assert backups[0].created_at and backups[1].created_at
+    assert backups[0].created_at
+    assert backups[1].created_at
     assert backups[0].created_at > backups[1].created_at
     assert all(b.completed and b.size_bytes and b.size_bytes > 0 for b in backups)
     assert (await ops.requests("/backups", "GET"))[-1]["query"] == {"page": "1", "page_size": "10"}
@@ -35,7 +36,9 @@ async def test_a_backup_is_created_then_followed_through_its_backup_task(ops: Op
         seen.append(backup)
 
     final = await ops.client.ops.wait_for_backup(created, on_task=on_task, on_update=on_update)
-    assert final.completed and final.size_bytes and final.kind == "full"
+    assert final.completed
+    assert final.size_bytes
+    assert final.kind == "full"
     assert {t.type for t in steps} == {"backup"}
     assert steps[-1].status == "completed"
     assert [b.status for b in seen] == ["completed"]
@@ -70,7 +73,8 @@ async def test_a_failing_backup_ends_failed_with_its_reason(ops: OpsSim) -> None
     await ops.faults(fail_next_backups=1)
     final = await ops.client.ops.wait_for_backup(await ops.client.ops.create_backup(STAGING))
     assert final.status == "failed"
-    assert final.error_message and "pg_dump" in final.error_message
+    assert final.error_message
+    assert "pg_dump" in final.error_message
     assert final.size_bytes is None
 
 

@@ -106,11 +106,17 @@ async def test_metrics_have_both_containers_a_disk_split_and_the_time_queried(
     ops: OpsSim,
 ) -> None:
     m = await ops.client.ops.metrics(STAGING)
-    assert m.odoo and m.postgres and m.disk
-    assert m.odoo.cpu_percent is not None and 0 <= m.odoo.cpu_percent <= 100
-    assert m.odoo.memory_share is not None and 0 < m.odoo.memory_share < 100
+    assert m.odoo
+    assert m.postgres
+    assert m.disk
+    assert m.odoo.cpu_percent is not None
+    assert 0 <= m.odoo.cpu_percent <= 100
+    assert m.odoo.memory_share is not None
+    assert 0 < m.odoo.memory_share < 100
     assert m.odoo.memory_limit_bytes == 3 * 1024**3  # three quarters of 4096 MB
-    assert m.disk.database_bytes and m.disk.filestore_bytes and m.disk.addons_bytes
+    assert m.disk.database_bytes
+    assert m.disk.filestore_bytes
+    assert m.disk.addons_bytes
     assert m.disk.used_bytes == sum(
         (m.disk.database_bytes, m.disk.filestore_bytes, m.disk.addons_bytes)
     )

@@ -16,7 +16,11 @@ async def test_each_mode_is_sent_as_the_contract_says_and_answers_a_deploy_task(
         (lambda k: ops.client.ops.update_specific(STAGING, "sale_custom,stock", idempotency_key=k)),
         (lambda k: ops.client.ops.update_all(STAGING, idempotency_key=k)),
         (lambda k: ops.client.ops.pull_restart(STAGING, idempotency_key=k)),
-        (lambda k: ops.client.ops.reinitialize_specific(STAGING, ["sale_custom"], idempotency_key=k)),
+        (
+            lambda k: ops.client.ops.reinitialize_specific(
+                STAGING, ["sale_custom"], idempotency_key=k
+            )
+        ),
     ]
     for n, send in enumerate(calls):
         accepted = await send(f"intent-{n}")
@@ -35,7 +39,10 @@ async def test_each_mode_is_sent_as_the_contract_says_and_answers_a_deploy_task(
 @pytest.mark.parametrize(
     ("send", "bad"),
     [
-        (lambda ops: ops.client.ops.update_specific(STAGING, "Sale,stock", idempotency_key="k"), "Sale"),
+        (
+            lambda ops: ops.client.ops.update_specific(STAGING, "Sale,stock", idempotency_key="k"),
+            "Sale",
+        ),
         (lambda ops: ops.client.ops.update_specific(STAGING, "all", idempotency_key="k"), None),
         (lambda ops: ops.client.ops.reinitialize_specific(STAGING, "", idempotency_key="k"), None),
     ],
@@ -75,11 +82,14 @@ async def test_unknown_environment_and_invalid_id_keep_their_error_shapes(ops: O
 async def test_a_failing_module_update_fails_its_task_at_the_module_step(ops: OpsSim) -> None:
     await ops.faults(fail_next_module_updates=1)
     plain = await ops.client.ops.pull_restart(STAGING, idempotency_key="pull")
-    assert (await ops.client.wait_for_task(plain.task_id)).status == "completed"  # not a module update
+    assert (
+        await ops.client.wait_for_task(plain.task_id)
+    ).status == "completed"  # not a module update
     accepted = await ops.client.ops.update_specific(STAGING, ["sale_custom"], idempotency_key="upd")
     task = await ops.client.wait_for_task(accepted.task_id)
     assert task.status == "failed"
-    assert task.error_message and "Module upgrade failed" in task.error_message
+    assert task.error_message
+    assert "Module upgrade failed" in task.error_message
     log = await ops.client.get_logs(STAGING, task_id=task.id)
     assert "Updating modules: sale_custom" in log.log
 
