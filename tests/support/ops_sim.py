@@ -54,6 +54,10 @@ class OpsSim:
             if r["path"].endswith(path_end) and (method is None or r["method"] == method)
         ]
 
+    async def posts(self, path_end: str) -> list[tuple[str | None, int]]:
+        """(Idempotency-Key, status) of each POST whose path ends with `path_end`."""
+        return [(r["idempotency_key"], r["status"]) for r in await self.requests(path_end, "POST")]
+
     async def set_status(self, env_id: str, status: str) -> None:
         r = await self.admin.post(f"/_sim/environments/{env_id}/status", json={"status": status})
         r.raise_for_status()

@@ -11,16 +11,8 @@ import math
 
 from oec_chatops.domain import EnvRef
 from oec_chatops.oec.ops_models import RuntimeLog
-from oec_chatops.slack.blocks.kit import (
-    Message,
-    code,
-    context,
-    message,
-    plural,
-    section,
-    slack_date,
-)
-from oec_chatops.slack.blocks.logs import DEFAULT_LOG_CHARS, code_block, tail, truncation_note
+from oec_chatops.slack.blocks.kit import Message, slack_date
+from oec_chatops.slack.blocks.logs import DEFAULT_LOG_CHARS, tail_message
 
 SOURCE_NAMES = {"odoo": "Odoo", "postgres": "PostgreSQL", "container": "Container"}
 
@@ -33,22 +25,9 @@ def render_runtime_logs(
     env: EnvRef, log: RuntimeLog, *, max_chars: int = DEFAULT_LOG_CHARS
 ) -> Message:
     """The end of an environment's live Odoo, PostgreSQL or container log."""
-    name = source_name(log.source)
-    t = tail(log.log, max_chars)
     fetched = f" · fetched {slack_date(log.fetched_at)}" if log.fetched_at else ""
-    if not t.text:
-        return message(
-            f"No {name} log lines for {env.label}.",
-            [section(f"No {name} log lines for {code(env.label)}{fetched}.")],
-        )
-    notes = [f"{name} log of {code(env.label)}{fetched}"]
-    note = truncation_note(t, api_truncated=False)
-    if note:
-        notes.append(note)
-    return message(
-        f"{name} log of {env.label}: last {plural(t.shown, 'line')}",
-        [section(code_block(t)), context(*notes)],
-    )
+    kind = f"{source_name(log.source)} log"
+    return tail_message(env, log.log, kind=kind, suffix=fetched, max_chars=max_chars)
 
 
 def runtime_limit_text(retry_after: float) -> str:
