@@ -174,6 +174,13 @@ def test_the_restore_snapshot_names_the_backup_age_size_and_type() -> None:
     )
 
 
+def test_the_snapshot_never_guesses_what_a_backup_holds() -> None:
+    unknown = Backup.model_validate({"id": "abcdef0123", "status": "completed"})
+    assert "contents unknown" in restore_snapshot(unknown, now=NOW)
+    assert backup(include_filestore=None, filestore_size=5).kind == "full"
+    assert backup(include_filestore=None, filestore_size=0).kind == "database only"
+
+
 def test_the_reinitialize_warning_says_data_may_be_reset() -> None:
     text = reinit_warning(["sale_custom", "stock"])
     assert "module data may be reset" in text

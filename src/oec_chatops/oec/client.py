@@ -9,7 +9,9 @@ caller passes one key per user intent (a Slack interaction, an approval id) and 
 the same key on every retry, so a retried deploy is the same deploy. Actions and quick-update
 use the `Idempotency-Key` header, creates `X-Idempotency-Key`, never both.
 
-The request loop, rate limiter, error mapping and logging live in `oec.session`; the pure parts
+Odoo operations (quick updates, backups and restore, runtime logs, metrics) are on `client.ops`
+(`oec.operations.Operations`, over the same session). The request loop, rate limiter, error
+mapping and logging live in `oec.session`; the pure parts
 in `oec.keys`, `oec.pagination`, `oec.errorbody`, `oec.backoff` and `oec.polling`.
 """
 

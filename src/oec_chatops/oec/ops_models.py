@@ -77,10 +77,16 @@ class Backup(ApiModel):
 
     @property
     def kind(self) -> str:
-        """`full` or `database only`: what a restore would bring back."""
+        """`full`, `database only`, or `contents unknown`: what a restore would bring back.
+
+        Never guessed: an approver deciding on a restore must not read "full" for a backup
+        whose filestore nobody knows was included.
+        """
         if self.include_filestore is False or self.filestore_size == 0:
             return "database only"
-        return "full"
+        if self.include_filestore or (self.filestore_size or 0) > 0:
+            return "full"
+        return "contents unknown"
 
 
 class RestoreAccepted(ActionAccepted):
