@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from oec_chatops.oec.errors import OecConflict, OecNotFound, OecServerError, OecValidationError
+from oec_chatops.oec.errors import (
+    OecConfigError,
+    OecConflict,
+    OecNotFound,
+    OecServerError,
+    OecValidationError,
+)
 from oec_chatops.oec.models import Task
 from oec_chatops.oec.ops_models import Backup
 from tests.support.ops_sim import DEVELOPMENT, PRODUCTION, STAGING, UNKNOWN_ENV, OpsSim
+from tests.support.sim_helpers import RO_KEY
 
 
 async def test_latest_backups_newest_first_with_size_type_and_status(ops: OpsSim) -> None:
@@ -153,3 +160,16 @@ async def test_a_backup_read_carries_its_environment_snapshot(ops: OpsSim) -> No
     read = await ops.client.ops.get_backup(created.id)
     assert read.environment_snapshot
     assert read.environment_snapshot["environment"]["name"] == "staging"
+
+
+async def test_reads_go_with_the_read_only_key_and_changes_need_a_full_access_one(
+    ops: OpsSim,
+) -> None:
+    async with ops.other_client(rw_key=None, ro_key=RO_KEY) as reader:
+        backups = await reader.ops.list_backups(STAGING)
+        assert (await reader.ops.get_backup(backups[0].id)).completed
+        with pytest.raises(OecConfigError):
+            await reader.ops.create_backup(STAGING)
+        with pytest.raises(OecConfigError):
+            await reader.ops.restore_backup(backups[0].id, idempotency_key="no-rw")
+    assert [r["tier"] for r in await ops.requests()] == ["read_only", "read_only"]

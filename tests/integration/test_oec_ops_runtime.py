@@ -76,7 +76,7 @@ async def test_the_seventh_call_in_a_minute_is_refused_locally_without_a_request
 
 
 async def test_a_limit_spent_elsewhere_is_reported_with_oec_sh_retry_after(ops: OpsSim) -> None:
-    async with ops.second_client() as other:
+    async with ops.other_client() as other:
         for _ in range(6):
             await other.ops.metrics(STAGING)
     ops.clock.advance(15)

@@ -35,10 +35,14 @@ class OpsSim:
     clock: ManualClock
     url: str
 
-    def second_client(self) -> OecClient:
-        """Another bot on the same key: it shares oec.sh's limits, not this client's counts."""
+    def other_client(self, *, rw_key: str | None = RW_KEY, ro_key: str | None = None) -> OecClient:
+        """Another bot (by default on the same key): it shares oec.sh's limits, not this
+        client's counts."""
         return OecClient(
-            base_url=self.url + API, rw_key=SecretStr(RW_KEY), ro_key=None, clock=self.clock
+            base_url=self.url + API,
+            rw_key=SecretStr(rw_key) if rw_key else None,
+            ro_key=SecretStr(ro_key) if ro_key else None,
+            clock=self.clock,
         )
 
     async def faults(self, **faults: Any) -> None:
