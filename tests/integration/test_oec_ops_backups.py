@@ -10,6 +10,7 @@ from oec_chatops.oec.errors import (
     OecNotFound,
     OecServerError,
     OecValidationError,
+    OecWaitTimeout,
 )
 from oec_chatops.oec.models import Task
 from oec_chatops.oec.ops_models import Backup
@@ -173,3 +174,21 @@ async def test_reads_go_with_the_read_only_key_and_changes_need_a_full_access_on
         with pytest.raises(OecConfigError):
             await reader.ops.restore_backup(backups[0].id, idempotency_key="no-rw")
     assert [r["tier"] for r in await ops.requests()] == ["read_only", "read_only"]
+
+
+async def test_a_backup_answered_without_a_task_is_followed_by_polling_it(ops: OpsSim) -> None:
+    created = await ops.client.ops.create_backup(STAGING)
+    bare = created.model_copy(update={"task_id": None})
+    with pytest.raises(OecWaitTimeout) as info:
+        await ops.client.ops.wait_for_backup(bare, timeout=2)
+    assert info.value.last_status in {"pending", "in_progress", "uploading"}
+    seen: list[str] = []
+
+    async def on_update(backup: Backup) -> None:
+        seen.append(backup.status)
+
+    final = await ops.client.ops.wait_for_backup(bare, on_update=on_update)
+    assert final.completed
+    assert seen[-1] == "completed"
+    assert len(seen) == len(set(seen))  # told of changes only
+    assert not [r for r in await ops.requests() if "/deployments/" in r["path"]]  # no task
