@@ -225,7 +225,7 @@ async def test_deploy_and_quick_update_bodies_are_validated(client: httpx.AsyncC
     )
     assert ok.status_code == 202
     task = (await client.get(f"{API}/deployments/{ok.json()['task_id']}", headers=RW)).json()
-    assert task["type"] == "quick_update"
+    assert task["type"] == "deploy"  # a quick update is a deploy task (§9.7)
     assert task["total_steps"] == 5
     assert task["update_modules"] == ["sale_custom"]
 
@@ -238,3 +238,20 @@ async def test_org_and_servers(client: httpx.AsyncClient) -> None:
     assert sum(s["environment_count"] for s in servers["data"]) == 6
     one = await client.get(f"{API}/servers/{servers['data'][0]['id']}", headers=RW)
     assert one.json()["name"] == servers["data"][0]["name"]
+
+
+async def test_environment_ram_starts_at_256_mb(client: httpx.AsyncClient) -> None:
+    """As the vendor's client checks it (issue 15): 256 MB and up, on create and on change."""
+    create = f"{API}/projects/{ACME}/environments"
+    small = await client.post(
+        create, headers={**RW, "X-Idempotency-Key": "a"}, json={"name": "tiny", "ram_mb": 256}
+    )
+    assert (small.status_code, small.json()["ram_mb"]) == (201, 256)
+    refused = await client.post(
+        create, headers={**RW, "X-Idempotency-Key": "b"}, json={"name": "tinier", "ram_mb": 255}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "ram_mb"]
+    patch = f"{API}/environments/{small.json()['id']}"
+    assert (await client.patch(patch, headers=RW, json={"ram_mb": 300})).status_code == 200
+    assert (await client.patch(patch, headers=RW, json={"ram_mb": 100})).status_code == 422

@@ -144,6 +144,10 @@ async def test_bad_fault_values_are_refused(sim: Sim) -> None:
         "force_429": 0,
         "bare_429": False,
         "fail_next_deploys": 0,
+        "fail_next_module_updates": 0,
+        "fail_next_backups": 0,
+        "fail_next_restores": 0,
+        "target_unreachable": 0,
         "lose_next_answers": 0,
         "projects_pagination": "cursor",
     }

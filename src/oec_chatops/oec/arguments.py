@@ -16,10 +16,8 @@ import httpx
 
 from oec_chatops.context import request_id_var
 from oec_chatops.oec.errors import OecConfigError, OecInvalidRequest
+from oec_chatops.oec.modules import parse_modules
 
-# §9.6: technical module names, at most 50 of them.
-_MODULE_NAME = re.compile(r"[a-z0-9_]{1,64}")
-MAX_MODULES = 50
 QUICK_UPDATE_MODES = frozenset(
     {"pull_restart", "update_all", "update_specific", "reinitialize_specific"}
 )
@@ -68,33 +66,12 @@ def path_segment(value: str, name: str, endpoint: str) -> str:
     return quote(text, safe="")
 
 
-def check_modules(modules: Sequence[str], endpoint: str) -> list[str]:
-    """Technical module names as §9.6 allows them, deduplicated, in the given order."""
-    if isinstance(modules, str):
-        modules = [modules]
-    names = list(dict.fromkeys(m.strip() for m in modules))
-    if not names:
-        raise invalid(
-            "Give at least one module name, or none to deploy without updating modules.",
-            "modules",
-            endpoint,
-        )
-    if len(names) > MAX_MODULES:
-        raise invalid(
-            f"At most {MAX_MODULES} modules can be updated at once ({len(names)} given).",
-            "modules",
-            endpoint,
-        )
-    bad = [n for n in names if not _MODULE_NAME.fullmatch(n)]
-    if bad:
-        shown = ", ".join(repr(n[:70]) for n in bad[:5])
-        raise invalid(
-            f"Not an Odoo module name: {shown}. Use technical names: lowercase letters, "
-            "digits and underscores, up to 64 characters.",
-            "modules",
-            endpoint,
-        )
-    return names
+def check_modules(modules: Sequence[str], endpoint: str, *, allow_all: bool = True) -> list[str]:
+    """Technical module names as §9.6 allows them, deduplicated, in the given order.
+
+    The rule and its messages live in `oec.modules` (pure, shared with the command layer).
+    """
+    return parse_modules(modules, allow_all=allow_all, endpoint=endpoint).as_list
 
 
 def check_idempotency_key(value: str, endpoint: str) -> str:
@@ -134,7 +111,7 @@ def quick_update_body(mode: str, modules: Sequence[str] | None, endpoint: str) -
             raise invalid(
                 f"Quick-update mode {mode} needs the modules to update.", "modules", endpoint
             )
-        body["modules"] = check_modules(modules, endpoint)
+        body["modules"] = check_modules(modules, endpoint, allow_all=False)
     elif modules:
         raise invalid(f"Quick-update mode {mode} takes no module list.", "modules", endpoint)
     return body

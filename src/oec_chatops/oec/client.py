@@ -9,7 +9,9 @@ caller passes one key per user intent (a Slack interaction, an approval id) and 
 the same key on every retry, so a retried deploy is the same deploy. Actions and quick-update
 use the `Idempotency-Key` header, creates `X-Idempotency-Key`, never both.
 
-The request loop, rate limiter, error mapping and logging live in `oec.session`; the pure parts
+Odoo operations (quick updates, backups and restore, runtime logs, metrics) are on `client.ops`
+(`oec.operations.Operations`, over the same session). The request loop, rate limiter, error
+mapping and logging live in `oec.session`; the pure parts
 in `oec.keys`, `oec.pagination`, `oec.errorbody`, `oec.backoff` and `oec.polling`.
 """
 
@@ -23,10 +25,12 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.context import current_request_id, request_id_var
+from oec_chatops.oec.answers import parse_answer as _parse
+from oec_chatops.oec.answers import send_json
 from oec_chatops.oec.arguments import (
     action_name,
     check_base_url,
@@ -59,6 +63,7 @@ from oec_chatops.oec.models import (
     WebhookCreated,
     WebhookTestResult,
 )
+from oec_chatops.oec.operations import Operations
 from oec_chatops.oec.pagination import Params, read_page
 from oec_chatops.oec.polling import poll_interval
 from oec_chatops.oec.ratelimit import Budget, RateLimiter
@@ -127,6 +132,16 @@ class OecClient:
             max_retry_wait=max_retry_wait,
             on_retry=on_retry,
             on_attempt=on_attempt,
+        )
+        # Quick updates, backups, runtime logs, metrics: same session, keys and budgets.
+        self.ops = Operations(
+            self._session,
+            base_url=self.base_url,
+            clock=self._clock,
+            read_key=self._read_key,
+            write_key=self._write_key,
+            read_limit=self.read_limit,
+            wait_for_task=self.wait_for_task,
         )
 
     # -- lifecycle and introspection ----------------------------------------------------------
@@ -548,17 +563,7 @@ class OecClient:
 
     async def _json(self, call: Call) -> tuple[Any, str]:
         """The decoded body of a 2xx answer, and the request id it was sent with."""
-        response = await self._session.send(call)
-        request_id = response.request.headers.get("x-request-id", "")
-        try:
-            return response.json(), request_id
-        except ValueError as exc:
-            raise OecContractError(
-                f"oec.sh answered {call.endpoint} with HTTP {response.status_code} and a body "
-                "that is not JSON.",
-                endpoint=call.endpoint,
-                request_id=request_id,
-            ) from exc
+        return await send_json(self._session, call)
 
     async def _fetch(self, model: type[M], call: Call) -> M:
         body, request_id = await self._json(call)
@@ -640,24 +645,6 @@ def _configured(secret: SecretStr | None, slot: KeySlot) -> ApiKey | None:
     if secret is None or not secret.get_secret_value().strip():
         return None
     return parse_key(secret, slot=slot)
-
-
-def _parse(model: type[M], body: Any, endpoint: str, request_id: str) -> M:
-    """Validate an answer; on failure name the fields, never echo values (they may be secrets)."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['type']}"
-            for err in exc.errors()[:5]
-        )
-        keys = ", ".join(sorted(map(str, body))) if isinstance(body, dict) else type(body).__name__
-        raise OecContractError(
-            f"oec.sh answered {endpoint} with a {model.__name__} that does not fit the contract "
-            f"({problems}; keys: {keys}).",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
 
 
 def _describe(params: Params) -> str:

@@ -13,10 +13,12 @@ Error bodies come in every shape of §9.3, so clients must read all of them:
 
 - `{"detail": {"error", "message", ...}}`: most errors (401, 403, 404 of projects, servers,
   environments and of a task in `/logs`, 409 `task_in_progress` with `task_id`, 429
-  `webhook_mutation_rate_limit` with `retry_after`, 503 `enqueue_failed`);
+  `webhook_mutation_rate_limit` and `target_rate_limit` with `retry_after`, 400
+  `confirm_required` of a restore, 502 `server_unreachable`, 503 `enqueue_failed`);
 - `{"detail": [{"loc", "msg", "type", ...}]}`: 422 request validation (query, path ids, bodies,
   the webhook URL rule, a duplicate environment name);
-- `{"detail": "..."}`: `GET /deployments/{id}` of an unknown task, unknown paths (404, e.g. any
+- `{"detail": "..."}`: an unknown backup, a restore of a backup not completed (400), and
+  `GET /deployments/{id}` of an unknown task, unknown paths (404, e.g. any
   `/environments/{id}/actions/...`) and wrong methods (405);
 - `{"error", "message", "details": {}, ...}`: 429 `rate_limit_exceeded` (with `retry_after`), 500
   `internal_error`, and 404 of an unknown webhook on every `/webhooks/{id}` route.

@@ -19,6 +19,7 @@ from starlette.routing import Mount
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.sim.admin import admin_routes
 from oec_chatops.sim.api import api_routes
+from oec_chatops.sim.api_ops import ops_routes
 from oec_chatops.sim.api_webhooks import webhook_routes
 from oec_chatops.sim.delivery import DeliveryWorker, Sender
 from oec_chatops.sim.gateway import Gateway
@@ -55,7 +56,12 @@ def build_sim_app(settings: SimSettings, *, clock: Clock | None = None) -> Starl
 
     routes = [
         Mount(
-            API_PREFIX, routes=api_routes(state, gateway, webhook_routes(state, gateway, sender))
+            API_PREFIX,
+            routes=api_routes(
+                state,
+                gateway,
+                [*webhook_routes(state, gateway, sender), *ops_routes(state, gateway)],
+            ),
         ),
         *admin_routes(state),
     ]

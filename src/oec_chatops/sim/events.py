@@ -1,7 +1,8 @@
 """The `data` of each webhook event and the envelope around it (CONTRACT.md §7.4.1).
 
-`deploy.*` events are sent for every task type (deploy, restart, start, stop, quick_update);
-their `type` field says which, as the §7.4.1 payload carries it.
+`deploy.*` events are sent for every task (deploy, restart, start, stop, quick update, backup,
+restore); their `type` field says which, as the §7.4.1 payload carries it (a quick update and a
+restore are `deploy`, §9.7).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def task_data(task: Task, env: Environment, project: Project) -> dict[str, Any]:
         "project_id": project.id,
         "project_name": project.name,
         "status": task.status,
-        "type": task.kind.value,
+        "type": task.kind.api_type,
         "branch": task.branch,
         "triggered_by": task.triggered_by,
         "started_at": iso(task.started_at),

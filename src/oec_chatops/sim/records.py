@@ -179,7 +179,7 @@ class Task:
         at = self._seen_at(now)
         return {
             "id": self.id,
-            "type": self.kind.value,
+            "type": self.kind.api_type,
             "status": self.status,
             "environment_id": self.environment_id,
             "progress_percent": self.timeline.percent(at),

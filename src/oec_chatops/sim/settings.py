@@ -30,6 +30,7 @@ class SimSettings:
     read_limit: int = 120
     write_limit: int = 20
     webhook_mutation_limit: int = 10
+    target_limit: int = 6  # runtime-log and metrics calls a minute per environment (§9.2)
     delivery_attempts: int = 5
     delivery_backoff: float = 1.0
     seed: bool = True
@@ -45,7 +46,13 @@ class SimSettings:
                     )
         if self.task_seconds <= 0:
             raise ValueError("SimSettings.task_seconds must be positive.")
-        for name in ("read_limit", "write_limit", "webhook_mutation_limit", "delivery_attempts"):
+        for name in (
+            "read_limit",
+            "write_limit",
+            "webhook_mutation_limit",
+            "target_limit",
+            "delivery_attempts",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"SimSettings.{name} must be at least 1.")
         if self.delivery_backoff < 0:

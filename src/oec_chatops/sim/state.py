@@ -7,9 +7,8 @@ is due at the clock's current time and queues the webhook deliveries they cause;
 it before answering and the background worker calls it every ~50 ms, so a test driving a
 `ManualClock` advances the clock and ticks, while a real clock just lets time pass.
 
-Events: `deploy.started` / `.completed` / `.failed` / `.cancelled` for every task type,
-`environment.status_changed` (with `previous_status`) whenever a status changes,
-`environment.created` on creation and `environment.ready` when its first deploy completes.
+Events: `deploy.*` for every task type, `environment.status_changed` (with `previous_status`) on
+any status change, `environment.created`, and `environment.ready` when a first deploy completes.
 
 Methods for tests and the embedded demo (each also reachable under `/_sim/`):
 
@@ -33,6 +32,7 @@ from typing import Any
 
 from oec_chatops.clock import Clock
 from oec_chatops.oec.models import ENV_STATUSES
+from oec_chatops.sim.backups import BackupBook
 from oec_chatops.sim.errors import ApiError, Shape, invalid, not_found
 from oec_chatops.sim.events import TASK_EVENTS, environment_data, status_changed_data, task_data
 from oec_chatops.sim.faults import Faults
@@ -48,7 +48,6 @@ from oec_chatops.sim.webhooks import Attempt, Delivery, Webhook, WebhookRegistry
 
 # What an operator may set through `/_sim/`; a deleted environment would have to vanish instead.
 SETTABLE_STATUSES = tuple(s for s in ENV_STATUSES if s != "deleted")
-_STATUS_AFTER = {TaskKind.STOP: "stopped"}  # every other kind leaves the environment running
 
 
 def new_secret() -> str:
@@ -66,6 +65,7 @@ class SimState:
         self.requests = RequestLog()
         self.limits = MinuteBuckets()
         self.webhook_limits = SlidingWindow()
+        self.target_limits = SlidingWindow()  # runtime logs and metrics, per environment
         self.idempotency = IdempotencyCache()
         self.random = random.Random()
         self.webhooks = WebhookRegistry()
@@ -77,11 +77,13 @@ class SimState:
         self.projects: dict[str, Project] = {p.id: p for p in world.projects}
         self.environments: dict[str, Environment] = {e.id: e for e in world.environments}
         self.tasks: dict[str, Task] = {t.id: t for t in world.tasks}
+        self.backups = BackupBook.seeded(world.environments, now=self.clock.time())
 
     def reset(self, *, reseed: bool) -> None:
         self.faults = Faults()
         self.limits.clear()
         self.webhook_limits.clear()
+        self.target_limits.clear()
         self.requests.clear()
         if reseed:
             self.idempotency.clear()
@@ -189,9 +191,7 @@ class SimState:
         mode: str | None = None,
         env_status_before: str | None = None,
     ) -> Task:
-        fail = kind in DEPLOY_KINDS and self.faults.fail_next_deploys > 0
-        if fail:
-            self.faults.fail_next_deploys -= 1
+        fail = self.faults.take_failure(kind, mode)
         task_id = str(uuid.uuid4())
         project = self.project(env.project_id)
         target = Target(
@@ -352,7 +352,7 @@ class SimState:
                     task.env_status_before = env.status
                 self._set_env_status(env, "deploying", task_id=task.id)
         elif status == "completed":
-            self._set_env_status(env, _STATUS_AFTER.get(task.kind, "running"), task_id=task.id)
+            self._set_env_status(env, task.kind.status_after(env.status), task_id=task.id)
             if task.env_status_before == "pending":  # the first deploy of a new environment
                 self._emit("environment.ready", environment_data(env, project), project.id)
         elif status == "failed" and task.kind in DEPLOY_KINDS:

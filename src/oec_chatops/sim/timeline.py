@@ -22,10 +22,28 @@ class TaskKind(StrEnum):
     START = "start"
     STOP = "stop"
     QUICK_UPDATE = "quick_update"
+    BACKUP = "backup"
+    RESTORE = "restore"
+
+    @property
+    def api_type(self) -> str:
+        """The task `type` the API shows: the vendor's clients know only deploy, restart,
+        start, stop, backup and destroy (§9.7), and a quick update is a `deploy` task. A
+        restore is shown as `deploy` too: it replaces the running site (inferred)."""
+        return _API_TYPES.get(self, self.value)
+
+    def status_after(self, current: str) -> str:
+        """The environment's status once such a task completed: a backup changes nothing."""
+        if self is TaskKind.STOP:
+            return "stopped"
+        return current if self is TaskKind.BACKUP else "running"
 
 
-DEPLOY_KINDS = frozenset({TaskKind.DEPLOY, TaskKind.QUICK_UPDATE})
+_API_TYPES = {TaskKind.QUICK_UPDATE: "deploy", TaskKind.RESTORE: "deploy"}
+DEPLOY_KINDS = frozenset({TaskKind.DEPLOY, TaskKind.QUICK_UPDATE, TaskKind.RESTORE})
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
+# `mode` of a backup or restore task that leaves the filestore out (`--no-filestore`).
+DATABASE_ONLY = "database_only"
 
 _LABELS = {
     TaskKind.DEPLOY: "Deployment",
@@ -33,6 +51,8 @@ _LABELS = {
     TaskKind.START: "Start",
     TaskKind.STOP: "Stop",
     TaskKind.QUICK_UPDATE: "Quick update",
+    TaskKind.BACKUP: "Backup",
+    TaskKind.RESTORE: "Restore",
 }
 
 
@@ -115,6 +135,8 @@ def plan_task(
             return _with_failure(kind, steps, fail, middle[0].key, failure)
         failure = "The containers did not come back after the restart."
         return _with_failure(kind, steps, fail, "restart", failure)
+    if kind in (TaskKind.BACKUP, TaskKind.RESTORE):
+        return _backup_plan(kind, connect, restart, health, mode=mode, fail=fail)
     if kind is TaskKind.RESTART:
         steps = (connect, restart, health)
     elif kind is TaskKind.START:
@@ -124,6 +146,42 @@ def plan_task(
         stop = Step("stop", "Stopping containers...", ("  Containers stopped; data kept.",))
         steps = (connect, stop)
     return _with_failure(kind, steps, fail, steps[-1].key, f"{_LABELS[kind]} failed.")
+
+
+def _backup_plan(
+    kind: TaskKind, connect: Step, restart: Step, health: Step, *, mode: str | None, fail: bool
+) -> Plan:
+    """A backup dumps, archives and uploads; a restore takes a safety backup, then swaps data."""
+    files = mode != DATABASE_ONLY
+    if kind is TaskKind.BACKUP:
+        steps: tuple[Step, ...] = (
+            connect,
+            Step("dump_database", "Dumping the database (pg_dump)...", ("  Dump written.",)),
+            *(
+                (Step("archive_filestore", "Archiving the filestore...", ("  Archive written.",)),)
+                if files
+                else ()
+            ),
+            Step("upload", "Uploading to backup storage...", ("  Upload verified.",)),
+        )
+        failure = (
+            "Backup failed: pg_dump exited with status 1 (no space left on the backup volume)."
+        )
+        return _with_failure(kind, steps, fail, "dump_database", failure)
+    steps = (
+        connect,
+        Step("safety_backup", "Taking a pre_restore safety backup...", ("  Safety backup done.",)),
+        Step("restore_database", "Restoring the database...", ("  Database restored.",)),
+        *(
+            (Step("restore_filestore", "Restoring the filestore...", ("  Filestore restored.",)),)
+            if files
+            else ()
+        ),
+        restart,
+        health,
+    )
+    failure = "Restore failed: the database dump could not be loaded."
+    return _with_failure(kind, steps, fail, "restore_database", failure)
 
 
 def _module_step(modules: tuple[str, ...], verb: str) -> Step:

@@ -90,6 +90,35 @@ class QuickUpdateBody(_Model):
         return self
 
 
+MAX_RUNTIME_LINES = 1000
+
+
+class RuntimeLogsQuery(_Model):
+    source: Literal["odoo", "container", "postgres"] = "odoo"
+    lines: int = Field(100, ge=1, le=MAX_RUNTIME_LINES)
+
+
+BackupStatus = Literal[
+    "pending", "in_progress", "uploading", "completed", "failed", "cancelled", "expired"
+]
+BackupType = Literal["manual", "scheduled", "pre_restore", "pre_upgrade", "pre_destroy"]
+
+
+class BackupListQuery(_Model):
+    status: BackupStatus | None = None
+    backup_type: BackupType | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class BackupCreate(_Model):
+    backup_type: Literal["manual"] = "manual"
+    include_filestore: bool = True
+    retention_type: Literal["daily", "weekly", "monthly", "yearly", "permanent"] | None = None
+    storage_config_id: uuid.UUID | None = None
+    notes: str | None = Field(None, max_length=500)
+
+
 class EnvironmentCreate(_Model):
     name: str = Field(min_length=1, max_length=255)
     environment_type: Literal["development", "staging", "production"] = "development"
@@ -97,7 +126,7 @@ class EnvironmentCreate(_Model):
     vm_id: uuid.UUID | None = None
     domain: str | None = Field(None, max_length=255)
     cpu_cores: float | None = Field(None, gt=0, le=64)
-    ram_mb: int | None = Field(None, ge=512)
+    ram_mb: int | None = Field(None, ge=256)
     disk_gb: int | None = Field(None, ge=1)
 
 
@@ -106,7 +135,7 @@ class EnvironmentPatch(_Model):
     branch: str | None = Field(None, min_length=1, max_length=255)
     domain: str | None = Field(None, max_length=255)
     cpu_cores: float | None = Field(None, gt=0, le=64)
-    ram_mb: int | None = Field(None, ge=512)
+    ram_mb: int | None = Field(None, ge=256)
     disk_gb: int | None = Field(None, ge=1)
 
 

@@ -103,18 +103,44 @@ def truncation_note(t: Tail, *, api_truncated: bool) -> str | None:
 
 def render_logs(env: EnvRef, log: TaskLog, *, max_chars: int = DEFAULT_LOG_CHARS) -> Message:
     """The end of an environment's latest task log, in a code block."""
-    t = tail(log.log, max_chars)
     task = f" · task {code(log.task_id)}" if log.task_id else ""
+    return tail_message(
+        env,
+        log.log,
+        kind="log",
+        suffix=task,
+        empty_suffix=" yet",
+        api_truncated=log.truncated,
+        max_chars=max_chars,
+    )
+
+
+def tail_message(
+    env: EnvRef,
+    text: str,
+    *,
+    kind: str,
+    suffix: str = "",
+    empty_suffix: str = "",
+    api_truncated: bool = False,
+    max_chars: int = DEFAULT_LOG_CHARS,
+) -> Message:
+    """The end of a log (`kind`: "log", "Odoo log", ...) in a code block, with what was cut.
+
+    `suffix` follows the environment's name in the note (a task id, a fetch time).
+    """
+    t = tail(text, max_chars)
     if not t.text:
         return message(
-            f"No log lines for {env.label}.",
-            [section(f"No log lines for {code(env.label)} yet{task}.")],
+            f"No {kind} lines for {env.label}.",
+            [section(f"No {kind} lines for {code(env.label)}{empty_suffix}{suffix}.")],
         )
-    notes = [f"Log of {code(env.label)}{task}"]
-    note = truncation_note(t, api_truncated=log.truncated)
+    title = kind[:1].upper() + kind[1:]
+    notes = [f"{title} of {code(env.label)}{suffix}"]
+    note = truncation_note(t, api_truncated=api_truncated)
     if note:
         notes.append(note)
     return message(
-        f"Log of {env.label}: last {plural(t.shown, 'line')}",
+        f"{title} of {env.label}: last {plural(t.shown, 'line')}",
         [section(code_block(t)), context(*notes)],
     )
