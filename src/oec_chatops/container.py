@@ -29,6 +29,7 @@ from oec_chatops.services.outbox import OutboxWorker
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.runner import Runner
 from oec_chatops.services.tracker import Tracker, default_pace
+from oec_chatops.slack.command_queue import CommandQueue
 from oec_chatops.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Container:
     outbox: OutboxWorker
     tracker: Tracker
     expiry: approvals.ExpiryWorker
+    commands: CommandQueue = field(default_factory=CommandQueue)
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def start_workers(self) -> None:
@@ -68,10 +70,13 @@ class Container:
                 loop.create_task(approvals.resume(self), name="approvals.resume"),
             ]
         )
+        self.commands.resume(self)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:
         """Finish in-flight work, flush what the outbox can send within `grace`, close."""
-        await self.runner.drain(timeout=grace)
+        await asyncio.gather(
+            self.commands.shutdown(self, grace=grace), self.runner.drain(timeout=grace)
+        )
         self.tracker.stop()
         self.expiry.stop()
         self.outbox.stop()

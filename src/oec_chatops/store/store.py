@@ -20,6 +20,7 @@ import sqlite_utils
 
 from oec_chatops.context import request_id_var
 from oec_chatops.domain import Approval, ApprovalState, EnvRef
+from oec_chatops.store.commands import Commands
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
 from oec_chatops.store.rows import (
     AuditRow,
@@ -641,6 +642,7 @@ class Repos:
         self.approvals = Approvals(conn)
         self.environments = Environments(conn)
         self.audit = Audit(conn)
+        self.commands = Commands(conn)
 
 
 class Store(Repos):
