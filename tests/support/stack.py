@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.embedded import subscribe_to_every_project
@@ -150,9 +151,12 @@ async def running_stack(
     webhook_events: list[str] | None = DEFAULT_EVENTS,
     subscribe: bool = True,
     build: Callable[[Settings], Container] | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
+    """The stack; with `clock`, the simulator and the bot share that clock (a `ManualClock`:
+    the bot's rate limit waits then move the simulator's windows too)."""
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
-    sim_app = build_sim_app(sim or sim_settings())
+    sim_app = build_sim_app(sim or sim_settings(), clock=clock)
     async with (
         serve(build_fake_slack_app(fake)) as slack_url,
         serve(sim_app, lifespan="on") as sim_url,
@@ -165,6 +169,7 @@ async def running_stack(
             if build
             else build_container(
                 settings,
+                clock=clock,
                 policy=parse_policy(policy),
                 poll_pace=lambda elapsed: 0.1,
                 read_limit=lambda: 100_000,

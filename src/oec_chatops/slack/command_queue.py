@@ -101,8 +101,9 @@ class CommandQueue:
         if until < self._held_until + NOTE_AFTER:
             return
         self._held_until = until
+        starting = len(self._tasks) - len(self._running)  # workers about to take the first ones
         for ahead, p in enumerate(self._waiting):
-            if p.note is None:
+            if ahead >= starting and p.note is None:
                 self._tell_if_long(c, p, ahead)
 
     # -- working -------------------------------------------------------------------------
