@@ -17,6 +17,7 @@ import json
 import signal
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -151,9 +152,19 @@ def lines(log: str, event: str) -> list[dict[str, object]]:
     return out
 
 
-async def test_sigterm_tells_the_queued_commands_and_the_restart_answers_each_once(
-    tmp_path: Path,
-) -> None:
+@dataclass
+class Burst:
+    """The burst acked by the first life of the bot, still running when the test gets it."""
+
+    o: Outside
+    environ: dict[str, str]
+    bot: BotProcess
+    sent: dict[str, str]  # url id -> command text
+    seeded: set[str]  # the simulator's tasks before the burst
+
+
+@contextlib.asynccontextmanager
+async def acked_burst(tmp_path: Path) -> AsyncIterator[Burst]:
     async with outside_world() as o:
         environ = {
             **bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url),
@@ -165,9 +176,16 @@ async def test_sigterm_tells_the_queued_commands_and_the_restart_answers_each_on
         async with bot_process(environ, tmp_path=tmp_path, name="first") as bot:
             async with agent_for(o, bot) as agent:
                 sent = await send_burst(o, agent)
-            bot.terminate()
-            assert await bot.wait(timeout=12) == 0, bot.stderr()
-            first = bot.stderr()
+            yield Burst(o, environ, bot, sent, seeded)
+
+
+async def test_sigterm_tells_the_queued_commands_and_the_restart_answers_each_once(
+    tmp_path: Path,
+) -> None:
+    async with acked_burst(tmp_path) as b:
+        b.bot.terminate()
+        assert await b.bot.wait(timeout=12) == 0, b.bot.stderr()
+        first = b.bot.stderr()
 
         unfinished = command_states(tmp_path / "bot.db")
         left = sum(n for state, n in unfinished.items() if state != "done")
@@ -176,47 +194,36 @@ async def test_sigterm_tells_the_queued_commands_and_the_restart_answers_each_on
         assert len(told) == left, "each command left for the restart was told so"
         restarting = [
             url_id
-            for url_id in sent
-            if any("restarting" in json.dumps(p.body) for p in shown(o.fake, url_id).notes)
+            for url_id in b.sent
+            if any("restarting" in json.dumps(p.body) for p in shown(b.o.fake, url_id).notes)
         ]
         assert len(restarting) == left
 
-        second = await second_life(o, environ, tmp_path, sent)
+        second = await second_life(b.o, b.environ, tmp_path, b.sent)
 
-    assert len(lines(second, "command.resumed")) + len(lines(second, "command.answer_resent")) == (
-        left
-    )
-    assert_each_answered_once(o, sent, seeded)
-    assert command_states(tmp_path / "bot.db") == {"done": len(sent)}
+    resumed = lines(second, "command.resumed") + lines(second, "command.answer_resent")
+    assert len(resumed) == left
+    assert_each_answered_once(b.o, b.sent, b.seeded)
+    assert command_states(tmp_path / "bot.db") == {"done": len(b.sent)}
 
 
 async def test_kill_9_mid_queue_loses_no_command_and_runs_no_action_twice(
     tmp_path: Path,
 ) -> None:
-    async with outside_world() as o:
-        environ = {
-            **bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url),
-            **policy_environ(tmp_path),
-            "LOG_FORMAT": "json",
-        }
-        await slow_sim(o, SLOW_MS)
-        seeded = set(o.sim.tasks)
-        async with bot_process(environ, tmp_path=tmp_path, name="first") as bot:
-            async with agent_for(o, bot) as agent:
-                sent = await send_burst(o, agent)
-            # The worst moment: an action has reached oec.sh, and its answer is still on the way.
-            await wait_until(lambda: set(o.sim.tasks) > seeded, timeout=15)
-            bot.proc.send_signal(signal.SIGKILL)
-            assert bot.proc.wait(timeout=5) == -signal.SIGKILL
+    async with acked_burst(tmp_path) as b:
+        # The worst moment: an action has reached oec.sh, and its answer is still on the way.
+        await wait_until(lambda: set(b.o.sim.tasks) > b.seeded, timeout=15)
+        b.bot.proc.send_signal(signal.SIGKILL)
+        assert b.bot.proc.wait(timeout=5) == -signal.SIGKILL
 
         unfinished = command_states(tmp_path / "bot.db")
-        assert sum(unfinished.values()) == len(sent), "every acked command was stored"
+        assert sum(unfinished.values()) == len(b.sent), "every acked command was stored"
         assert unfinished.get("running", 0) >= 1, unfinished  # the action among them
-        second = await second_life(o, environ, tmp_path, sent)
+        second = await second_life(b.o, b.environ, tmp_path, b.sent)
 
     assert lines(second, "command.resumed")
-    assert_each_answered_once(o, sent, seeded)
-    assert command_states(tmp_path / "bot.db") == {"done": len(sent)}
+    assert_each_answered_once(b.o, b.sent, b.seeded)
+    assert command_states(tmp_path / "bot.db") == {"done": len(b.sent)}
 
 
 async def wait_until(predicate: Callable[[], bool], *, timeout: float) -> None:

@@ -43,13 +43,25 @@ QUEUE_NOTE = re.compile(r"(\d+) commands? (?:is|are) ahead of yours; it should r
 
 
 @contextlib.asynccontextmanager
-async def three_reads_a_minute(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Stack]:
+async def three_reads_a_minute(
+    tmp_path: Path, clock: ManualClock, *, workers: int | None = None
+) -> AsyncIterator[Stack]:
+    """A stack on `clock` whose simulator allows 3 reads a minute; with `workers`, the bot
+    works on that many commands at once."""
+
+    def build(settings: Settings) -> Container:
+        c = build_container(settings, clock=clock, policy=parse_policy(POLICY))
+        return (
+            c if workers is None else dataclasses.replace(c, commands=CommandQueue(workers=workers))
+        )
+
     async with running_stack(
         tmp_path,
         sim=sim_settings(read_limit=3),
         clock=clock,
         webhook_events=None,
         subscribe=False,
+        build=build,
     ) as stack:
         yield stack
 
@@ -94,19 +106,7 @@ async def test_commands_queued_behind_a_held_one_are_told_how_many_are_ahead(
     tmp_path: Path,
 ) -> None:
     clock = ManualClock()
-
-    def one_worker(settings: Settings) -> Container:
-        c = build_container(settings, clock=clock, policy=parse_policy(POLICY))
-        return dataclasses.replace(c, commands=CommandQueue(workers=1))
-
-    async with running_stack(
-        tmp_path,
-        sim=sim_settings(read_limit=3),
-        clock=clock,
-        webhook_events=None,
-        subscribe=False,
-        build=one_worker,
-    ) as stack:
+    async with three_reads_a_minute(tmp_path, clock, workers=1) as stack:
         # Reads take 300 ms of real time: all three are acked before the first one, which
         # needs a fourth read this minute, finds out that it must wait for the next one.
         await stack.sim_faults(latency_ms=300)
