@@ -22,10 +22,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.types import ASGIApp
 
 from oec_chatops.playground import SlackUserAgent
 from tests.support.command_answers import issue_command, policy_environ, shown
 from tests.support.commands_helpers import deployment_messages
+from tests.support.holding import HoldingSlack
 from tests.support.ops_helpers import BotProcess, Outside, bot_process, outside_world
 from tests.support.stack import DEV, SIGNING_SECRET, VIEWER, bot_environ
 
@@ -230,3 +232,46 @@ async def wait_until(predicate: Callable[[], bool], *, timeout: float) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():  # noqa: ASYNC110 - polling state another server changes
             await asyncio.sleep(0.005)
+
+
+async def test_an_answer_slack_took_but_the_bot_never_heard_of_is_not_shown_twice(
+    tmp_path: Path,
+) -> None:
+    holding: list[HoldingSlack] = []
+
+    def hold(app: ASGIApp) -> ASGIApp:
+        holding.append(HoldingSlack(app, path_part="/response/"))
+        return holding[0]
+
+    async with outside_world(wrap=hold) as o:
+        slack = holding[0]
+        environ = {
+            **bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url),
+            "LOG_FORMAT": "json",
+        }
+        try:
+            async with bot_process(environ, tmp_path=tmp_path, name="first") as bot:
+                slack.hold_after = 0  # Slack shows the answer, the bot never learns it did
+                async with agent_for(o, bot) as agent:
+                    url_id, body = issue_command(o.fake, agent, "whoami", user_id=DEV)
+                    assert (await agent.post_signed(body)).status_code == 200
+                await asyncio.wait_for(slack.caught.wait(), timeout=10)
+                bot.proc.send_signal(signal.SIGKILL)
+                assert bot.proc.wait(timeout=5) == -signal.SIGKILL
+            assert command_states(tmp_path / "bot.db") == {"answering": 1}
+
+            slack.hold_after = None
+            async with bot_process(environ, tmp_path=tmp_path, name="second") as bot:
+                await o.fake.wait_for(lambda f: len(shown(f, url_id).posts) == 2, timeout=10)
+                bot.terminate()
+                assert await bot.wait(timeout=10) == 0
+                log = bot.stderr()
+        finally:
+            slack.release.set()
+
+    first, again = shown(o.fake, url_id).posts
+    assert again.body == {**first.body, "replace_original": True}
+    assert (first.outcome, again.outcome) == ("posted_ephemeral", "replaced")
+    assert shown(o.fake, url_id).messages == 1, "the user sees the answer once"
+    assert lines(log, "command.answer_resent")
+    assert command_states(tmp_path / "bot.db") == {"done": 1}
