@@ -382,8 +382,17 @@ async def run_world(urls: int, latency_ms: int) -> None:
     loop.add_signal_handler(signal.SIGINT, stop.set)
 
     async def answered(request: Request) -> Response:
-        """How many answers reached the fake Slack (its own /_fake/responses sends them all)."""
-        count = sum(1 for p in fake.responses() if p.via == "response_url" and p.status == 200)
+        """How many commands got their answer at the fake Slack: the notes a waiting command
+        shows first (they carry the hourglass) and repeats of an answer count for nothing."""
+        count = len(
+            {
+                p.url_id
+                for p in fake.responses()
+                if p.via == "response_url"
+                and p.status == 200
+                and ":hourglass_flowing_sand:" not in str(p.body)
+            }
+        )
         return JSONResponse({"answered": count})
 
     slack_app = Starlette(

@@ -64,7 +64,6 @@ class Pending:
 
     __slots__ = (
         "_lock",
-        "_notes",
         "answer",
         "finished",
         "inv",
@@ -97,7 +96,6 @@ class Pending:
         self.note: str | None = None
         self.finished = False
         self._lock: asyncio.Lock | None = None
-        self._notes: set[asyncio.Task[bool]] = set()
 
     @classmethod
     def from_row(cls, row: CommandRow) -> Pending:
@@ -175,15 +173,6 @@ def expired(c: Container, p: Pending) -> bool:
     return c.clock.time() - p.received_at >= RESPONSE_URL_LIFETIME - EXPIRY_MARGIN
 
 
-def note_soon(c: Container, p: Pending, kind: str, text: str) -> None:
-    """Schedule a note without waiting for it (the caller may hold a rate limiter's lock)."""
-    if p.finished or kind == p.note or p.uses >= MAX_NOTE_USES:
-        return
-    task = asyncio.get_running_loop().create_task(note(c, p, kind, text), name="oec-note")
-    p._notes.add(task)
-    task.add_done_callback(p._notes.discard)
-
-
 async def note(
     c: Container, p: Pending, kind: str, text: str, *, limit: int = MAX_NOTE_USES
 ) -> bool:
@@ -201,22 +190,13 @@ async def note(
         return status == 200
 
 
-async def drop_notes(p: Pending) -> None:
-    """Stop notes still being scheduled or sent (at shutdown)."""
-    for task in list(p._notes):
-        task.cancel()
-    await asyncio.gather(*p._notes, return_exceptions=True)
-
-
 async def final(c: Container, p: Pending, message: dict[str, Any]) -> None:
     """Send the command's one final answer and mark the command done (raises only when the
     database fails: then the command stays unfinished, and the next start sends it)."""
     if p.finished:
         log.warning("command.extra_answer", extra={"request_id": p.request_id})
         return
-    p.finished = True
-    if p._notes:
-        await asyncio.wait(set(p._notes), timeout=POST_TIMEOUT)
+    p.finished = True  # notes not yet sent are dropped; one being sent holds the lock
     async with p.lock:
         if expired(c, p):
             expire(c, p, state="running")
@@ -306,7 +286,7 @@ async def _post(c: Container, p: Pending, message: dict[str, Any], replace: bool
     if message.get("blocks"):
         body["blocks"] = message["blocks"]
     client = AsyncWebhookClient(
-        p.response_url, timeout=int(POST_TIMEOUT), proxy=c.slack.proxy, ssl=c.slack.ssl
+        p.response_url, session=c.commands.http(), proxy=c.slack.proxy, ssl=c.slack.ssl
     )
     token = request_id_var.set(p.request_id)
     try:

@@ -47,7 +47,7 @@ async def run(c: Container, p: Pending, queue: CommandQueue) -> None:
             queue.held(c, seconds)
         text = answers.wait_text(reason, seconds)
         if text is not None:
-            answers.note_soon(c, p, reason, text)
+            queue.note_soon(c, p, reason, text)
 
     wait_notice_var.set(on_wait)
     if p.answer is not None:

@@ -37,6 +37,8 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
+import aiohttp
+
 from oec_chatops.slack import command_answer as answers
 from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
 from oec_chatops.slack.command_listener import run
@@ -53,7 +55,7 @@ Each holds an oec.sh call (hundreds of ms) and then a Slack post. oec.sh allows 
 reads a minute, so more at once would only wait somewhere else.
 """
 
-NOTES_AT_ONCE = 8  # restart notes sent concurrently at shutdown
+NOTES_AT_ONCE = 4  # notes sent at once: they must not crowd out the acks and the answers
 NOTES_GRACE = 2.0  # seconds after the grace for telling the interrupted commands
 _AVERAGE_WEIGHT = 0.2  # of the newest run time, in the moving average
 
@@ -64,11 +66,22 @@ class CommandQueue:
     def __init__(self, *, workers: int = MAX_IN_FLIGHT) -> None:
         self._max = workers
         self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks_notes: set[asyncio.Task[None]] = set()
         self._waiting: deque[Pending] = deque()
         self._running: dict[str, Pending] = {}
         self._average = 0.0  # seconds a command takes once started (moving average, clock)
         self._held_until = 0.0  # clock.monotonic(): the commands in flight wait until then
+        self._notes: deque[tuple[Pending, str, str]] = deque()
+        self._noting = 0
+        self._http: aiohttp.ClientSession | None = None
         self.closed = False
+
+    def http(self) -> aiohttp.ClientSession:
+        """One keep-alive session for every response_url POST, each bounded by POST_TIMEOUT."""
+        if self._http is None or self._http.closed:
+            timeout = aiohttp.ClientTimeout(total=answers.POST_TIMEOUT)
+            self._http = aiohttp.ClientSession(timeout=timeout)
+        return self._http
 
     @property
     def waiting(self) -> int:
@@ -85,6 +98,30 @@ class CommandQueue:
 
     # -- waiting, said out loud ------------------------------------------------------------
 
+    def note_soon(self, c: Container, p: Pending, kind: str, text: str) -> None:
+        """Queue a note; a few are sent at a time, oldest first, and one whose command has
+        been answered meanwhile is dropped. Never waits: the caller may hold a rate limiter's
+        lock, and a note per queued command must not become a task per queued command."""
+        if p.finished or kind == p.note or p.uses >= answers.MAX_NOTE_USES:
+            return
+        self._notes.append((p, kind, text))
+        if self._noting < NOTES_AT_ONCE:
+            self._noting += 1
+            task = asyncio.get_running_loop().create_task(self._send_notes(c), name="oec-notes")
+            self._tasks_notes.add(task)
+            task.add_done_callback(self._tasks_notes.discard)
+
+    async def _send_notes(self, c: Container) -> None:
+        try:
+            while self._notes:
+                p, kind, text = self._notes.popleft()
+                try:
+                    await answers.note(c, p, kind, text)
+                except Exception:
+                    log.exception("command.note_failed", extra={"request_id": p.request_id})
+        finally:
+            self._noting -= 1
+
     def _expected_wait(self, c: Container, ahead: int) -> float:
         held = max(0.0, self._held_until - c.clock.monotonic())
         return held + (ahead // self._max + 1) * self._average
@@ -93,7 +130,7 @@ class CommandQueue:
         wait = self._expected_wait(c, ahead)
         if wait >= NOTE_AFTER:
             shown = ahead + len(self._running)
-            answers.note_soon(c, p, "queue", answers.queue_text(shown, wait))
+            self.note_soon(c, p, "queue", answers.queue_text(shown, wait))
 
     def held(self, c: Container, seconds: float) -> None:
         """A command in flight is held `seconds` (it said so): tell those waiting behind it."""
@@ -156,15 +193,17 @@ class CommandQueue:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        for p in interrupted:
-            await answers.drop_notes(p)
+        self._notes.clear()  # the restart note says more than any wait note still queued
         told = asyncio.get_running_loop().create_task(
             _tell_restart(c, interrupted, started=True), name="oec-restart-notes"
         )
         _, late = await asyncio.wait({telling, told}, timeout=NOTES_GRACE)
-        for task in late:
+        stragglers = late | self._tasks_notes
+        for task in stragglers:
             task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        await asyncio.gather(*stragglers, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
         if waiting or interrupted:
             log.warning(
                 "commands.left_for_restart",
