@@ -28,7 +28,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
+import orjson
 
 from oec_chatops.context import request_id_var
 from oec_chatops.services.commands import Invocation
@@ -51,6 +51,7 @@ NOTE_AFTER = 2.0
 MAX_NOTE_USES = 2  # notes while waiting: the URL keeps 3 for a restart note and the answer
 MAX_RESTART_NOTE_USES = 3  # a restart note still leaves 2: the answer and one repeat of it
 POST_TIMEOUT = 10.0
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
 ANSWER_ATTEMPTS = 3
 
 
@@ -182,7 +183,7 @@ async def note(
             return False
         replace = p.uses > 0
         p.uses += 1
-        c.store.commands.count_use(p.request_id, c.clock.time())
+        await c.store.write(lambda r: r.commands.count_use(p.request_id, c.clock.time()))
         p.note = kind
         status = await _post(
             c, p, blocks.render_notice(text, emoji=":hourglass_flowing_sand:"), replace
@@ -285,21 +286,26 @@ async def _post(c: Container, p: Pending, message: dict[str, Any], replace: bool
     }
     if message.get("blocks"):
         body["blocks"] = message["blocks"]
-    client = AsyncWebhookClient(
-        p.response_url, session=c.commands.http(), proxy=c.slack.proxy, ssl=c.slack.ssl
-    )
+    extra: dict[str, Any] = {}
+    if c.slack.proxy:
+        extra["proxy"] = c.slack.proxy
+    if c.slack.ssl is not None:
+        extra["ssl"] = c.slack.ssl
     token = request_id_var.set(p.request_id)
     try:
-        answer = await client.send_dict(body)
+        # Plain aiohttp on the queue's keep-alive session: a POST per note, per waiting
+        # command, is the hot path of a burst, and slack_sdk's webhook client adds little else.
+        async with c.commands.http().post(
+            p.response_url, data=orjson.dumps(body), headers=_JSON, **extra
+        ) as answer:
+            status = answer.status
+            said = "" if status == 200 else (await answer.text())[:100]
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         log.warning("command.reply_failed", extra={"error": type(exc).__name__})
         return None
     finally:
         with contextlib.suppress(ValueError):
             request_id_var.reset(token)
-    if answer.status_code != 200:
-        log.warning(
-            "command.reply_refused",
-            extra={"status": answer.status_code, "body": (answer.body or "")[:100]},
-        )
-    return int(answer.status_code)
+    if status != 200:
+        log.warning("command.reply_refused", extra={"status": status, "body": said})
+    return status

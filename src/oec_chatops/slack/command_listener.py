@@ -1,8 +1,9 @@
 """The `/oec` slash-command listener: store the command, ack at once, run it, answer later.
 
 Slack waits 3 s for the ack and oec.sh may take longer, so before the ack a command is only
-written to the database (one small INSERT: WAL, no fsync at commit, durable across a crash of
-the process) and queued; the rest answers through `response_url` (`command_answer`). Both
+written to the database (one small INSERT, group-committed with the other commands of the same
+turn of the event loop: WAL, no fsync at commit, durable across a crash of the process) and
+queued; the rest answers through `response_url` (`command_answer`). Both
 doors take this path: HTTP on `ChatopsApp`'s short path, and Socket Mode, whose envelopes
 Bolt dispatches through the same app (as a plain Bolt listener, `process_before_response=True`
 sends the ack only once the listener returned, so after the INSERT there too).
@@ -89,8 +90,11 @@ def invocation(form: dict[str, Any]) -> commands.Invocation:
     )
 
 
-def accept(c: Container, form: dict[str, Any]) -> None:
-    """Store the command and queue it; quick, never raises (it runs before the ack)."""
+async def accept(c: Container, form: dict[str, Any]) -> None:
+    """Store the command and queue it; quick, never raises (the ack waits for it).
+
+    The INSERT is group-committed (`store.write`): the commands acked in one turn of the event
+    loop share one commit, and each ack leaves only once that commit is done."""
     p = Pending(
         invocation(form),
         response_url=str(form.get("response_url", "") or ""),
@@ -102,15 +106,17 @@ def accept(c: Container, form: dict[str, Any]) -> None:
         log.warning("command.no_response_url", extra={"verb": p.verb})
         return
     try:
-        fresh = c.store.commands.accept(
-            request_id=p.request_id,
-            response_url=p.response_url,
-            user_id=p.inv.user_id,
-            user_name=p.inv.user_name,
-            channel_id=p.inv.channel_id,
-            text=p.inv.text,
-            trigger_id=p.inv.trigger_id,
-            now=p.received_at,
+        fresh = await c.store.write(
+            lambda r: r.commands.accept(
+                request_id=p.request_id,
+                response_url=p.response_url,
+                user_id=p.inv.user_id,
+                user_name=p.inv.user_name,
+                channel_id=p.inv.channel_id,
+                text=p.inv.text,
+                trigger_id=p.inv.trigger_id,
+                now=p.received_at,
+            )
         )
     except sqlite3.Error as exc:
         log.error("command.not_stored", extra={"verb": p.verb, "error": type(exc).__name__})
@@ -138,8 +144,8 @@ async def _not_stored(c: Container, p: Pending) -> None:
 def register_commands(app: AsyncApp, c: Container) -> None:
     """`/oec` on the app's short path when it has one (`ChatopsApp`), else as a Bolt listener."""
 
-    def take(form: dict[str, Any]) -> None:
-        accept(c, form)
+    async def take(form: dict[str, Any]) -> None:
+        await accept(c, form)
 
     take_command = getattr(app, "take_command", None)
     if take_command is not None:
@@ -147,5 +153,5 @@ def register_commands(app: AsyncApp, c: Container) -> None:
 
     @app.command("/oec")
     async def on_oec(ack: AsyncAck, body: dict[str, Any]) -> None:
-        take(body)  # stored first: the ack promises an answer
+        await take(body)  # stored first: the ack promises an answer
         await ack()
