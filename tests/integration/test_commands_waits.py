@@ -132,7 +132,7 @@ async def test_a_command_too_old_to_answer_is_not_answered_but_logged_and_audite
     clock = ManualClock()
     async with outside_world() as o:
         await sim_latency(o, 3000)
-        async with bot_life(o, tmp_path, clock=clock, grace=0.2) as (c, agent):
+        async with bot_life(o, tmp_path, clock=clock, grace=1.0) as (c, agent):
             old, body = issue_command(o.fake, agent, "status acme-shop/staging", user_id=DEV)
             assert (await agent.post_signed(body)).status_code == 200
             clock.advance(20 * 60)

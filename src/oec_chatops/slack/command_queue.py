@@ -56,7 +56,7 @@ reads a minute, so more at once would only wait somewhere else.
 """
 
 NOTES_AT_ONCE = 4  # notes sent at once: they must not crowd out the acks and the answers
-NOTES_GRACE = 2.0  # seconds after the grace for telling the interrupted commands
+NOTES_GRACE = 2.0  # of the shutdown grace, at most, for telling the interrupted commands
 _AVERAGE_WEIGHT = 0.2  # of the newest run time, in the moving average
 
 
@@ -179,25 +179,27 @@ class CommandQueue:
             log.info("commands.resumed", extra={"resumed": resumed, "expired": expired})
 
     async def shutdown(self, c: Container, *, grace: float) -> None:
-        """Tell everyone still waiting the bot is restarting; give the ones in flight `grace`."""
+        """Tell everyone still waiting the bot is restarting; give the ones in flight most of
+        `grace`, then tell them too. Takes `grace` at most, so shutdown takes no longer."""
         self.closed = True
         waiting = list(self._waiting)
         self._waiting.clear()
+        self._notes.clear()  # the restart note says more than any wait note still queued
+        noting = min(NOTES_GRACE, grace / 2)
         telling = asyncio.get_running_loop().create_task(
             _tell_restart(c, waiting, started=False), name="oec-restart-notes"
         )
         pending: set[asyncio.Task[None]] = set()
         if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace - noting)
         interrupted = list(self._running.values())
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        self._notes.clear()  # the restart note says more than any wait note still queued
         told = asyncio.get_running_loop().create_task(
             _tell_restart(c, interrupted, started=True), name="oec-restart-notes"
         )
-        _, late = await asyncio.wait({telling, told}, timeout=NOTES_GRACE)
+        _, late = await asyncio.wait({telling, told}, timeout=noting)
         stragglers = late | self._tasks_notes
         for task in stragglers:
             task.cancel()
