@@ -1,6 +1,6 @@
 """What each slash command's user was shown, per `response_url`, read from the fake Slack.
 
-A command may show notes while it waits (they carry the hourglass) and then one final answer
+A command may show notes while it waits (they carry NOTE_EMOJI) and then one final answer
 that replaces the last note. These helpers send commands with a response_url of their own, so a
 test can count, per command, the messages its user sees and the answers that reached them.
 """
@@ -26,10 +26,9 @@ from oec_chatops.playground import (
 )
 from oec_chatops.policy import parse_policy
 from oec_chatops.server import build_app
+from oec_chatops.slack.command_answer import NOTE_EMOJI
 from tests.support.ops_helpers import Outside
 from tests.support.stack import CHANNEL, POLICY, SIGNING_SECRET, bot_environ
-
-NOTE_MARK = ":hourglass_flowing_sand:"
 
 
 def issue_command(
@@ -63,7 +62,7 @@ def issue_command(
 
 
 def is_note(body: dict[str, Any]) -> bool:
-    return NOTE_MARK in json.dumps(body)
+    return NOTE_EMOJI in json.dumps(body)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ NOTE_AFTER = 2.0
 MAX_NOTE_USES = 2  # notes while waiting: the URL keeps 3 for a restart note and the answer
 MAX_RESTART_NOTE_USES = 3  # a restart note still leaves 2: the answer and one repeat of it
 POST_TIMEOUT = 10.0
+NOTE_EMOJI = ":stopwatch:"
+"""Every note starts with it (and no answer does), so a note is told apart at a glance."""
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
 ANSWER_ATTEMPTS = 3
 
@@ -185,9 +187,7 @@ async def note(
         p.uses += 1
         await c.store.write(lambda r: r.commands.count_use(p.request_id, c.clock.time()))
         p.note = kind
-        status = await _post(
-            c, p, blocks.render_notice(text, emoji=":hourglass_flowing_sand:"), replace
-        )
+        status = await _post(c, p, blocks.render_notice(text, emoji=NOTE_EMOJI), replace)
         return status == 200
 
 
