@@ -360,6 +360,7 @@ async def run_world(urls: int, latency_ms: int) -> None:
     from oec_chatops.playground import FakeSlack, build_fake_slack_app, seed_demo_workspace
     from oec_chatops.playground import serve_on_loopback as serve
     from oec_chatops.sim import SimSettings, build_sim_app
+    from oec_chatops.slack.command_answer import NOTE_EMOJI
 
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, call_log_size=100))
     ids = [
@@ -382,8 +383,15 @@ async def run_world(urls: int, latency_ms: int) -> None:
     loop.add_signal_handler(signal.SIGINT, stop.set)
 
     async def answered(request: Request) -> Response:
-        """How many answers reached the fake Slack (its own /_fake/responses sends them all)."""
-        count = sum(1 for p in fake.responses() if p.via == "response_url" and p.status == 200)
+        """How many commands got their answer at the fake Slack: the notes a waiting command
+        shows first (they carry NOTE_EMOJI) and repeats of an answer count for nothing."""
+        count = len(
+            {
+                p.url_id
+                for p in fake.responses()
+                if p.via == "response_url" and p.status == 200 and NOTE_EMOJI not in str(p.body)
+            }
+        )
         return JSONResponse({"answered": count})
 
     slack_app = Starlette(

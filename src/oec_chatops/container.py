@@ -33,6 +33,7 @@ from oec_chatops.services.pruner import Pruner
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.runner import Runner
 from oec_chatops.services.tracker import Tracker, default_pace
+from oec_chatops.slack.command_queue import CommandQueue
 from oec_chatops.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Container:
     expiry: ExpiryWorker
     gauges: StoreGauges
     pruner: Pruner
+    commands: CommandQueue = field(default_factory=CommandQueue)
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def start_workers(self) -> None:
@@ -78,10 +80,13 @@ class Container:
                 loop.create_task(self.pruner.run(), name="pruner"),
             ]
         )
+        self.commands.resume(self)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:
         """Finish in-flight work, flush what the outbox can send within `grace`, close."""
-        await self.runner.drain(timeout=grace)
+        await asyncio.gather(
+            self.commands.shutdown(self, grace=grace), self.runner.drain(timeout=grace)
+        )
         self.tracker.stop()
         self.expiry.stop()
         self.outbox.stop()

@@ -7,7 +7,7 @@ in the client logs the id of the request that caused it without being handed it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
@@ -23,15 +23,22 @@ def current_request_id() -> str:
     return request_id_var.get() or new_request_id()
 
 
-RetryNotice = Callable[[str, float], Awaitable[None]]
+WaitNotice = Callable[[str, float], None]
 
-# Set by the command being served, so the API client's retry hook can tell *that* user
-# "oec.sh is rate limiting us; retrying in N s" without knowing about Slack.
-retry_notice_var: ContextVar[RetryNotice | None] = ContextVar("retry_notice", default=None)
+# Set by the command being served, so the API client can tell *that* user why and how long it
+# waits ("waiting for oec.sh's rate limit budget: about 45 s", "oec.sh is rate limiting us;
+# retrying in 30 s") without knowing about Slack. The notice must not block: it only schedules
+# the message, since the limiter calls it while other requests queue behind it.
+wait_notice_var: ContextVar[WaitNotice | None] = ContextVar("wait_notice", default=None)
+
+
+def notify_wait(reason: str, wait_seconds: float) -> None:
+    """Tell whoever is waiting (if anyone) that `reason` holds them for about `wait_seconds`."""
+    notice = wait_notice_var.get()
+    if notice is not None:
+        notice(reason, wait_seconds)
 
 
 async def notify_retry(reason: str, wait_seconds: float) -> None:
     """The API client's `on_retry` hook: pass the news to whoever is waiting, if anyone."""
-    notice = retry_notice_var.get()
-    if notice is not None:
-        await notice(reason, wait_seconds)
+    notify_wait(reason, wait_seconds)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from oec_chatops.services.resolver import CACHE_SECONDS
-from oec_chatops.slack.command_listener import MAX_IN_FLIGHT
+from oec_chatops.slack.command_queue import MAX_IN_FLIGHT
 from tests.support.commands_helpers import (
     ask,
     closed_port_url,

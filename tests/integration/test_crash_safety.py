@@ -26,7 +26,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oec_chatops.playground import (
     FakeSlack,
@@ -36,6 +35,7 @@ from oec_chatops.playground import (
 )
 from oec_chatops.sim import build_sim_app
 from oec_chatops.store import Store
+from tests.support.holding import HoldingSlack
 from tests.support.stack import ADMIN, BOT_TOKEN, CHANNEL, bot_environ, sim_settings
 from tests.support.webhook_helpers import WEBHOOK_PATH, envelope, signed
 
@@ -45,40 +45,6 @@ DELIVERIES = 200
 CONCURRENCY = 8
 KILL_AFTER_ACKS = 90  # then the stream waits for a held post, and the kill follows
 HOLD_AFTER_POSTS = 25
-
-
-class HoldingSlack:
-    """The fake Slack, except that once armed it applies one `chat.postMessage` and then holds
-    its answer until told to let go: the bot dies not knowing that its message exists."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.posts = 0
-        self.hold_after: int | None = None
-        self.caught = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].endswith("/chat.postMessage"):
-            self.posts += 1
-            if (
-                self.hold_after is not None
-                and self.posts > self.hold_after
-                and not self.caught.is_set()
-            ):
-                held: list[Message] = []
-
-                async def keep(message: Message) -> None:
-                    held.append(message)
-
-                await self.app(scope, receive, keep)
-                self.caught.set()
-                await self.release.wait()
-                with contextlib.suppress(Exception):
-                    for message in held:
-                        await send(message)
-                return
-        await self.app(scope, receive, send)
 
 
 @dataclass

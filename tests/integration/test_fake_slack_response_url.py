@@ -195,6 +195,25 @@ async def test_a_response_url_works_five_times(fake: FakeSlack, base_url: str) -
     assert fake.responses()[-1].error == "used_url"
 
 
+async def test_notes_replaced_by_the_answer_leave_one_message_and_each_counts_a_use(
+    fake: FakeSlack, base_url: str
+) -> None:
+    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    respond = respond_for(base_url, url_id)
+
+    await respond("Waiting for the rate limit budget: about 45 s.")
+    await respond("The bot is restarting.", replace_original=True)
+    await respond("acme-shop/staging: running", replace_original=True)
+    await respond("acme-shop/staging: running", replace_original=True)  # a repeat: same sight
+
+    [ephemeral] = fake.ephemerals("U0DEV1")
+    assert ephemeral.text == "acme-shop/staging: running"
+    assert len(ephemeral.edits) == 3
+    assert (await respond("fifth", replace_original=True)).status_code == 200
+    assert (await respond("sixth", replace_original=True)).status_code == 404
+    assert fake.responses()[-1].error == "used_url"
+
+
 async def test_a_response_url_expires_after_30_minutes(
     fake: FakeSlack, base_url: str, clock: ManualClock
 ) -> None:

@@ -89,6 +89,33 @@ async def test_rows_still_needed_are_never_pruned(store: Store) -> None:
     assert pruned.outbox_rows == 1
 
 
+async def test_answered_commands_go_and_unfinished_ones_stay(store: Store) -> None:
+    clock = ManualClock()
+    for n, finished in enumerate([True, True, False]):
+        assert store.commands.accept(
+            request_id=f"req-{n}",
+            response_url=f"https://hooks.slack.test/commands/{n}",
+            user_id="U0DEV1",
+            user_name="dana",
+            channel_id=CHANNEL,
+            text="status acme-shop/staging",
+            trigger_id="",
+            now=clock.time(),
+        )
+        store.commands.start(f"req-{n}", clock.time())
+        if finished:
+            store.commands.finish(f"req-{n}", "ok", clock.time())
+
+    clock.advance(29 * DAY)
+    pruner = Pruner(store=store, clock=clock, policy=RetentionPolicy())
+    assert (await pruner.run_once()).commands == 0, "answered a month ago at most: kept"
+
+    clock.advance(2 * DAY)
+    assert (await pruner.run_once()).commands == 2
+    assert [row.request_id for row in store.commands.unfinished()] == ["req-2"]
+    assert store.commands.get("req-0") is None
+
+
 def test_every_batch_walks_an_index(store: Store) -> None:
     """Each pruning statement reads through an index from its oldest row, never the table."""
     params = {"before": 1.0, "at": 0.0, "rowid": 0, "limit": 5}

@@ -151,6 +151,9 @@ async def request_change(
         return fresh[0] if fresh else None
 
     message = await stack.fake.wait_for(new_card, timeout=5)
+    # The card goes out through the outbox, the requester's answer through the response_url:
+    # both have arrived before the test goes on.
+    await wait_ephemeral(stack.fake, user_id, "is protected")
     return approval_id_of(message), message
 
 

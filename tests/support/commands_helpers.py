@@ -23,9 +23,10 @@ import httpx
 
 from oec_chatops.config import Settings
 from oec_chatops.container import Container, build_container
-from oec_chatops.playground import FakeSlack, Message, ResponsePost, slash_command_body
+from oec_chatops.playground import FakeSlack, Message, ResponsePost
 from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings
+from tests.support.command_answers import issue_command
 from tests.support.stack import CHANNEL, POLICY, Stack, running_stack
 
 
@@ -112,22 +113,10 @@ def command_body(
     stack: Stack, text: str, *, user_id: str = "U0DEV1", response_url: str = ""
 ) -> bytes:
     """A slash command's form, exactly as Slack posts it; by default with a working response_url."""
-    if not response_url:
-        url_id = stack.fake.issue_response_url(kind="command", channel_id=CHANNEL, user_id=user_id)
-        response_url = stack.agent.response_url(url_id)
-    me = stack.fake.identity
-    return slash_command_body(
-        text=text,
-        user_id=user_id,
-        user_name=stack.fake.user(user_id).name,
-        channel_id=CHANNEL,
-        channel_name="deploys",
-        team_id=me.team_id,
-        team_domain=me.team_domain,
-        api_app_id=me.app_id,
-        response_url=response_url,
-        trigger_id=stack.fake.issue_trigger(user_id=user_id),
+    _, body = issue_command(
+        stack.fake, stack.agent, text, user_id=user_id, response_url=response_url
     )
+    return body
 
 
 def render(body: Any) -> str:

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 import httpx
 from aiohttp import web
+from starlette.types import ASGIApp
 
 from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import (
@@ -222,11 +223,15 @@ class Outside:
 
 
 @contextlib.asynccontextmanager
-async def outside_world() -> AsyncIterator[Outside]:
+async def outside_world(
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> AsyncIterator[Outside]:
+    """The simulator and the fake Slack; `wrap` puts something in front of the fake Slack."""
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
     sim_app = build_sim_app(sim_settings())
+    slack_app = build_fake_slack_app(fake)
     async with (
-        serve_on_loopback(build_fake_slack_app(fake)) as slack_url,
+        serve_on_loopback(wrap(slack_app) if wrap else slack_app) as slack_url,
         serve_on_loopback(sim_app, lifespan="on") as sim_url,
     ):
         yield Outside(fake=fake, slack_url=slack_url, sim=sim_app.state.sim, sim_url=sim_url)

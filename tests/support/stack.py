@@ -154,10 +154,13 @@ async def running_stack(
     build: Callable[[Settings], Container] | None = None,
     slack_app: Callable[[ASGIApp], ASGIApp] = lambda app: app,
     slack_clock: Clock | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
-    """The whole product on loopback; `slack_app` may put something in front of the fake Slack."""
+    """The whole product on loopback; `slack_app` may put something in front of the fake Slack.
+    With `clock`, the simulator and the bot share that clock (a `ManualClock`: the bot's rate
+    limit waits then move the simulator's windows too); `slack_clock` drives the fake Slack's."""
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, clock=slack_clock))
-    sim_app = build_sim_app(sim or sim_settings())
+    sim_app = build_sim_app(sim or sim_settings(), clock=clock)
     async with (
         serve(slack_app(build_fake_slack_app(fake))) as slack_url,
         serve(sim_app, lifespan="on") as sim_url,
@@ -170,6 +173,7 @@ async def running_stack(
             if build
             else build_container(
                 settings,
+                clock=clock,
                 policy=parse_policy(policy),
                 poll_pace=lambda elapsed: 0.1,
                 read_limit=lambda: 100_000,

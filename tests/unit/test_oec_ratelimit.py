@@ -7,7 +7,14 @@ import asyncio
 import httpx
 
 from oec_chatops.clock import ManualClock
-from oec_chatops.oec.ratelimit import Budget, RateLimiter, RateLimitHeaders
+from oec_chatops.context import wait_notice_var
+from oec_chatops.oec.ratelimit import (
+    Budget,
+    RateLimiter,
+    RateLimitHeaders,
+    _Bucket,
+    expected_wait,
+)
 
 MINUTE = 1_767_225_600.0  # a full minute: ManualClock's default start
 
@@ -99,3 +106,44 @@ def test_headers_are_read_leniently() -> None:
         )
     )
     assert junk == RateLimitHeaders()
+
+
+class HeldClock(ManualClock):
+    """A ManualClock whose sleepers wait until `go` is set: requests arrive while one sleeps."""
+
+    def __init__(self, start: float) -> None:
+        super().__init__(start)
+        self.go = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        await self.go.wait()
+        await super().sleep(seconds)
+
+
+async def test_each_waiter_is_told_at_once_how_long_its_own_turn_takes() -> None:
+    clock = HeldClock(MINUTE + 10)
+    limiter = RateLimiter(clock, limits={Budget.WRITE: 2})
+    told: list[tuple[str, float]] = []
+    wait_notice_var.set(lambda reason, seconds: told.append((reason, seconds)))
+    await limiter.acquire("rw", Budget.WRITE)
+    await limiter.acquire("rw", Budget.WRITE)
+    assert told == []  # a free slot: nothing to say
+
+    # Five more arrive together: two fit the next window, two the one after, one the third.
+    waiters = [asyncio.create_task(limiter.acquire("rw", Budget.WRITE)) for _ in range(5)]
+    await asyncio.sleep(0)
+    assert [seconds for reason, seconds in told] == [50.0, 50.0, 110.0, 110.0, 170.0]
+    assert {reason for reason, _ in told} == {"budget"}
+    clock.go.set()
+    tickets = await asyncio.gather(*waiters)
+    assert [t.window_start - MINUTE for t in tickets] == [60, 60, 120, 120, 180]
+
+
+def test_the_expected_wait_counts_the_slots_left_and_a_pause() -> None:
+    bucket = _Bucket(limit=3, window_start=MINUTE, used=1)
+    assert expected_wait(bucket, now=MINUTE + 30, ahead=1) == 0.0  # the third slot is free
+    assert expected_wait(bucket, now=MINUTE + 30, ahead=2) == 30.0
+    assert expected_wait(bucket, now=MINUTE + 30, ahead=4) == 30.0
+    assert expected_wait(bucket, now=MINUTE + 30, ahead=5) == 90.0
+    bucket.paused_until = MINUTE + 75  # a 429 said: nothing before then
+    assert expected_wait(bucket, now=MINUTE + 30, ahead=0) == 45.0

@@ -8,7 +8,11 @@ so), and when a bucket is spent we wait on the injected clock for the next windo
 sending a request that would be refused.
 
 Each bucket has its own `asyncio.Lock`, held while waiting, so waiters leave in arrival order and
-a queue of writes never holds up reads.
+a queue of writes never holds up reads. Only the first waiter sleeps on the clock; the others
+wait for the lock. So that none of them waits in silence, each one works out on arrival how
+long its turn will take (`expected_wait`: its place in the line against the slots left in this
+window and the next ones) and, when that is NOTICE_AFTER or more, says so through
+`context.notify_wait` ("budget", seconds): the command waiting tells its user at once.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from oec_chatops.clock import Clock
+from oec_chatops.context import notify_wait
 
 log = logging.getLogger("oec_chatops.oec.ratelimit")
 
 DEFAULT_WINDOW = 60.0
 _MIN_WAIT = 0.001
+NOTICE_AFTER = 2.0
+"""A wait this long (seconds) or longer is announced to whoever waits (`notify_wait`)."""
 
 
 class Budget(StrEnum):
@@ -46,6 +53,7 @@ class _Bucket:
     window_start: float = -1.0
     used: int = 0
     paused_until: float = 0.0
+    waiters: int = 0  # requests inside `acquire` (holding or waiting for the lock)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -97,6 +105,16 @@ class RateLimiter:
     async def acquire(self, key_slot: str, budget: Budget) -> Ticket:
         """Take one slot, waiting on the clock for the next window when this one is spent."""
         bucket = self._bucket(key_slot, budget)
+        expected = expected_wait(bucket, now=self._clock.time(), ahead=bucket.waiters)
+        if expected >= NOTICE_AFTER:
+            notify_wait("budget", expected)
+        bucket.waiters += 1
+        try:
+            return await self._take(key_slot, budget, bucket)
+        finally:
+            bucket.waiters -= 1
+
+    async def _take(self, key_slot: str, budget: Budget, bucket: _Bucket) -> Ticket:
         waited = 0.0
         async with bucket.lock:
             while True:
@@ -151,6 +169,23 @@ class RateLimiter:
         """A 429 said the budget is spent until `until` (clock time): hold every request back."""
         bucket = self._bucket(key_slot, budget)
         bucket.paused_until = max(bucket.paused_until, until)
+
+
+def expected_wait(bucket: _Bucket, *, now: float, ahead: int) -> float:
+    """How long a request that finds `ahead` others in line waits for its slot.
+
+    Each one ahead takes one slot: first what is left of the current window (or of the first
+    window after a 429's pause), then a whole window's `limit` at a time. A best guess: a 429
+    or a header that lowers the limit can make the real wait longer.
+    """
+    t = max(now, bucket.paused_until)
+    start = math.floor(t / bucket.window) * bucket.window
+    used = bucket.used if start == bucket.window_start else 0
+    free = max(0, bucket.limit - used)
+    if ahead < free:
+        return t - now
+    windows = (ahead - free) // max(1, bucket.limit) + 1
+    return start + windows * bucket.window - now
 
 
 def _positive_int(value: str | None, *, allow_zero: bool = False) -> int | None:

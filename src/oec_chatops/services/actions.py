@@ -39,10 +39,14 @@ async def request(
     c: Container, inv: Invocation, cmd: grammar.Command, ref: EnvRef, reply: Reply
 ) -> None:
     """Run the action now, or ask for approval first when the environment is protected."""
+    # The same command gives the same keys: run again after a restart, it neither sends the
+    # action a second time nor asks for a second approval (slack.command_queue).
+    origin = inv.trigger_id or request_id_var.get()
     if policy.is_protected(c.policy, ref):
-        await approvals.request(c, inv, cmd, ref, reply)
+        approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
+        await approvals.request(c, inv, cmd, ref, reply, approval_id=approval_id)
         return
-    key = intent_key("slack", inv.trigger_id or request_id_var.get(), cmd.verb.value, ref.env_id)
+    key = intent_key("slack", origin, cmd.verb.value, ref.env_id)
     try:
         await execute(
             c,

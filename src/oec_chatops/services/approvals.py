@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oec_chatops import policy
 from oec_chatops.context import request_id_var
@@ -86,13 +86,26 @@ def _refresh_card(c: Container, a: Approval | str) -> None:
 
 
 async def request(
-    c: Container, inv: Invocation, cmd: grammar.Command, ref: EnvRef, reply: Reply
+    c: Container,
+    inv: Invocation,
+    cmd: grammar.Command,
+    ref: EnvRef,
+    reply: Reply,
+    *,
+    approval_id: str | None = None,
 ) -> Approval:
-    """Store a request and queue its card; nothing is sent to oec.sh yet."""
+    """Store a request and queue its card; nothing is sent to oec.sh yet.
+
+    `approval_id` derived from the command makes a command run again after a restart find
+    the request it made the first time instead of making a second one."""
     rules = policy.approval_rules(c.policy)
     now = c.clock.now()
+    existing = c.store.approvals.get(approval_id) if approval_id else None
+    if existing is not None:
+        await reply(_requested_notice(existing))
+        return existing
     a = Approval(
-        approval_id=str(uuid.uuid4()),
+        approval_id=approval_id or str(uuid.uuid4()),
         verb=cmd.verb.value,
         env_label=ref.label,
         env_id=ref.env_id,
@@ -122,13 +135,15 @@ async def request(
     )
     c.outbox.wake()
     c.expiry.wake()
-    await reply(
-        blocks.render_notice(
-            f"`{ref.label}` is protected: your {a.verb} waits for "
-            f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
-        )
-    )
+    await reply(_requested_notice(a))
     return a
+
+
+def _requested_notice(a: Approval) -> dict[str, Any]:
+    return blocks.render_notice(
+        f"`{a.env_label}` is protected: your {a.verb} waits for "
+        f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
+    )
 
 
 async def click(

@@ -3,7 +3,8 @@
 Every round (at start, then every `interval` seconds) it empties delivery payloads older than
 the delivery retention, then deletes delivery rows (their dedupe keys) past the dedupe
 retention once no replay of them could pass the signature check, then sent and dead outbox
-rows, then old audit rows. Each batch is one short statement on the loop's own connection, and
+rows, then old audit rows, then answered slash commands. Each batch is one short statement on
+the loop's own connection, and
 the loop is yielded to between batches, so a backlog of millions (the first round after an
 upgrade) delays a command or a webhook by one batch at most, never by the whole backlog. The
 cut-offs come from the injectable clock. Each round that removed anything leaves an audit row
@@ -42,10 +43,11 @@ class Pruned:
     dedupe_keys: int = 0
     outbox_rows: int = 0
     audit_rows: int = 0
+    commands: int = 0
 
     @property
     def total(self) -> int:
-        return self.payloads + self.dedupe_keys + self.outbox_rows + self.audit_rows
+        return self.payloads + self.dedupe_keys + self.outbox_rows + self.audit_rows + self.commands
 
 
 class Pruner(WorkerLoop):
@@ -124,7 +126,17 @@ class Pruner(WorkerLoop):
         )
         outbox = await self._batches(lambda: self.repo.drop_outbox(cut.outbox, limit=self.batch))
         audit = await self._batches(lambda: self.repo.drop_audit(cut.audit, limit=self.batch))
-        return Pruned(payloads=payloads, dedupe_keys=keys, outbox_rows=outbox, audit_rows=audit)
+        # Answered commands are kept as long as sent outbox rows: both say what reached Slack.
+        commands = await self._batches(
+            lambda: self.repo.drop_commands(cut.outbox, limit=self.batch)
+        )
+        return Pruned(
+            payloads=payloads,
+            dedupe_keys=keys,
+            outbox_rows=outbox,
+            audit_rows=audit,
+            commands=commands,
+        )
 
     async def _run(self, step: Callable[[], T]) -> T:
         """One batch, committed with whatever webhooks arrive meanwhile (group commit, which

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
@@ -18,7 +18,7 @@ from oec_chatops.slack import handlers
 if TYPE_CHECKING:
     from oec_chatops.container import Container
 
-CommandAcceptor = Callable[[dict[str, Any]], None]
+CommandAcceptor = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class ChatopsApp(AsyncApp):
@@ -44,7 +44,8 @@ class ChatopsApp(AsyncApp):
         self._acceptors: dict[str, CommandAcceptor] = {}
 
     def take_command(self, command: str, accept: CommandAcceptor) -> None:
-        """Ack `command` on the short path; `accept(form)` must be quick and must not raise."""
+        """Ack `command` on the short path, once `await accept(form)` returned; it must be
+        quick (it stores the command) and must not raise."""
         self._acceptors[command] = accept
 
     def _acceptor(self, body: object) -> CommandAcceptor | None:
@@ -66,7 +67,7 @@ class ChatopsApp(AsyncApp):
             signature = req.headers.get("x-slack-signature", [""])[0]
             if not self._verifier.is_valid(req.raw_body, timestamp, signature):
                 return BoltResponse(status=401, body={"error": "invalid request"})
-        accept(body)
+        await accept(body)
         return BoltResponse(status=200, body="")
 
 

@@ -1,153 +1,157 @@
-"""The `/oec` slash-command listener: ack at once, run the command in the background, answer later.
+"""The `/oec` slash-command listener: store the command, ack at once, run it, answer later.
 
-Slack waits 3 s for the ack and oec.sh may take longer, so a command is only queued before the
-ack (on `ChatopsApp`'s short path; as a plain Bolt listener, with `process_before_response=True`
-so that the answer leaves without Bolt's 10 ms ack poll, PERF-NOTES); the rest answers through
-`response_url`.
+Slack waits 3 s for the ack and oec.sh may take longer, so before the ack a command is only
+written to the database (one small INSERT, group-committed with the other commands of the same
+turn of the event loop: WAL, no fsync at commit, durable across a crash of the process) and
+queued; the rest answers through `response_url` (`command_answer`). Both
+doors take this path: HTTP on `ChatopsApp`'s short path, and Socket Mode, whose envelopes
+Bolt dispatches through the same app (as a plain Bolt listener, `process_before_response=True`
+sends the ack only once the listener returned, so after the INSERT there too).
 
-The queue is worked by at most MAX_IN_FLIGHT workers, started when there is work and gone when
-there is none. A waiting command is one small record, not a task with its frames and context:
-`benchmarks/ack_latency.py` showed both what an unbounded burst does (thousands of requests
-parked in httpx's connection pool, which scans its queue on every request) and what thousands
-of waiting tasks do (full garbage collections of 100 ms and more, each one an ack delayed).
+A command whose row cannot be written is not run: the user is told so at its response_url.
+A second delivery of the same command (same response_url: a Socket Mode redelivery, or a
+replay of a signed request within its five minutes) is acked and not run again.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections import deque
-from dataclasses import dataclass
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from oec_chatops.context import new_request_id, request_id_var, retry_notice_var
+from oec_chatops.context import new_request_id, request_id_var, wait_notice_var
 from oec_chatops.services import commands
 from oec_chatops.slack import blocks
+from oec_chatops.slack import command_answer as answers
+from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
 
 if TYPE_CHECKING:
     from oec_chatops.container import Container
+    from oec_chatops.slack.command_queue import CommandQueue
 
 log = logging.getLogger(__name__)
 
-MAX_IN_FLIGHT = 32
-"""Commands worked on at once; the others wait their turn, in order of arrival.
-
-Each holds an oec.sh call (hundreds of ms) and then a Slack post. oec.sh allows a key 120
-reads a minute, so more at once would only wait somewhere else.
-"""
+HOLDS = {"budget", "rate_limited"}  # waits that hold every command behind this one too
+RATE_LIMITED_NOTE_AFTER = 1.0  # a 429 is always news, as it has been
 
 
-@dataclass(frozen=True, slots=True)
-class Queued:
-    """A command acked and waiting for a worker: what Slack sent, and where to answer."""
-
-    inv: commands.Invocation
-    response_url: str
-    request_id: str
-
-
-class CommandQueue:
-    """Commands in arrival order, worked on by up to `workers` background tasks."""
-
-    def __init__(self, c: Container, *, workers: int = MAX_IN_FLIGHT) -> None:
-        self._c = c
-        self._max = workers
-        self._workers = 0
-        self._waiting: deque[Queued] = deque()
-
-    def put(self, item: Queued) -> None:
-        self._waiting.append(item)
-        if self._workers < self._max:
-            self._workers += 1
-            self._c.runner.spawn(self._work(), name="oec-commands")
-
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)
-
-    async def _work(self) -> None:
-        try:
-            while self._waiting:
-                item = self._waiting.popleft()
-                try:
-                    await run(self._c, item)
-                except Exception:
-                    # `run` answers every failure itself; if that ever fails, the commands
-                    # queued behind this one must still be worked on.
-                    log.exception("command.worker_error", extra={"request_id": item.request_id})
-        finally:
-            self._workers -= 1
-
-
-async def run(c: Container, item: Queued) -> None:
+async def run(c: Container, p: Pending, queue: CommandQueue) -> None:
     """One command, from its worker: answers through its response_url, never raises."""
-    inv = item.inv
-    respond = AsyncRespond(response_url=item.response_url, proxy=c.slack.proxy, ssl=c.slack.ssl)
-    told = False
+    request_id_var.set(p.request_id)
+
+    def on_wait(reason: str, seconds: float) -> None:
+        if seconds < (RATE_LIMITED_NOTE_AFTER if reason == "rate_limited" else NOTE_AFTER):
+            return
+        if reason in HOLDS:
+            queue.held(c, seconds)
+        text = answers.wait_text(reason, seconds)
+        if text is not None:
+            queue.note_soon(c, p, reason, text)
+
+    wait_notice_var.set(on_wait)
+    if p.answer is not None:
+        await answers.resend(c, p)
+        return
+    await c.store.write(lambda r: r.commands.start(p.request_id, c.clock.time()))
+    log.info(
+        "command.resumed" if p.resumed_from else "command.received",
+        extra={
+            "user": p.inv.user_id,
+            "channel": p.inv.channel_id,
+            "verb": p.verb,
+            "state": p.resumed_from,
+        },
+    )
 
     async def reply(message: dict[str, Any]) -> None:
-        # Slack unreachable is the one thing a reply cannot report: it goes to the log.
-        try:
-            answer = await respond(
-                text=message.get("text", ""),
-                blocks=message.get("blocks"),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            log.warning("command.reply_failed", extra={"error": type(exc).__name__})
-            return
-        if answer.status_code != 200:
-            log.warning(
-                "command.reply_refused",
-                extra={"status": answer.status_code, "body": (answer.body or "")[:100]},
-            )
+        await answers.final(c, p, message)
 
-    async def notice(reason: str, wait: float) -> None:
-        nonlocal told
-        if reason == "rate_limited" and not told and wait >= 1:
-            told = True
-            await reply(
-                blocks.render_notice(
-                    f"oec.sh is rate limiting us; retrying in {math.ceil(wait)} s."
-                )
-            )
-
-    request_id_var.set(item.request_id)
-    retry_notice_var.set(notice)
-    log.info(
-        "command.received",
-        extra={"user": inv.user_id, "channel": inv.channel_id, "verb": inv.text.split(" ", 1)[0]},
-    )
-    await commands.handle(c, inv, reply)
+    await commands.handle(c, p.inv, reply)
+    if p.finished:
+        return
+    if p.uses > 0:
+        # A successful action answers with its channel message; the note shown must not stay.
+        said = "/oec " + p.inv.text.replace("`", "'")
+        await answers.final(c, p, blocks.render_notice(answers.DONE_IN_CHANNEL.format(said=said)))
+    else:
+        await answers.finish_silently(c, p, "in_channel")
 
 
 def invocation(form: dict[str, Any]) -> commands.Invocation:
     """The command in Slack's slash-command form."""
     return commands.Invocation(
-        user_id=form.get("user_id", ""),
-        channel_id=form.get("channel_id", ""),
+        user_id=form.get("user_id", "") or "",
+        channel_id=form.get("channel_id", "") or "",
         text=form.get("text", "") or "",
         trigger_id=form.get("trigger_id", "") or "",
         user_name=form.get("user_name", "") or "",
     )
 
 
+async def accept(c: Container, form: dict[str, Any]) -> None:
+    """Store the command and queue it; quick, never raises (the ack waits for it).
+
+    The INSERT is group-committed (`store.write`): the commands acked in one turn of the event
+    loop share one commit, and each ack leaves only once that commit is done."""
+    p = Pending(
+        invocation(form),
+        response_url=str(form.get("response_url", "") or ""),
+        request_id=new_request_id(),
+        received_at=c.clock.time(),
+    )
+    request_id_var.set(p.request_id)
+    if not p.response_url:
+        log.warning("command.no_response_url", extra={"verb": p.verb})
+        return
+    try:
+        fresh = await c.store.write(
+            lambda r: r.commands.accept(
+                request_id=p.request_id,
+                response_url=p.response_url,
+                user_id=p.inv.user_id,
+                user_name=p.inv.user_name,
+                channel_id=p.inv.channel_id,
+                text=p.inv.text,
+                trigger_id=p.inv.trigger_id,
+                now=p.received_at,
+            )
+        )
+    except sqlite3.Error as exc:
+        log.error("command.not_stored", extra={"verb": p.verb, "error": type(exc).__name__})
+        c.runner.spawn(_not_stored(c, p), name="oec-not-stored")
+        return
+    if not fresh:
+        log.warning("command.duplicate", extra={"verb": p.verb})
+        return
+    c.commands.put(c, p)
+
+
+async def _not_stored(c: Container, p: Pending) -> None:
+    p.finished = True
+    await answers.post_once(
+        c,
+        p,
+        blocks.render_error(
+            "The bot could not record your command (its database is failing), so it was not "
+            "run. Please try again in a minute.",
+            request_id=p.request_id,
+        ),
+    )
+
+
 def register_commands(app: AsyncApp, c: Container) -> None:
     """`/oec` on the app's short path when it has one (`ChatopsApp`), else as a Bolt listener."""
-    queue = CommandQueue(c)
 
-    def accept(form: dict[str, Any]) -> None:
-        queue.put(Queued(invocation(form), form.get("response_url", "") or "", new_request_id()))
+    async def take(form: dict[str, Any]) -> None:
+        await accept(c, form)
 
     take_command = getattr(app, "take_command", None)
     if take_command is not None:
-        take_command("/oec", accept)
+        take_command("/oec", take)
 
     @app.command("/oec")
     async def on_oec(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await take(body)  # stored first: the ack promises an answer
         await ack()
-        accept(body)

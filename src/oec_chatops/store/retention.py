@@ -38,7 +38,17 @@ FINISHED_OUTBOX = (
     "ORDER BY o.sent_at LIMIT :limit"
 )
 OLD_AUDIT = "SELECT id FROM audit WHERE at < :before ORDER BY at LIMIT :limit"
-BATCH_SELECTS = {"deliveries": NEXT_DELIVERIES, "outbox": FINISHED_OUTBOX, "audit": OLD_AUDIT}
+# Only answered commands: one still queued, running or answering is what a restart resumes.
+ANSWERED_COMMANDS = (
+    "SELECT request_id FROM commands WHERE state = 'done' AND updated_at < :before "
+    "ORDER BY updated_at LIMIT :limit"
+)
+BATCH_SELECTS = {
+    "deliveries": NEXT_DELIVERIES,
+    "outbox": FINISHED_OUTBOX,
+    "audit": OLD_AUDIT,
+    "commands": ANSWERED_COMMANDS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +150,16 @@ class Retention:
         """Delete audit rows older than `before`, oldest first."""
         cur = self.conn.execute(
             f"DELETE FROM audit WHERE id IN ({OLD_AUDIT})",  # noqa: S608 - a constant
+            {"before": before, "limit": limit},
+        )
+        return cur.rowcount
+
+    def drop_commands(self, before: float, *, limit: int = 500) -> int:
+        """Delete answered commands last touched before `before`, oldest first; never one a
+        restart would still resume. (Their `response_url` stops being a replay guard once it
+        is older than Slack's 5-minute signature window, long before any retention.)"""
+        cur = self.conn.execute(
+            f"DELETE FROM commands WHERE request_id IN ({ANSWERED_COMMANDS})",  # noqa: S608 - a constant
             {"before": before, "limit": limit},
         )
         return cur.rowcount

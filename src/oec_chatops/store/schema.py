@@ -159,6 +159,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX deliveries_received ON deliveries(received_at)",
         "CREATE INDEX outbox_finished ON outbox(sent_at) WHERE sent_at IS NOT NULL",
     ),
+    (
+        # Every acknowledged /oec command, written before the ack, until its final answer is
+        # sent (services: slack.command_queue). `response_url` is unique: Slack issues one per
+        # invocation, so a replayed or redelivered command is recognised and not run twice.
+        # Finished rows (state 'done') are prunable by `updated_at`.
+        """CREATE TABLE commands (
+            request_id TEXT PRIMARY KEY,
+            response_url TEXT NOT NULL UNIQUE,
+            user_id TEXT NOT NULL,
+            user_name TEXT NOT NULL DEFAULT '',
+            channel_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            trigger_id TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'queued',
+            uses INTEGER NOT NULL DEFAULT 0,
+            answer TEXT,
+            outcome TEXT,
+            received_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX commands_state ON commands(state, updated_at)",
+    ),
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import orjson
 
 from oec_chatops.domain import Approval, ApprovalState, EnvRef
+from oec_chatops.store.commands import Commands
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
 from oec_chatops.store.outbox import Outbox
 from oec_chatops.store.rows import (
@@ -544,6 +545,7 @@ class Repos:
         self.approvals = Approvals(conn)
         self.environments = Environments(conn)
         self.audit = Audit(conn)
+        self.commands = Commands(conn)
 
 
 class Store(Repos):
