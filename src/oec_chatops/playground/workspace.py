@@ -15,18 +15,20 @@ from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
 from oec_chatops.playground.records import (
-    Change,
-    ChangeKind,
     Channel,
     Edit,
     Ephemeral,
     JsonDict,
     Message,
+    User,
+    UserGroup,
+)
+from oec_chatops.playground.traffic import (
+    Change,
+    ChangeKind,
     OpenedView,
     ResponseKind,
     ResponsePost,
-    User,
-    UserGroup,
 )
 
 log = logging.getLogger(__name__)
