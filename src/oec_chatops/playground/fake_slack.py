@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import hmac
 import json
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
@@ -28,7 +29,7 @@ from oec_chatops.playground.records import Ephemeral, JsonDict, Message
 from oec_chatops.playground.response_urls import apply_response, claim_response_url
 from oec_chatops.playground.traffic import Call, OpenedView, Outcome, ResponseKind, ResponsePost
 from oec_chatops.playground.view_methods import VIEW_METHODS
-from oec_chatops.playground.workspace import Identity, Workspace
+from oec_chatops.playground.workspace import Identity, ResponseUrl, Workspace
 
 T = TypeVar("T")
 
@@ -118,13 +119,16 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
         original_is_ephemeral: bool = False,
     ) -> str:
         """Register a response_url; returns its id, served at `/response/{id}`."""
-        return self._ws.issue_response_url(
+        url = ResponseUrl(
+            url_id=secrets.token_urlsafe(18),
             kind=kind,
             channel_id=channel_id,
             user_id=user_id,
+            issued_at=self.clock.monotonic(),
             original_ts=original_ts,
             original_is_ephemeral=original_is_ephemeral,
-        ).url_id
+        )
+        return self._ws.add_response_url(url).url_id
 
     def issue_trigger(self, *, user_id: str) -> str:
         """Register a trigger_id the app may use once, within 3 s, to open a modal."""

@@ -9,28 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oec_chatops.blockkit_limits import (
-    MAX_ACTION_ID,
-    MAX_ACTIONS_ELEMENTS,
-    MAX_BLOCK_ID,
-    MAX_BLOCKS,
-    MAX_BUTTON_TEXT,
-    MAX_BUTTON_VALUE,
-    MAX_CALLBACK_ID,
-    MAX_CONFIRM_BUTTON,
-    MAX_CONFIRM_TEXT,
-    MAX_CONFIRM_TITLE,
-    MAX_CONTEXT_ELEMENTS,
-    MAX_CONTEXT_TEXT,
-    MAX_FIELD_TEXT,
-    MAX_FIELDS,
-    MAX_HEADER_TEXT,
-    MAX_INPUT_LABEL,
-    MAX_MESSAGE_TEXT,
-    MAX_PRIVATE_METADATA,
-    MAX_SECTION_TEXT,
-    MAX_VIEW_TITLE,
-)
+from oec_chatops import blockkit_limits as limits
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -43,11 +22,11 @@ def limit_violations(body: Message) -> list[str]:
     text = body.get("text")
     if not isinstance(text, str) or not text:
         problems.append("missing fallback text")
-    elif len(text) > MAX_MESSAGE_TEXT:
-        problems.append(f"text has {len(text)} characters (max {MAX_MESSAGE_TEXT})")
+    elif len(text) > limits.MAX_MESSAGE_TEXT:
+        problems.append(f"text has {len(text)} characters (max {limits.MAX_MESSAGE_TEXT})")
     blocks = body.get("blocks", [])
-    if len(blocks) > MAX_BLOCKS:
-        problems.append(f"{len(blocks)} blocks (max {MAX_BLOCKS})")
+    if len(blocks) > limits.MAX_BLOCKS:
+        problems.append(f"{len(blocks)} blocks (max {limits.MAX_BLOCKS})")
     for i, block in enumerate(blocks):
         problems.extend(f"block {i} ({block.get('type')}): {p}" for p in _block_problems(block))
     return problems
@@ -60,10 +39,10 @@ def view_violations(view: View) -> list[str]:
         problems.append("not a modal")
     for key in ("title", "submit", "close"):
         if key in view or key == "title":
-            problems += _text_problem(view.get(key), MAX_VIEW_TITLE, key)
-    if len(view.get("private_metadata", "")) > MAX_PRIVATE_METADATA:
+            problems += _text_problem(view.get(key), limits.MAX_VIEW_TITLE, key)
+    if len(view.get("private_metadata", "")) > limits.MAX_PRIVATE_METADATA:
         problems.append("private_metadata too long")
-    if len(view.get("callback_id", "")) > MAX_CALLBACK_ID:
+    if len(view.get("callback_id", "")) > limits.MAX_CALLBACK_ID:
         problems.append("callback_id too long")
     blocks = view.get("blocks", [])
     if not 1 <= len(blocks) <= 100:
@@ -85,38 +64,38 @@ def _text_problem(obj: Any, limit: int, what: str) -> list[str]:
 def _block_problems(block: Block) -> list[str]:
     kind = block.get("type")
     out: list[str] = []
-    if len(block.get("block_id", "")) > MAX_BLOCK_ID:
+    if len(block.get("block_id", "")) > limits.MAX_BLOCK_ID:
         out.append("block_id too long")
     if kind == "header":
-        out += _text_problem(block.get("text"), MAX_HEADER_TEXT, "header")
+        out += _text_problem(block.get("text"), limits.MAX_HEADER_TEXT, "header")
         if block.get("text", {}).get("type") != "plain_text":
             out.append("header text must be plain_text")
     elif kind == "section":
         if "text" not in block and "fields" not in block:
             out.append("section has neither text nor fields")
         if "text" in block:
-            out += _text_problem(block["text"], MAX_SECTION_TEXT, "text")
+            out += _text_problem(block["text"], limits.MAX_SECTION_TEXT, "text")
         fields = block.get("fields", [])
-        if len(fields) > MAX_FIELDS:
-            out.append(f"{len(fields)} fields (max {MAX_FIELDS})")
+        if len(fields) > limits.MAX_FIELDS:
+            out.append(f"{len(fields)} fields (max {limits.MAX_FIELDS})")
         for f in fields:
-            out += _text_problem(f, MAX_FIELD_TEXT, "field")
+            out += _text_problem(f, limits.MAX_FIELD_TEXT, "field")
         if "accessory" in block:
             out += _element_problems(block["accessory"])
     elif kind == "context":
         elements = block.get("elements", [])
-        if not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
-            out.append(f"{len(elements)} context elements (1 to {MAX_CONTEXT_ELEMENTS})")
+        if not 1 <= len(elements) <= limits.MAX_CONTEXT_ELEMENTS:
+            out.append(f"{len(elements)} context elements (1 to {limits.MAX_CONTEXT_ELEMENTS})")
         for e in elements:
-            out += _text_problem(e, MAX_CONTEXT_TEXT, "context element")
+            out += _text_problem(e, limits.MAX_CONTEXT_TEXT, "context element")
     elif kind == "actions":
         elements = block.get("elements", [])
-        if not 1 <= len(elements) <= MAX_ACTIONS_ELEMENTS:
-            out.append(f"{len(elements)} action elements (1 to {MAX_ACTIONS_ELEMENTS})")
+        if not 1 <= len(elements) <= limits.MAX_ACTIONS_ELEMENTS:
+            out.append(f"{len(elements)} action elements (1 to {limits.MAX_ACTIONS_ELEMENTS})")
         for e in elements:
             out += _element_problems(e)
     elif kind == "input":
-        out += _text_problem(block.get("label"), MAX_INPUT_LABEL, "input label")
+        out += _text_problem(block.get("label"), limits.MAX_INPUT_LABEL, "input label")
         if not isinstance(block.get("element"), dict):
             out.append("input has no element")
     elif kind != "divider":
@@ -127,15 +106,15 @@ def _block_problems(block: Block) -> list[str]:
 def _element_problems(element: dict[str, Any]) -> list[str]:
     if element.get("type") != "button":
         return []
-    out = _text_problem(element.get("text"), MAX_BUTTON_TEXT, "button text")
-    if len(element.get("value", "")) > MAX_BUTTON_VALUE:
+    out = _text_problem(element.get("text"), limits.MAX_BUTTON_TEXT, "button text")
+    if len(element.get("value", "")) > limits.MAX_BUTTON_VALUE:
         out.append("button value too long")
-    if not 0 < len(element.get("action_id", "")) <= MAX_ACTION_ID:
+    if not 0 < len(element.get("action_id", "")) <= limits.MAX_ACTION_ID:
         out.append("button action_id missing or too long")
     confirm = element.get("confirm")
     if confirm is not None:
-        out += _text_problem(confirm.get("title"), MAX_CONFIRM_TITLE, "confirm title")
-        out += _text_problem(confirm.get("text"), MAX_CONFIRM_TEXT, "confirm text")
-        out += _text_problem(confirm.get("confirm"), MAX_CONFIRM_BUTTON, "confirm button")
-        out += _text_problem(confirm.get("deny"), MAX_CONFIRM_BUTTON, "deny button")
+        out += _text_problem(confirm.get("title"), limits.MAX_CONFIRM_TITLE, "confirm title")
+        out += _text_problem(confirm.get("text"), limits.MAX_CONFIRM_TEXT, "confirm text")
+        out += _text_problem(confirm.get("confirm"), limits.MAX_CONFIRM_BUTTON, "confirm button")
+        out += _text_problem(confirm.get("deny"), limits.MAX_CONFIRM_BUTTON, "deny button")
     return out
