@@ -81,15 +81,13 @@ def _check_blocks(blocks: Any, limit: int) -> None:
         where = f"/blocks/{i}"
         if not isinstance(block, dict) or block.get("type") not in _BLOCK_TYPES:
             raise _Problem("unsupported type", f"{where}/type")
-        block_id = block.get("block_id")
-        if block_id is not None:
-            _check_new_id(
-                block_id,
-                block_ids,
-                limits.MAX_BLOCK_ID,
-                f"{where}/block_id",
-                "block_id must be unique",
-            )
+        _check_new_id(
+            block.get("block_id"),
+            block_ids,
+            limits.MAX_BLOCK_ID,
+            f"{where}/block_id",
+            "block_id must be unique",
+        )
         _check_block(block, where)
 
 
@@ -135,15 +133,13 @@ def _check_elements(elements: list[Any], where: str, *, single: bool = False) ->
             raise _Problem("must be an element object", at)
         if element["type"] not in INTERACTIVE_ELEMENTS:
             continue
-        action_id = element.get("action_id")
-        if action_id is not None:
-            _check_new_id(
-                action_id,
-                action_ids,
-                limits.MAX_ACTION_ID,
-                f"{at}/action_id",
-                "action_id must be unique in the block",
-            )
+        _check_new_id(
+            element.get("action_id"),
+            action_ids,
+            limits.MAX_ACTION_ID,
+            f"{at}/action_id",
+            "action_id must be unique in the block",
+        )
         if element["type"] == "button":
             _check_text(element.get("text"), limits.MAX_BUTTON_TEXT, f"{at}/text", plain_only=True)
             if "value" in element:
@@ -164,7 +160,10 @@ def _check_text(obj: Any, limit: int, where: str, *, plain_only: bool = False) -
 
 
 def _check_new_id(value: Any, seen: set[str], limit: int, where: str, repeated: str) -> None:
-    """An id (block_id, action_id) within its limit and not `seen` before; then seen."""
+    """An optional id (block_id, action_id): when given, within its limit and not `seen`
+    before; then seen."""
+    if value is None:
+        return
     _check_str(value, limit, where)
     if value in seen:
         raise _Problem(repeated, where)
