@@ -15,21 +15,12 @@ from oec_chatops.playground.payloads import (
     slash_command_body,
     view_submission_body,
 )
-from oec_chatops.playground.records import (
-    Call,
-    Change,
-    Channel,
-    Ephemeral,
-    Message,
-    OpenedView,
-    ResponsePost,
-    User,
-    UserGroup,
-)
+from oec_chatops.playground.records import Channel, Ephemeral, Message, User, UserGroup
 from oec_chatops.playground.serving import serve_on_loopback
 from oec_chatops.playground.signer import SlackSigner
 from oec_chatops.playground.slack_api import build_fake_slack_app
 from oec_chatops.playground.slack_client import SlackUserAgent, find_button
+from oec_chatops.playground.traffic import Call, Change, OpenedView, ResponsePost
 
 __all__ = [
     "DEMO_PEOPLE",

@@ -10,24 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from oec_chatops.blockkit_limits import (
-    MAX_ACTION_ID,
-    MAX_ACTIONS_ELEMENTS,
-    MAX_BLOCK_ID,
-    MAX_BLOCKS,
-    MAX_BUTTON_TEXT,
-    MAX_BUTTON_VALUE,
-    MAX_CONTEXT_ELEMENTS,
-    MAX_CONTEXT_TEXT,
-    MAX_FIELD_TEXT,
-    MAX_FIELDS,
-    MAX_HEADER_TEXT,
-    MAX_MODAL_BLOCKS,
-    MAX_SECTION_TEXT,
-)
+from oec_chatops import blockkit_limits as limits
 
-MESSAGE_BLOCK_LIMIT = MAX_BLOCKS
-MODAL_BLOCK_LIMIT = MAX_MODAL_BLOCKS
+MESSAGE_BLOCK_LIMIT = limits.MAX_BLOCKS
+MODAL_BLOCK_LIMIT = limits.MAX_MODAL_BLOCKS
 
 _BLOCK_TYPES = frozenset(
     {
@@ -95,47 +81,48 @@ def _check_blocks(blocks: Any, limit: int) -> None:
         where = f"/blocks/{i}"
         if not isinstance(block, dict) or block.get("type") not in _BLOCK_TYPES:
             raise _Problem("unsupported type", f"{where}/type")
-        block_id = block.get("block_id")
-        if block_id is not None:
-            _check_str(block_id, MAX_BLOCK_ID, f"{where}/block_id")
-            if block_id in block_ids:
-                raise _Problem("block_id must be unique", f"{where}/block_id")
-            block_ids.add(block_id)
+        _check_new_id(
+            block.get("block_id"),
+            block_ids,
+            limits.MAX_BLOCK_ID,
+            f"{where}/block_id",
+            "block_id must be unique",
+        )
         _check_block(block, where)
 
 
 def _check_block(block: dict[str, Any], where: str) -> None:
     kind = block["type"]
     if kind == "header":
-        _check_text(block.get("text"), MAX_HEADER_TEXT, f"{where}/text", plain_only=True)
+        _check_text(block.get("text"), limits.MAX_HEADER_TEXT, f"{where}/text", plain_only=True)
     elif kind == "section":
         if "text" not in block and "fields" not in block:
             raise _Problem("must provide either text or fields", where)
         if "text" in block:
-            _check_text(block["text"], MAX_SECTION_TEXT, f"{where}/text")
+            _check_text(block["text"], limits.MAX_SECTION_TEXT, f"{where}/text")
         fields = block.get("fields", [])
-        if not isinstance(fields, list) or len(fields) > MAX_FIELDS:
-            raise _Problem(f"no more than {MAX_FIELDS} items allowed", f"{where}/fields")
+        if not isinstance(fields, list) or len(fields) > limits.MAX_FIELDS:
+            raise _Problem(f"no more than {limits.MAX_FIELDS} items allowed", f"{where}/fields")
         for j, item in enumerate(fields):
-            _check_text(item, MAX_FIELD_TEXT, f"{where}/fields/{j}")
+            _check_text(item, limits.MAX_FIELD_TEXT, f"{where}/fields/{j}")
         if "accessory" in block:
             _check_elements([block["accessory"]], f"{where}/accessory", single=True)
     elif kind == "actions":
         elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= MAX_ACTIONS_ELEMENTS:
+        if not isinstance(elements, list) or not 1 <= len(elements) <= limits.MAX_ACTIONS_ELEMENTS:
             raise _Problem(
-                f"must provide 1 to {MAX_ACTIONS_ELEMENTS} elements", f"{where}/elements"
+                f"must provide 1 to {limits.MAX_ACTIONS_ELEMENTS} elements", f"{where}/elements"
             )
         _check_elements(elements, f"{where}/elements")
     elif kind == "context":
         elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
+        if not isinstance(elements, list) or not 1 <= len(elements) <= limits.MAX_CONTEXT_ELEMENTS:
             raise _Problem(
-                f"must provide 1 to {MAX_CONTEXT_ELEMENTS} elements", f"{where}/elements"
+                f"must provide 1 to {limits.MAX_CONTEXT_ELEMENTS} elements", f"{where}/elements"
             )
         for j, element in enumerate(elements):
             if isinstance(element, dict) and element.get("type") in ("plain_text", "mrkdwn"):
-                _check_text(element, MAX_CONTEXT_TEXT, f"{where}/elements/{j}")
+                _check_text(element, limits.MAX_CONTEXT_TEXT, f"{where}/elements/{j}")
 
 
 def _check_elements(elements: list[Any], where: str, *, single: bool = False) -> None:
@@ -146,16 +133,17 @@ def _check_elements(elements: list[Any], where: str, *, single: bool = False) ->
             raise _Problem("must be an element object", at)
         if element["type"] not in INTERACTIVE_ELEMENTS:
             continue
-        action_id = element.get("action_id")
-        if action_id is not None:
-            _check_str(action_id, MAX_ACTION_ID, f"{at}/action_id")
-            if action_id in action_ids:
-                raise _Problem("action_id must be unique in the block", f"{at}/action_id")
-            action_ids.add(action_id)
+        _check_new_id(
+            element.get("action_id"),
+            action_ids,
+            limits.MAX_ACTION_ID,
+            f"{at}/action_id",
+            "action_id must be unique in the block",
+        )
         if element["type"] == "button":
-            _check_text(element.get("text"), MAX_BUTTON_TEXT, f"{at}/text", plain_only=True)
+            _check_text(element.get("text"), limits.MAX_BUTTON_TEXT, f"{at}/text", plain_only=True)
             if "value" in element:
-                _check_str(element["value"], MAX_BUTTON_VALUE, f"{at}/value")
+                _check_str(element["value"], limits.MAX_BUTTON_VALUE, f"{at}/value")
             if element.get("style") not in (None, "primary", "danger"):
                 raise _Problem("must be one of primary, danger", f"{at}/style")
 
@@ -169,6 +157,17 @@ def _check_text(obj: Any, limit: int, where: str, *, plain_only: bool = False) -
         raise _Problem("must be a non-empty string", f"{where}/text")
     if len(text) > limit:
         raise _Problem(f"must be less than {limit + 1} characters", f"{where}/text")
+
+
+def _check_new_id(value: Any, seen: set[str], limit: int, where: str, repeated: str) -> None:
+    """An optional id (block_id, action_id): when given, within its limit and not `seen`
+    before; then seen."""
+    if value is None:
+        return
+    _check_str(value, limit, where)
+    if value in seen:
+        raise _Problem(repeated, where)
+    seen.add(value)
 
 
 def _check_str(value: Any, limit: int, where: str) -> None:

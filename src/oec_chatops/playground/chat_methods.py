@@ -135,15 +135,21 @@ def post_message(ws: Workspace, args: Args) -> JsonDict:
     return {"ok": True, "channel": channel.channel_id, "ts": message.ts, "message": shown}
 
 
-def _own_message(ws: Workspace, args: Args, *, not_mine: str) -> tuple[Channel, Message]:
+def _live_message(ws: Workspace, args: Args, ts_arg: str) -> tuple[Channel, Message]:
+    """The channel and the not-deleted message that `channel` and `ts_arg` name."""
     ref = text_arg(args, "channel")
     channel = ws.find_channel(ref) if ref else None
     if channel is None:
         raise Refusal("channel_not_found")
-    ts = required_text(args, "ts", error="message_not_found")
+    ts = required_text(args, ts_arg, error="message_not_found")
     message = ws.find_message(channel.channel_id, ts)
     if message is None or message.deleted:
         raise Refusal("message_not_found")
+    return channel, message
+
+
+def _own_message(ws: Workspace, args: Args, *, not_mine: str) -> tuple[Channel, Message]:
+    channel, message = _live_message(ws, args, "ts")
     if message.bot_id != ws.identity.bot_id:
         raise Refusal(not_mine)
     if channel.is_archived:
@@ -196,14 +202,8 @@ def post_ephemeral(ws: Workspace, args: Args) -> JsonDict:
 
 
 def get_permalink(ws: Workspace, args: Args) -> JsonDict:
-    ref = text_arg(args, "channel")
-    channel = ws.find_channel(ref) if ref else None
-    if channel is None:
-        raise Refusal("channel_not_found")
-    ts = required_text(args, "message_ts", error="message_not_found")
-    message = ws.find_message(channel.channel_id, ts)
-    if message is None or message.deleted:
-        raise Refusal("message_not_found")
+    channel, message = _live_message(ws, args, "message_ts")
+    ts = message.ts
     link = (
         f"https://{ws.identity.team_domain}.slack.com/archives/"
         f"{channel.channel_id}/p{ts.replace('.', '')}"

@@ -12,33 +12,24 @@ import asyncio
 import dataclasses
 import hmac
 import json
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.playground.api_args import Refusal
 from oec_chatops.playground.chat_methods import CHAT_METHODS
+from oec_chatops.playground.fake_directory import FakeSlackDirectory
 from oec_chatops.playground.fake_scenarios import RESPONSE_URL_METHOD, FakeSlackScenarios
 from oec_chatops.playground.fake_waiting import FakeSlackWaiting
 from oec_chatops.playground.faults import DOWN, Faults
 from oec_chatops.playground.read_methods import BOT_SCOPES, READ_METHODS
-from oec_chatops.playground.records import (
-    Call,
-    Channel,
-    Ephemeral,
-    JsonDict,
-    Message,
-    OpenedView,
-    Outcome,
-    ResponseKind,
-    ResponsePost,
-    User,
-    UserGroup,
-)
+from oec_chatops.playground.records import Ephemeral, JsonDict, Message
 from oec_chatops.playground.response_urls import apply_response, claim_response_url
+from oec_chatops.playground.traffic import Call, OpenedView, Outcome, ResponseKind, ResponsePost
 from oec_chatops.playground.view_methods import VIEW_METHODS
-from oec_chatops.playground.workspace import Identity, Workspace
+from oec_chatops.playground.workspace import Identity, ResponseUrl, Workspace
 
 T = TypeVar("T")
 
@@ -56,7 +47,7 @@ class ApiAnswer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeSlack(FakeSlackScenarios, FakeSlackWaiting):
+class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
     """A Slack workspace in memory: directory, messages, ephemerals, modals, call log, scenarios."""
 
     def __init__(
@@ -107,90 +98,6 @@ class FakeSlack(FakeSlackScenarios, FakeSlackWaiting):
     def check_token(self, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(token.encode(), self._bot_token.encode())
 
-    # -- directory -----------------------------------------------------------------------
-
-    def add_user(
-        self,
-        user_id: str,
-        name: str,
-        *,
-        real_name: str | None = None,
-        is_admin: bool = False,
-        email: str | None = None,
-    ) -> User:
-        user = User(user_id, name, real_name or name.title(), is_admin=is_admin, email=email)
-        self._ws.put_user(user)
-        return user
-
-    def add_usergroup(
-        self,
-        usergroup_id: str,
-        handle: str,
-        members: list[str] | tuple[str, ...] = (),
-        *,
-        name: str | None = None,
-    ) -> UserGroup:
-        group = UserGroup(usergroup_id, handle, name or handle, tuple(members))
-        self._ws.put_usergroup(group)
-        return group
-
-    def add_channel(
-        self,
-        channel_id: str,
-        name: str,
-        *,
-        is_member: bool = True,
-        is_archived: bool = False,
-        is_private: bool = False,
-    ) -> Channel:
-        channel = Channel(
-            channel_id, name, is_member=is_member, is_archived=is_archived, is_private=is_private
-        )
-        self._ws.put_channel(channel)
-        return channel
-
-    def _set_channel(self, ref: str, **changes: Any) -> Channel:
-        channel = self.channel(ref)
-        updated = dataclasses.replace(channel, **changes)
-        self._ws.put_channel(updated)
-        return updated
-
-    def archive(self, channel: str) -> Channel:
-        """Archive a channel: posting there now answers `is_archived`."""
-        return self._set_channel(channel, is_archived=True)
-
-    def unarchive(self, channel: str) -> Channel:
-        return self._set_channel(channel, is_archived=False)
-
-    def invite_bot(self, channel: str) -> Channel:
-        return self._set_channel(channel, is_member=True)
-
-    def remove_bot(self, channel: str) -> Channel:
-        """Take the bot out of a channel: posting there now answers `not_in_channel`."""
-        return self._set_channel(channel, is_member=False)
-
-    def user(self, user_id: str) -> User:
-        try:
-            return self._ws.users[user_id]
-        except KeyError:
-            raise LookupError(f"No user {user_id!r} in the fake workspace.") from None
-
-    def users(self) -> list[User]:
-        return list(self._ws.users.values())
-
-    def usergroups(self) -> list[UserGroup]:
-        return list(self._ws.usergroups.values())
-
-    def channel(self, ref: str) -> Channel:
-        """A channel by id, `#name` or `name` (a user id gives the DM with that user)."""
-        channel = self._ws.find_channel(ref)
-        if channel is None:
-            raise LookupError(f"No channel {ref!r} in the fake workspace.")
-        return channel
-
-    def channels(self) -> list[Channel]:
-        return list(self._ws.channels.values())
-
     def reset(self) -> None:
         """Clear scenarios and traffic (messages, ephemerals, views, calls); keep the directory."""
         self._faults.clear()
@@ -212,13 +119,16 @@ class FakeSlack(FakeSlackScenarios, FakeSlackWaiting):
         original_is_ephemeral: bool = False,
     ) -> str:
         """Register a response_url; returns its id, served at `/response/{id}`."""
-        return self._ws.issue_response_url(
+        url = ResponseUrl(
+            url_id=secrets.token_urlsafe(18),
             kind=kind,
             channel_id=channel_id,
             user_id=user_id,
+            issued_at=self.clock.monotonic(),
             original_ts=original_ts,
             original_is_ephemeral=original_is_ephemeral,
-        ).url_id
+        )
+        return self._ws.add_response_url(url).url_id
 
     def issue_trigger(self, *, user_id: str) -> str:
         """Register a trigger_id the app may use once, within 3 s, to open a modal."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Self, TypeVar
 
 from oec_chatops.playground.faults import Faults
-from oec_chatops.playground.records import Call, Change
+from oec_chatops.playground.traffic import Call, Change
 from oec_chatops.playground.workspace import Workspace
 
 T = TypeVar("T")

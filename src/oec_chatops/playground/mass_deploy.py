@@ -25,7 +25,7 @@ from typing import Any
 
 from oec_chatops.clock import Clock
 from oec_chatops.playground.fake_slack import FakeSlack
-from oec_chatops.playground.records import Call
+from oec_chatops.playground.traffic import Call
 from oec_chatops.sim.state import SimState
 
 PROGRESS = ("queued", "building", "deploying", "running")

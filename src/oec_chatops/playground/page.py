@@ -230,13 +230,9 @@ def page_routes(pg: Playground) -> list[BaseRoute]:
             raise PageError(
                 f"Only {pg.command} is installed in this workspace: try `{pg.command} help`."
             )
-        agent = pg.agent
-        try:
-            response = await agent.command(
-                rest.strip(), user_id=user, channel_id=channel, command=name
-            )
-        except httpx.HTTPError as exc:
-            raise _unreachable(exc) from exc
+        response = await _reach_bot(
+            pg.agent.command(rest.strip(), user_id=user, channel_id=channel, command=name)
+        )
         return _bot_answer(response)
 
     async def click(request: Request) -> Response:
@@ -246,12 +242,7 @@ def page_routes(pg: Playground) -> list[BaseRoute]:
         message = (
             pg.fake.ephemeral(ts) if body.get("ephemeral") is True else pg.fake.message(channel, ts)
         )
-        agent = pg.agent
-        try:
-            response = await agent.click(message, action_id, user_id=user)
-        except httpx.HTTPError as exc:
-            raise _unreachable(exc) from exc
-        return _bot_answer(response)
+        return _bot_answer(await _reach_bot(pg.agent.click(message, action_id, user_id=user)))
 
     async def submit(request: Request) -> Response:
         body = await _json_body(request)
@@ -259,11 +250,7 @@ def page_routes(pg: Playground) -> list[BaseRoute]:
         values = body.get("values", {})
         if not isinstance(values, dict):
             raise PageError("values must be an object: {block_id: {action_id: {...}}}.")
-        agent = pg.agent
-        try:
-            response = await agent.submit_view(view_id, values=values, user_id=user)
-        except httpx.HTTPError as exc:
-            raise _unreachable(exc) from exc
+        response = await _reach_bot(pg.agent.submit_view(view_id, values=values, user_id=user))
         if response.status_code != 200:
             return _bot_answer(response)
         return _ok({"status": 200, "errors": _view_errors(response.content)})
@@ -299,6 +286,14 @@ def page_routes(pg: Playground) -> list[BaseRoute]:
         ("/_play/sim/reset", reset, ["POST"]),
     ]
     return [Route(path, _answers_errors(h), methods=verbs) for path, h, verbs in routed]
+
+
+async def _reach_bot(request: Awaitable[httpx.Response]) -> httpx.Response:
+    """The bot's answer to a request the page made as a user; a page error if it is down."""
+    try:
+        return await request
+    except httpx.HTTPError as exc:
+        raise _unreachable(exc) from exc
 
 
 def _unreachable(exc: httpx.HTTPError) -> PageError:

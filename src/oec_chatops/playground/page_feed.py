@@ -15,7 +15,7 @@ import json
 from collections.abc import AsyncIterator
 
 from oec_chatops.playground.fake_slack import FakeSlack
-from oec_chatops.playground.records import Change
+from oec_chatops.playground.traffic import Change
 
 UNSEEN_KINDS = frozenset({"call"})
 QUEUE_SIZE = 1000

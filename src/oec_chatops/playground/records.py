@@ -3,14 +3,26 @@
 Records are replaced, never mutated, so a record handed to a test is a snapshot that later
 traffic cannot change under its feet. `to_api()` renders a record the way Slack's Web API
 shows it; `to_dict()` adds what only the fake knows (edit history, deletion, origin).
+
+This module holds the directory and the conversation (users, groups, channels, messages,
+ephemerals); `traffic` holds the log of calls, responses, modals and changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 JsonDict = dict[str, Any]
+
+# What records call their ids in Python, and what the admin routes and the page call them.
+_SHOWN_AS = {"channel_id": "channel", "user_id": "user"}
+
+
+def record_dict(record: Any) -> JsonDict:
+    """A record's fields as the admin routes and the page show them (`channel`, `user`)."""
+    return {_SHOWN_AS.get(f.name, f.name): getattr(record, f.name) for f in fields(record)}
+
 
 Origin = Literal["api", "response_url"]
 
@@ -233,170 +245,3 @@ class Ephemeral:
         if self.thread_ts is not None:
             answer["thread_ts"] = self.thread_ts
         return answer
-
-
-ResponseKind = Literal["command", "block_actions", "view_submission"]
-Outcome = Literal["posted", "posted_ephemeral", "replaced", "deleted", "refused"]
-
-
-@dataclass(frozen=True, slots=True)
-class ResponsePost:
-    """One answer to a user's action, and what it did to the conversation.
-
-    Usually a POST to a `response_url`; for a slash command, also the body of the app's HTTP
-    answer (Bolt's `ack("text")`), which Slack shows the same way and which uses up no URL.
-    """
-
-    seq: int
-    url_id: str
-    kind: ResponseKind | None  # None: a URL the fake never issued
-    channel_id: str | None
-    user_id: str | None
-    body: JsonDict
-    status: int
-    outcome: Outcome
-    error: str | None = None
-    message_ts: str | None = None  # the message it posted, replaced or deleted
-    via: Literal["response_url", "ack"] = "response_url"  # "ack": the body of the HTTP answer
-
-    def to_dict(self) -> JsonDict:
-        return {
-            "seq": self.seq,
-            "via": self.via,
-            "url_id": self.url_id,
-            "kind": self.kind,
-            "channel": self.channel_id,
-            "user": self.user_id,
-            "body": self.body,
-            "status": self.status,
-            "outcome": self.outcome,
-            "error": self.error,
-            "message_ts": self.message_ts,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One request the fake answered: Web API method (or `response_url`), arguments, answer.
-
-    `args` never contains the token: it arrives in a header and is checked, not kept.
-    """
-
-    seq: int
-    method: str
-    args: JsonDict
-    status: int
-    answer: JsonDict
-    at: float
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.answer.get("ok"))
-
-    @property
-    def error(self) -> str | None:
-        error = self.answer.get("error")
-        return error if isinstance(error, str) else None
-
-    def to_dict(self) -> JsonDict:
-        return {
-            "seq": self.seq,
-            "method": self.method,
-            "args": self.args,
-            "status": self.status,
-            "answer": self.answer,
-            "at": self.at,
-        }
-
-    def summary(self) -> str:
-        """One line for a timeout message: `chat.postMessage(channel=C1) -> 429 ratelimited`."""
-        shown = ", ".join(
-            f"{k}={v!r}" if len(repr(v)) <= 40 else f"{k}=…"
-            for k, v in self.args.items()
-            if k in {"channel", "ts", "user", "thread_ts", "text", "response_type", "view_id"}
-        )
-        outcome = "ok" if self.ok else (self.error or "error")
-        return f"#{self.seq} {self.method}({shown}) -> {self.status} {outcome}"
-
-
-@dataclass(frozen=True, slots=True)
-class OpenedView:
-    """A modal the app opened (and maybe updated) for a user."""
-
-    view_id: str
-    user_id: str
-    view: JsonDict
-    hash: str
-    external_id: str | None = None
-    closed: bool = False
-
-    @property
-    def callback_id(self) -> str:
-        return str(self.view.get("callback_id", ""))
-
-    @property
-    def private_metadata(self) -> str:
-        return str(self.view.get("private_metadata", ""))
-
-    def to_api(self, *, team_id: str, app_id: str, bot_id: str) -> JsonDict:
-        answer: JsonDict = {
-            "type": "modal",
-            "blocks": [],
-            "private_metadata": "",
-            "callback_id": "",
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "external_id": "",
-            "submit": None,
-            "close": None,
-        }
-        answer.update(self.view)
-        answer.update(
-            id=self.view_id,
-            team_id=team_id,
-            state={"values": {}},
-            hash=self.hash,
-            previous_view_id=None,
-            root_view_id=self.view_id,
-            app_id=app_id,
-            app_installed_team_id=team_id,
-            bot_id=bot_id,
-        )
-        if self.external_id is not None:
-            answer["external_id"] = self.external_id
-        return answer
-
-
-ChangeKind = Literal[
-    "message.posted",
-    "message.updated",
-    "message.deleted",
-    "ephemeral.posted",
-    "ephemeral.updated",
-    "ephemeral.deleted",
-    "view.opened",
-    "view.updated",
-    "call",
-    "workspace",
-    "reset",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One change of state, numbered: what a live feed (SSE) of the playground sends."""
-
-    version: int
-    kind: ChangeKind
-    channel_id: str | None = None
-    ts: str | None = None
-    user_id: str | None = None
-
-    def to_dict(self) -> JsonDict:
-        return {
-            "version": self.version,
-            "kind": self.kind,
-            "channel": self.channel_id,
-            "ts": self.ts,
-            "user": self.user_id,
-        }

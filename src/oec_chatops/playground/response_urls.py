@@ -22,7 +22,8 @@ from oec_chatops.playground.chat_methods import (
     read_metadata,
     with_slack_ids,
 )
-from oec_chatops.playground.records import Ephemeral, JsonDict, Message, Outcome
+from oec_chatops.playground.records import Ephemeral, JsonDict, Message
+from oec_chatops.playground.traffic import Outcome
 from oec_chatops.playground.workspace import (
     RESPONSE_URL_LIFETIME,
     RESPONSE_URL_USES,

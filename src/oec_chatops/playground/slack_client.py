@@ -22,8 +22,9 @@ from oec_chatops.playground.payloads import (
     slash_command_body,
     view_submission_body,
 )
-from oec_chatops.playground.records import Channel, Ephemeral, JsonDict, Message, OpenedView
+from oec_chatops.playground.records import Channel, Ephemeral, JsonDict, Message
 from oec_chatops.playground.signer import SlackSigner
+from oec_chatops.playground.traffic import OpenedView
 
 
 def find_button(blocks: list[JsonDict], action_id: str) -> tuple[str, JsonDict]:

@@ -13,7 +13,8 @@ import secrets
 from oec_chatops.playground.api_args import Args, Method, Refusal, json_arg, text_arg
 from oec_chatops.playground.block_rules import MODAL_BLOCK_LIMIT, find_block_problem
 from oec_chatops.playground.chat_methods import with_slack_ids
-from oec_chatops.playground.records import JsonDict, OpenedView
+from oec_chatops.playground.records import JsonDict
+from oec_chatops.playground.traffic import OpenedView
 from oec_chatops.playground.workspace import TRIGGER_LIFETIME, Workspace
 
 

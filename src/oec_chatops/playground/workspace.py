@@ -15,18 +15,20 @@ from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
 from oec_chatops.playground.records import (
-    Change,
-    ChangeKind,
     Channel,
     Edit,
     Ephemeral,
     JsonDict,
     Message,
+    User,
+    UserGroup,
+)
+from oec_chatops.playground.traffic import (
+    Change,
+    ChangeKind,
     OpenedView,
     ResponseKind,
     ResponsePost,
-    User,
-    UserGroup,
 )
 
 log = logging.getLogger(__name__)
@@ -261,46 +263,21 @@ class Workspace:
         updated = dataclasses.replace(
             ephemeral, text=text, blocks=blocks, edits=(*ephemeral.edits, edit)
         )
-        self.ephemerals[self.ephemerals.index(ephemeral)] = updated
-        self.changed(
-            "ephemeral.updated",
-            channel_id=ephemeral.channel_id,
-            ts=ephemeral.ts,
-            user_id=ephemeral.user_id,
-        )
-        return updated
+        return self._replace_ephemeral(ephemeral, updated, "ephemeral.updated")
 
     def delete_ephemeral(self, ephemeral: Ephemeral) -> Ephemeral:
         deleted = dataclasses.replace(ephemeral, deleted=True)
-        self.ephemerals[self.ephemerals.index(ephemeral)] = deleted
-        self.changed(
-            "ephemeral.deleted",
-            channel_id=ephemeral.channel_id,
-            ts=ephemeral.ts,
-            user_id=ephemeral.user_id,
-        )
-        return deleted
+        return self._replace_ephemeral(ephemeral, deleted, "ephemeral.deleted")
+
+    def _replace_ephemeral(self, old: Ephemeral, new: Ephemeral, kind: ChangeKind) -> Ephemeral:
+        self.ephemerals[self.ephemerals.index(old)] = new
+        self.changed(kind, channel_id=old.channel_id, ts=old.ts, user_id=old.user_id)
+        return new
 
     # -- what Slack hands the app with an interaction ------------------------------------
 
-    def issue_response_url(
-        self,
-        *,
-        kind: ResponseKind,
-        channel_id: str,
-        user_id: str,
-        original_ts: str | None = None,
-        original_is_ephemeral: bool = False,
-    ) -> ResponseUrl:
-        url = ResponseUrl(
-            url_id=secrets.token_urlsafe(18),
-            kind=kind,
-            channel_id=channel_id,
-            user_id=user_id,
-            issued_at=self.clock.monotonic(),
-            original_ts=original_ts,
-            original_is_ephemeral=original_is_ephemeral,
-        )
+    def add_response_url(self, url: ResponseUrl) -> ResponseUrl:
+        """Register a response_url the fake issued (see `FakeSlack.issue_response_url`)."""
         self.response_urls[url.url_id] = url
         return url
 

@@ -23,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
+from oec_chatops.store.repository import Repository, dumps, from_row, loads
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -50,10 +50,7 @@ class CommandRow:
     updated_at: float
 
 
-class Commands:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
+class Commands(Repository):
     def accept(
         self,
         *,
@@ -94,7 +91,7 @@ class Commands:
         self.conn.execute(
             "UPDATE commands SET state = ?, answer = ?, uses = uses + 1, updated_at = ? "
             "WHERE request_id = ? AND state != ?",
-            (ANSWERING, orjson.dumps(answer).decode(), now, request_id, DONE),
+            (ANSWERING, dumps(answer), now, request_id, DONE),
         )
 
     def finish(self, request_id: str, outcome: str, now: float) -> None:
@@ -123,18 +120,6 @@ class Commands:
 
 
 def _row(r: sqlite3.Row) -> CommandRow:
-    return CommandRow(
-        request_id=r["request_id"],
-        response_url=r["response_url"],
-        user_id=r["user_id"],
-        user_name=r["user_name"],
-        channel_id=r["channel_id"],
-        text=r["text"],
-        trigger_id=r["trigger_id"],
-        state=r["state"],
-        uses=int(r["uses"]),
-        answer=orjson.loads(r["answer"]) if r["answer"] else None,
-        outcome=r["outcome"],
-        received_at=float(r["received_at"]),
-        updated_at=float(r["updated_at"]),
-    )
+    # `uses` is an INTEGER column and the times REAL ones: SQLite's affinity already gives them
+    # their Python types, so only the JSON answer needs converting.
+    return from_row(CommandRow, r, answer=loads(r["answer"], None))

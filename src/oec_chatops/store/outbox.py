@@ -17,9 +17,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import orjson
-
 from oec_chatops.context import request_id_var
+from oec_chatops.store.repository import Repository, dumps, from_row, loads
 from oec_chatops.store.rows import OutboxRow
 
 # Kinds that live as one message, updated in place, and the prefix of that message's key.
@@ -32,15 +31,8 @@ _IS_UPDATE = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=str).decode()
-
-
-class Outbox:
+class Outbox(Repository):
     """Durable Slack work. A pending row is refreshed, not duplicated, by later events."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
 
     def enqueue(
         self, *, kind: str, key: str, channel_id: str, body: dict[str, Any], now: float
@@ -58,24 +50,11 @@ class Outbox:
             "next_attempt_at = CASE WHEN outbox.last_error IS NULL "
             "THEN min(outbox.next_attempt_at, excluded.next_attempt_at) "
             "ELSE outbox.next_attempt_at END",
-            (kind, key, channel_id, _dumps(body), now, now, request_id_var.get() or None),
+            (kind, key, channel_id, dumps(body), now, now, request_id_var.get() or None),
         )
 
     def _row(self, r: sqlite3.Row) -> OutboxRow:
-        return OutboxRow(
-            id=r["id"],
-            kind=r["kind"],
-            key=r["key"],
-            channel_id=r["channel_id"],
-            body=orjson.loads(r["body"]) if r["body"] else {},
-            attempts=r["attempts"],
-            created_at=r["created_at"],
-            next_attempt_at=r["next_attempt_at"],
-            inflight_at=r["inflight_at"],
-            version=r["version"],
-            state=r["state"],
-            request_id=r["request_id"],
-        )
+        return from_row(OutboxRow, r, body=loads(r["body"]))
 
     def pending(self, *, limit: int = 200) -> list[OutboxRow]:
         """Every row still waiting for Slack, oldest first (posts and updates alike)."""

@@ -9,8 +9,8 @@ message goes to the channel the command was typed in).
 
 from __future__ import annotations
 
+from oec_chatops.store.deployments import Deployments
 from oec_chatops.store.rows import DeploymentRow
-from oec_chatops.store.store import Deployments
 
 # Indexed lookups only: the deployments_active index for the scan, the messages primary key and
 # the outbox_pending partial index for each candidate.

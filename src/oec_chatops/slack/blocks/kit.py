@@ -2,8 +2,8 @@
 
 Slack answers `invalid_blocks` (or silently cuts text) when a limit is passed, and that would
 lose a deploy notification, so every limit lives here, every builder cuts to it, and
-`message()` is the last guard before a body leaves the renderers. `limit_violations()` checks
-a finished body; tests run it on everything they render.
+`message()` is the last guard before a body leaves the renderers. `limit_violations()` (in
+`checks`, re-exported here) checks a finished body; tests run it on everything they render.
 
 Limits: https://api.slack.com/reference/block-kit/blocks and
 https://api.slack.com/methods/chat.postMessage#truncating
@@ -23,7 +23,6 @@ from oec_chatops.blockkit_limits import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
     MAX_BUTTON_VALUE,
-    MAX_CALLBACK_ID,
     MAX_CONFIRM_BUTTON,
     MAX_CONFIRM_TEXT,
     MAX_CONFIRM_TITLE,
@@ -32,19 +31,17 @@ from oec_chatops.blockkit_limits import (
     MAX_FIELD_TEXT,
     MAX_FIELDS,
     MAX_HEADER_TEXT,
-    MAX_INPUT_LABEL,
-    MAX_MESSAGE_TEXT,
-    MAX_PRIVATE_METADATA,
     MAX_SECTION_TEXT,
-    MAX_VIEW_TITLE,
 )
+from oec_chatops.slack.blocks.checks import Block as Block
+from oec_chatops.slack.blocks.checks import Message as Message
+from oec_chatops.slack.blocks.checks import View as View
+from oec_chatops.slack.blocks.checks import limit_violations as limit_violations
+from oec_chatops.slack.blocks.checks import view_violations as view_violations
 
 # The fallback `text` is what a phone notification shows; Slack cuts long ones anyway.
 MAX_FALLBACK_TEXT = 3000
 
-Block = dict[str, Any]
-Message = dict[str, Any]
-View = dict[str, Any]
 
 _USER_ID = re.compile(r"[UWB][A-Z0-9]{2,30}")
 _DANGLING = re.compile(r"(&[A-Za-z#0-9]*|<[^>]*)$")
@@ -295,110 +292,3 @@ def message(text: str, blocks: Sequence[Block]) -> Message:
         kept = [*kept[: MAX_BLOCKS - 1], context(f"_{plural(dropped, 'more block')} not shown._")]
     fallback = fit_mrkdwn(escape(text.strip()), MAX_FALLBACK_TEXT) or " "
     return {"text": fallback, "blocks": kept}
-
-
-# Checking -----------------------------------------------------------------------------------
-
-
-def limit_violations(body: Message) -> list[str]:
-    """Every Slack limit a message body breaks, as readable sentences; empty when postable."""
-    problems: list[str] = []
-    text = body.get("text")
-    if not isinstance(text, str) or not text:
-        problems.append("missing fallback text")
-    elif len(text) > MAX_MESSAGE_TEXT:
-        problems.append(f"text has {len(text)} characters (max {MAX_MESSAGE_TEXT})")
-    blocks = body.get("blocks", [])
-    if len(blocks) > MAX_BLOCKS:
-        problems.append(f"{len(blocks)} blocks (max {MAX_BLOCKS})")
-    for i, block in enumerate(blocks):
-        problems.extend(f"block {i} ({block.get('type')}): {p}" for p in _block_problems(block))
-    return problems
-
-
-def view_violations(view: View) -> list[str]:
-    """Every Slack limit a modal view breaks; empty when `views.open` would accept it."""
-    problems: list[str] = []
-    if view.get("type") != "modal":
-        problems.append("not a modal")
-    for key in ("title", "submit", "close"):
-        if key in view or key == "title":
-            problems += _text_problem(view.get(key), MAX_VIEW_TITLE, key)
-    if len(view.get("private_metadata", "")) > MAX_PRIVATE_METADATA:
-        problems.append("private_metadata too long")
-    if len(view.get("callback_id", "")) > MAX_CALLBACK_ID:
-        problems.append("callback_id too long")
-    blocks = view.get("blocks", [])
-    if not 1 <= len(blocks) <= 100:
-        problems.append(f"{len(blocks)} blocks (1 to 100)")
-    for i, block in enumerate(blocks):
-        problems.extend(f"block {i} ({block.get('type')}): {p}" for p in _block_problems(block))
-    return problems
-
-
-def _text_problem(obj: Any, limit: int, what: str) -> list[str]:
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        return [f"{what} is not a text object"]
-    n = len(obj["text"])
-    if n == 0:
-        return [f"{what} is empty"]
-    return [f"{what} has {n} characters (max {limit})"] if n > limit else []
-
-
-def _block_problems(block: Block) -> list[str]:
-    kind = block.get("type")
-    out: list[str] = []
-    if len(block.get("block_id", "")) > MAX_BLOCK_ID:
-        out.append("block_id too long")
-    if kind == "header":
-        out += _text_problem(block.get("text"), MAX_HEADER_TEXT, "header")
-        if block.get("text", {}).get("type") != "plain_text":
-            out.append("header text must be plain_text")
-    elif kind == "section":
-        if "text" not in block and "fields" not in block:
-            out.append("section has neither text nor fields")
-        if "text" in block:
-            out += _text_problem(block["text"], MAX_SECTION_TEXT, "text")
-        fields = block.get("fields", [])
-        if len(fields) > MAX_FIELDS:
-            out.append(f"{len(fields)} fields (max {MAX_FIELDS})")
-        for f in fields:
-            out += _text_problem(f, MAX_FIELD_TEXT, "field")
-        if "accessory" in block:
-            out += _element_problems(block["accessory"])
-    elif kind == "context":
-        elements = block.get("elements", [])
-        if not 1 <= len(elements) <= MAX_CONTEXT_ELEMENTS:
-            out.append(f"{len(elements)} context elements (1 to {MAX_CONTEXT_ELEMENTS})")
-        for e in elements:
-            out += _text_problem(e, MAX_CONTEXT_TEXT, "context element")
-    elif kind == "actions":
-        elements = block.get("elements", [])
-        if not 1 <= len(elements) <= MAX_ACTIONS_ELEMENTS:
-            out.append(f"{len(elements)} action elements (1 to {MAX_ACTIONS_ELEMENTS})")
-        for e in elements:
-            out += _element_problems(e)
-    elif kind == "input":
-        out += _text_problem(block.get("label"), MAX_INPUT_LABEL, "input label")
-        if not isinstance(block.get("element"), dict):
-            out.append("input has no element")
-    elif kind != "divider":
-        out.append(f"unexpected block type {kind!r}")
-    return out
-
-
-def _element_problems(element: dict[str, Any]) -> list[str]:
-    if element.get("type") != "button":
-        return []
-    out = _text_problem(element.get("text"), MAX_BUTTON_TEXT, "button text")
-    if len(element.get("value", "")) > MAX_BUTTON_VALUE:
-        out.append("button value too long")
-    if not 0 < len(element.get("action_id", "")) <= MAX_ACTION_ID:
-        out.append("button action_id missing or too long")
-    confirm = element.get("confirm")
-    if confirm is not None:
-        out += _text_problem(confirm.get("title"), MAX_CONFIRM_TITLE, "confirm title")
-        out += _text_problem(confirm.get("text"), MAX_CONFIRM_TEXT, "confirm text")
-        out += _text_problem(confirm.get("confirm"), MAX_CONFIRM_BUTTON, "confirm button")
-        out += _text_problem(confirm.get("deny"), MAX_CONFIRM_BUTTON, "deny button")
-    return out

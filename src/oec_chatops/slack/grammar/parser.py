@@ -1,0 +1,224 @@
+"""The `/oec` parser: normalised tokens in, a typed `Command` out, one small parser per verb."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from oec_chatops.domain import ACTION_VERBS, Verb
+from oec_chatops.errors import CommandError
+from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
+from oec_chatops.slack.grammar.args import Args, at_most, check_name, env_ref, needs, path_word
+from oec_chatops.slack.grammar.specs import (
+    ALL_MODULES,
+    DEFAULT_SUBSCRIBE_EVENTS,
+    MAX_LINES,
+    MAX_MODULES,
+    MAX_REASON_CHARS,
+    MIN_LINES,
+    MODULE_NAME,
+    lookup_verb,
+    usage,
+)
+from oec_chatops.slack.grammar.text import normalize, quote, split_reason, tokenize
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """What the user asked for, checked for shape but not yet resolved against the API.
+
+    `lines` is None when not given (the service applies its default). `modules == ("all",)`
+    means every module. For `unsubscribe`, empty `events` means the whole subscription.
+    """
+
+    verb: Verb
+    env: str | None = None
+    project: str | None = None
+    status: str | None = None
+    lines: int | None = None
+    modules: tuple[str, ...] = ()
+    reason: str | None = None
+    target: str | None = None
+    events: tuple[str, ...] = ()
+    topic: Verb | None = None  # `help <verb>`
+
+
+def parse_command(text: str) -> Command:
+    """Turn the text after `/oec` into a Command.
+
+    Slack passes the text through verbatim, mobile keyboards included, so curly quotes are
+    straightened and dashes repaired before splitting. Empty text asks for help.
+    """
+    head, reason = split_reason(normalize(text))
+    tokens = tokenize(head)
+    if not tokens:
+        if reason is not None:
+            raise CommandError(
+                "Start with a command, then the reason after `--`.", hint=usage(Verb.DEPLOY)
+            )
+        return Command(Verb.HELP)
+    verb = lookup_verb(tokens[0])
+    if reason is not None and verb not in ACTION_VERBS:
+        raise CommandError(
+            f"`/oec {verb.value}` takes no reason (the text after `--`).", hint=usage(verb)
+        )
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        raise CommandError(
+            f"The reason is {len(reason)} characters long; keep it under {MAX_REASON_CHARS}.",
+            hint=usage(verb),
+        )
+    args = Args.split(verb, tokens[1:])
+    return _PARSERS[verb](verb, args, reason)
+
+
+def _no_arguments(verb: Verb, args: Args, reason: str | None) -> Command:
+    if args.positional:
+        raise CommandError(
+            f"`/oec {verb.value}` takes no arguments; got {quote(' '.join(args.positional))}.",
+            hint=usage(verb),
+        )
+    return Command(verb)
+
+
+def _parse_help(verb: Verb, args: Args, reason: str | None) -> Command:
+    at_most(verb, args, 1)
+    if not args.positional:
+        return Command(verb)
+    return Command(verb, topic=lookup_verb(args.positional[0].lstrip("/")))
+
+
+def _parse_envs(verb: Verb, args: Args, reason: str | None) -> Command:
+    at_most(verb, args, 1)
+    project = args.positional[0].strip("`") if args.positional else None
+    if project is not None:
+        check_name(verb, project, what="project")
+        if "/" in project:
+            raise CommandError(
+                f"`/oec envs` takes a project, not an environment: try "
+                f"`/oec status {project.replace('`', '')}`.",
+                hint=usage(verb),
+            )
+    status = args.options.get("status")
+    if status is not None:
+        status = status.lower()
+        if status not in ENV_STATUS_FILTERS:
+            known = ", ".join(f"`{s}`" for s in ENV_STATUS_FILTERS)
+            raise CommandError(
+                f"Unknown status {quote(status)}; use one of {known}.", hint=usage(verb)
+            )
+    return Command(verb, project=project, status=status)
+
+
+def _parse_status(verb: Verb, args: Args, reason: str | None) -> Command:
+    return Command(verb, env=env_ref(verb, args))
+
+
+def _parse_logs(verb: Verb, args: Args, reason: str | None) -> Command:
+    env = env_ref(verb, args)
+    raw = args.options.get("lines")
+    if raw is None:
+        return Command(verb, env=env)
+    try:
+        lines = int(raw)
+    except ValueError:
+        lines = None
+    if lines is None or not MIN_LINES <= lines <= MAX_LINES:
+        raise CommandError(
+            f"`--lines` is a number from {MIN_LINES} to {MAX_LINES}; got {quote(raw)}.",
+            hint=usage(verb),
+        )
+    return Command(verb, env=env, lines=lines)
+
+
+def _parse_action(verb: Verb, args: Args, reason: str | None) -> Command:
+    env = env_ref(verb, args)
+    raw = args.options.get("modules")
+    modules = _modules(verb, raw) if raw is not None else ()
+    return Command(verb, env=env, modules=modules, reason=reason)
+
+
+def _modules(verb: Verb, raw: str) -> tuple[str, ...]:
+    names: list[str] = []
+    for piece in raw.split(","):
+        name = piece.strip().lower()  # Odoo technical names are lower case
+        if name and name not in names:
+            names.append(name)
+    if not names:
+        raise CommandError("`--modules` needs module names or `all`.", hint=usage(verb))
+    if ALL_MODULES in names:
+        if len(names) > 1:
+            raise CommandError(
+                "`--modules all` already updates every module; name modules or `all`, not both.",
+                hint=usage(verb),
+            )
+        return (ALL_MODULES,)
+    for name in names:
+        if not MODULE_NAME.fullmatch(name):
+            raise CommandError(
+                f"{quote(name)} is not a module's technical name (lower-case letters, "
+                "digits and underscores, up to 64 characters).",
+                hint=usage(verb),
+            )
+    if len(names) > MAX_MODULES:
+        raise CommandError(
+            f"{len(names)} modules named; at most {MAX_MODULES} at once (or `all`).",
+            hint=usage(verb),
+        )
+    return tuple(names)
+
+
+def _parse_subscription(verb: Verb, args: Args, reason: str | None) -> Command:
+    needs(verb, args, "project")
+    target = path_word(
+        verb,
+        args.positional[0],
+        what="project",
+        expected="a subscription target: write `project` or `project/env-glob`, e.g. "
+        "`shop/*-prod`.",
+    )
+    events = _events(verb, args.positional[1:])
+    if not events and verb is Verb.SUBSCRIBE:
+        events = DEFAULT_SUBSCRIBE_EVENTS
+    return Command(verb, target=target, events=events)
+
+
+def _events(verb: Verb, words: tuple[str, ...]) -> tuple[str, ...]:
+    events: list[str] = []
+    for word in words:
+        for piece in word.split(","):
+            name = piece.strip().lower()
+            if not name or name in events:
+                continue
+            if not fnmatch.filter(WEBHOOK_EVENTS, name):
+                close = difflib.get_close_matches(name, WEBHOOK_EVENTS, n=1, cutoff=0.6)
+                guess = f" Did you mean `{close[0]}`?" if close else ""
+                known = ", ".join(f"`{e}`" for e in WEBHOOK_EVENTS)
+                raise CommandError(
+                    f"Unknown event {quote(name)}.{guess}",
+                    hint=f"{usage(verb)}\nEvents: {known}; globs like `deploy.*` work too.",
+                )
+            events.append(name)
+    return tuple(events)
+
+
+_Parser = Callable[[Verb, Args, str | None], Command]
+
+_PARSERS: Mapping[Verb, _Parser] = {
+    Verb.HELP: _parse_help,
+    Verb.WHOAMI: _no_arguments,
+    Verb.PROJECTS: _no_arguments,
+    Verb.ENVS: _parse_envs,
+    Verb.STATUS: _parse_status,
+    Verb.LOGS: _parse_logs,
+    Verb.DEPLOY: _parse_action,
+    Verb.REDEPLOY: _parse_action,
+    Verb.RESTART: _parse_action,
+    Verb.START: _parse_action,
+    Verb.STOP: _parse_action,
+    Verb.APPROVALS: _no_arguments,
+    Verb.SUBSCRIBE: _parse_subscription,
+    Verb.UNSUBSCRIBE: _parse_subscription,
+    Verb.SUBSCRIPTIONS: _no_arguments,
+}

@@ -1,0 +1,202 @@
+"""What `/oec` knows of its verbs: their help lines, the words people type for them, the limits
+on arguments, and the usage text every `CommandError` carries as its hint."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from oec_chatops.domain import Role, Verb
+from oec_chatops.errors import CommandError
+from oec_chatops.slack.grammar.text import quote
+
+DEFAULT_SUBSCRIBE_EVENTS: tuple[str, ...] = ("deploy.*", "environment.status_changed")
+
+MIN_LINES = 1
+MAX_LINES = 5000  # the API's bound for `GET /environments/{id}/logs?lines=` (§5.3)
+MAX_MODULES = 50  # §9.6
+MAX_REASON_CHARS = 500
+MAX_NAME_CHARS = 300
+MODULE_NAME = re.compile(r"[a-z0-9_]{1,64}")  # Odoo technical names (§9.6)
+ALL_MODULES = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class VerbSpec:
+    """One line of help: how a verb is typed, what it does, and who may run it.
+
+    `min_role` is shown in help; `policy.required_role` decides, and a test keeps both equal.
+    """
+
+    verb: Verb
+    syntax: str
+    summary: str
+    min_role: Role
+    examples: tuple[str, ...] = ()
+
+
+def _spec(verb: Verb, args: str, summary: str, role: Role, *examples: str) -> VerbSpec:
+    syntax = f"/oec {verb.value}" + (f" {args}" if args else "")
+    return VerbSpec(verb, syntax, summary, role, tuple(f"/oec {e}" for e in examples))
+
+
+VERB_SPECS: Mapping[Verb, VerbSpec] = {
+    s.verb: s
+    for s in (
+        _spec(
+            Verb.HELP,
+            "[command]",
+            "Show the commands you can run, or the details of one.",
+            Role.VIEWER,
+            "help",
+            "help deploy",
+        ),
+        _spec(
+            Verb.WHOAMI,
+            "",
+            "Show your role and whether you can approve protected changes.",
+            Role.VIEWER,
+            "whoami",
+        ),
+        _spec(Verb.PROJECTS, "", "List the projects the bot can see.", Role.VIEWER, "projects"),
+        _spec(
+            Verb.ENVS,
+            "[project] [--status running]",
+            "List environments, of all projects or one, optionally only those in one state.",
+            Role.VIEWER,
+            "envs",
+            "envs shop --status running",
+        ),
+        _spec(
+            Verb.STATUS,
+            "<project/env>",
+            "Show an environment's state, health checks and last deployment.",
+            Role.VIEWER,
+            "status shop/staging",
+        ),
+        _spec(
+            Verb.LOGS,
+            "<project/env> [--lines 200]",
+            "Show the end of the latest task's log (1 to 5000 lines).",
+            Role.VIEWER,
+            "logs shop/staging",
+            "logs shop/staging --lines 50",
+        ),
+        _spec(
+            Verb.DEPLOY,
+            "<project/env> [--modules a,b|all] [-- reason]",
+            "Pull the branch, rebuild and restart; optionally update Odoo modules.",
+            Role.DEPLOYER,
+            "deploy shop/staging",
+            "deploy shop/production --modules sale_custom -- fixing invoice totals",
+        ),
+        _spec(
+            Verb.REDEPLOY,
+            "<project/env> [-- reason]",
+            "Deploy the current branch again, from scratch.",
+            Role.DEPLOYER,
+            "redeploy shop/staging -- stuck assets",
+        ),
+        _spec(
+            Verb.RESTART,
+            "<project/env> [-- reason]",
+            "Restart the environment's containers.",
+            Role.DEPLOYER,
+            "restart shop/staging",
+        ),
+        _spec(
+            Verb.START,
+            "<project/env> [-- reason]",
+            "Start a stopped environment.",
+            Role.DEPLOYER,
+            "start shop/staging",
+        ),
+        _spec(
+            Verb.STOP,
+            "<project/env> [-- reason]",
+            "Stop an environment; its data is kept.",
+            Role.DEPLOYER,
+            "stop shop/staging -- saving resources over the weekend",
+        ),
+        _spec(
+            Verb.APPROVALS,
+            "",
+            "List the approval requests still waiting for a decision.",
+            Role.VIEWER,
+            "approvals",
+        ),
+        _spec(
+            Verb.SUBSCRIBE,
+            "<project>[/<env-glob>] [events...]",
+            "Post a project's events in this channel "
+            "(default: deploy.* and environment.status_changed).",
+            Role.DEPLOYER,
+            "subscribe shop",
+            "subscribe shop/*-prod deploy.failed monitoring.alert",
+        ),
+        _spec(
+            Verb.UNSUBSCRIBE,
+            "<project>[/<env-glob>] [events...]",
+            "Stop posting those events here (all of them when none is named).",
+            Role.DEPLOYER,
+            "unsubscribe shop",
+            "unsubscribe shop/* environment.status_changed",
+        ),
+        _spec(
+            Verb.SUBSCRIPTIONS,
+            "",
+            "List what this channel is subscribed to.",
+            Role.VIEWER,
+            "subscriptions",
+        ),
+    )
+}
+
+_VERB_VALUES = frozenset(v.value for v in Verb)
+
+# Words people type for a verb; difflib covers the typos.
+ALIASES: Mapping[str, Verb] = {
+    "?": Verb.HELP,
+    "env": Verb.ENVS,
+    "environments": Verb.ENVS,
+    "project": Verb.PROJECTS,
+    "log": Verb.LOGS,
+    "approval": Verb.APPROVALS,
+    "subs": Verb.SUBSCRIPTIONS,
+}
+
+
+def usage(verb: Verb) -> str:
+    """The syntax and fullest example of a verb: the hint of every CommandError.
+
+    Plain text with `code` spans; `<project/env>` must be escaped before Slack sees it as
+    mrkdwn, which `blocks.render_error` does.
+    """
+    spec = VERB_SPECS[verb]
+    text = f"Usage: `{spec.syntax}`"
+    if spec.examples:
+        text += f"\nExample: `{spec.examples[-1]}`"
+    return text
+
+
+def lookup_verb(word: str) -> Verb:
+    """The verb a word names (any case, or an alias); unknown words get a "did you mean"."""
+    key = word.lower()
+    if key in _VERB_VALUES:
+        return Verb(key)
+    if key in ALIASES:
+        return ALIASES[key]
+    shown = quote(word)
+    candidates = [v.value for v in Verb] + list(ALIASES)
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    if close:
+        verb = ALIASES.get(close[0]) or Verb(close[0])
+        raise CommandError(
+            f"Unknown command {shown}. Did you mean `{verb.value}`?", hint=usage(verb)
+        )
+    names = ", ".join(f"`{v.value}`" for v in Verb)
+    raise CommandError(
+        f"Unknown command {shown}.", hint=f"Commands: {names}. `/oec help` explains them."
+    )

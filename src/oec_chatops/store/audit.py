@@ -1,0 +1,38 @@
+"""`Audit`: the audit trail, one row per decision a person or the bot made (who, what, on
+what, with what result, under which request id). Append-only here; retention prunes by age."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oec_chatops.store.repository import Repository, dumps, from_row, loads
+from oec_chatops.store.rows import AuditRow
+
+
+class Audit(Repository):
+    """The audit trail: written inside the same transaction as the change it records."""
+
+    def record(
+        self,
+        *,
+        at: float,
+        actor: str,
+        action: str,
+        result: str,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, action, target, result, detail, request_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (at, actor, action, target, result, dumps(detail or {}), request_id),
+        )
+
+    def recent(self, *, limit: int = 100, action: str | None = None) -> list[AuditRow]:
+        sql, params = "SELECT * FROM audit", []
+        if action is not None:
+            sql += " WHERE action = ?"
+            params.append(action)
+        rows = self.conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
+        return [from_row(AuditRow, r, detail=loads(r["detail"])) for r in rows]
