@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import orjson
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from oec_chatops.config import MAX_WEBHOOK_BODY
+from oec_chatops.clock import Clock
+from oec_chatops.config import MAX_WEBHOOK_BODY, Settings
 from oec_chatops.context import new_request_id, request_id_var
 from oec_chatops.errors import MalformedPayload, PayloadTooLarge, WebhookRejected
+from oec_chatops.metrics import Metrics
 from oec_chatops.oec.models import WebhookEvent
 from oec_chatops.oec.signing import VerifiedDelivery, verify_delivery
 from oec_chatops.services.notifications import ingest
-
-if TYPE_CHECKING:
-    from oec_chatops.container import Container
+from oec_chatops.services.types import Wake
+from oec_chatops.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -85,61 +86,80 @@ def dedupe_key(verified: VerifiedDelivery, event: WebhookEvent, body: bytes) -> 
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-async def receive(request: Request, c: Container) -> Response:
-    request_id_var.set(new_request_id())
-    s = c.settings
-    try:
-        body = await read_limited(request, MAX_WEBHOOK_BODY)
-        verified = verify_delivery(
-            body,
-            request.headers,
-            scheme=s.oec_webhook_scheme,
-            secrets=s.webhook_secrets,
-            now=c.clock.time(),
-            tolerance=s.oec_webhook_tolerance,
-            allow_untimestamped=s.oec_webhook_allow_untimestamped,
+@dataclass(frozen=True, slots=True)
+class WebhookReceiver:
+    """The route's collaborators: the secrets and tolerance (settings), the store the delivery
+    is persisted in, and the workers to wake once it is."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    metrics: Metrics
+    wake_outbox: Wake
+    wake_tracker: Wake
+
+    async def receive(self, request: Request) -> Response:
+        request_id_var.set(new_request_id())
+        s = self.settings
+        try:
+            body = await read_limited(request, MAX_WEBHOOK_BODY)
+            verified = verify_delivery(
+                body,
+                request.headers,
+                scheme=s.oec_webhook_scheme,
+                secrets=s.webhook_secrets,
+                now=self.clock.time(),
+                tolerance=s.oec_webhook_tolerance,
+                allow_untimestamped=s.oec_webhook_allow_untimestamped,
+            )
+            event = parse_event(body)
+        except WebhookRejected as exc:
+            self.metrics.deliveries.labels(exc.reason).inc()
+            if exc.status == 401:
+                self.metrics.signature_failures.labels("oec", exc.reason).inc()
+            log.warning(
+                "webhook.rejected",
+                extra={
+                    "reason": exc.reason,
+                    "status": exc.status,
+                    "client": request.client.host if request.client else None,
+                },
+            )
+            return _json(exc.status, {"ok": False, "error": exc.reason, "message": str(exc)})
+
+        delivery_id = dedupe_key(verified, event, body)
+        now = self.clock.time()
+        result = await self.store.write(
+            lambda repos: ingest(
+                repos,
+                event,
+                delivery_id=delivery_id,
+                raw=body,
+                signed_at=verified.timestamp,
+                now=now,
+            )
         )
-        event = parse_event(body)
-    except WebhookRejected as exc:
-        c.metrics.deliveries.labels(exc.reason).inc()
-        if exc.status == 401:
-            c.metrics.signature_failures.labels("oec", exc.reason).inc()
-        log.warning(
-            "webhook.rejected",
+        if result.rows:
+            self.wake_outbox()
+        if result.track_task:
+            self.wake_tracker()
+        outcome = (
+            "duplicate" if result.duplicate else ("stored" if result.known else "unknown_event")
+        )
+        self.metrics.deliveries.labels(outcome).inc()
+        # A stored delivery is already a row with its id and time, and a metric: a log line for
+        # each would cost a quarter of the receiver's time (benchmarks/webhook_ingest.py). The
+        # unusual outcomes, a duplicate or an event we do not know, are worth a line at INFO.
+        log.log(
+            logging.DEBUG if outcome == "stored" else logging.INFO,
+            "webhook.accepted",
             extra={
-                "reason": exc.reason,
-                "status": exc.status,
-                "client": request.client.host if request.client else None,
+                "delivery_id": delivery_id,
+                # What the (possibly unsigned) header claimed, for matching oec.sh's delivery log.
+                "header_delivery_id": (verified.delivery_id or "")[:100] or None,
+                "event": event.event,
+                "outcome": outcome,
+                "rows": result.rows,
             },
         )
-        return _json(exc.status, {"ok": False, "error": exc.reason, "message": str(exc)})
-
-    delivery_id = dedupe_key(verified, event, body)
-    now = c.clock.time()
-    result = await c.store.write(
-        lambda repos: ingest(
-            repos, event, delivery_id=delivery_id, raw=body, signed_at=verified.timestamp, now=now
-        )
-    )
-    if result.rows:
-        c.outbox.wake()
-    if result.track_task:
-        c.tracker.wake()
-    outcome = "duplicate" if result.duplicate else ("stored" if result.known else "unknown_event")
-    c.metrics.deliveries.labels(outcome).inc()
-    # A stored delivery is already a row with its id and time, and a metric: a log line for
-    # each would cost a quarter of the receiver's time (benchmarks/webhook_ingest.py). The
-    # unusual outcomes, a duplicate or an event we do not know, are worth a line at INFO.
-    log.log(
-        logging.DEBUG if outcome == "stored" else logging.INFO,
-        "webhook.accepted",
-        extra={
-            "delivery_id": delivery_id,
-            # What the (possibly unsigned) header claimed, for matching oec.sh's delivery log.
-            "header_delivery_id": (verified.delivery_id or "")[:100] or None,
-            "event": event.event,
-            "outcome": outcome,
-            "rows": result.rows,
-        },
-    )
-    return _json(200, {"ok": True, "delivery_id": delivery_id, "duplicate": result.duplicate})
+        return _json(200, {"ok": True, "delivery_id": delivery_id, "duplicate": result.duplicate})

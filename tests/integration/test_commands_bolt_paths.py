@@ -33,7 +33,7 @@ async def plain_bolt(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         process_before_response=True,
         logger=logging.getLogger("tests.plain_bolt"),
     )
-    register_commands(app, stack.c)
+    register_commands(app, stack.c.desk)
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:

@@ -93,5 +93,5 @@ def build_bolt_app(c: Container) -> AsyncApp:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oec_chatops.bolt"),
     )
-    handlers.register(app, c)
+    handlers.register(app, commands=c.desk, clicks=c.clicks)
     return app

@@ -41,7 +41,8 @@ from oec_chatops.slack.signature import verify_slack_request
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
-    from oec_chatops.container import Container
+    from oec_chatops.metrics import Metrics
+    from oec_chatops.services.runner import Runner
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,19 @@ class SlackDoor:
     """The HTTP door for Slack: verifies, checks the shape, hands the request to Bolt."""
 
     def __init__(
-        self, c: Container, app: AsyncApp, *, signing_secret: str, ack_budget: float = ACK_BUDGET
+        self,
+        *,
+        metrics: Metrics,
+        runner: Runner,
+        app: AsyncApp,
+        signing_secret: str,
+        ack_budget: float = ACK_BUDGET,
     ) -> None:
         if not signing_secret:
             # An HMAC keyed with "" is one anybody can compute: refuse to build the door.
             raise ValueError("/slack/events needs a signing secret.")
-        self._c = c
+        self._metrics = metrics
+        self._runner = runner
         self._app = app
         self._secret = signing_secret
         self._budget = ack_budget
@@ -83,7 +91,7 @@ class SlackDoor:
 
     def _refuse(self, request: Request, exc: WebhookRejected) -> Response:
         if exc.status == 401:
-            self._c.metrics.signature_failures.labels("slack", exc.reason).inc()
+            self._metrics.signature_failures.labels("slack", exc.reason).inc()
         log.warning(
             "slack.rejected",
             extra={
@@ -102,13 +110,13 @@ class SlackDoor:
     async def _dispatch(self, bolt_request: AsyncBoltRequest) -> BoltResponse:
         """Bolt's answer, or an empty 200 once `ack_budget` has passed without one.
 
-        The dispatch is a task of the container's runner, so one that outlives the answer is
+        The dispatch is a task of the runner, so one that outlives the answer is
         still awaited (and its errors logged) at shutdown. A command on `ChatopsApp`'s short
         path only queues its form before the ack, so it is dispatched directly.
         """
         if isinstance(self._app, ChatopsApp) and self._app.acks_at_once(bolt_request.body):
             return await self._app.async_dispatch(bolt_request)  # the hot path: no task for it
-        task = self._c.runner.spawn(self._app.async_dispatch(bolt_request), name="slack-dispatch")
+        task = self._runner.spawn(self._app.async_dispatch(bolt_request), name="slack-dispatch")
         done, _ = await asyncio.wait({task}, timeout=self._budget)
         if task in done:
             response: BoltResponse = task.result()
