@@ -60,7 +60,7 @@ from oec_chatops.playground.mass_deploy import (
     replay,
     schedule,
 )
-from oec_chatops.server import build_app
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.sim import SimSettings, build_sim_app
 
 ADMIN = "U0ADMIN"

@@ -32,8 +32,8 @@ from slack_bolt.response import BoltResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from oec_chatops.adapters.receiver import read_limited
 from oec_chatops.errors import MalformedPayload, WebhookRejected
-from oec_chatops.receiver import read_limited
 from oec_chatops.slack.app import ChatopsApp
 from oec_chatops.slack.envelope import Body, parse_slack_body
 from oec_chatops.slack.signature import verify_slack_request

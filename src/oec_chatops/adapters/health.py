@@ -26,7 +26,7 @@ from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecError
 from oec_chatops.store import Store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.health")  # the name operators' log filters know
 
 OK_SECONDS = 60.0
 FAIL_SECONDS = 10.0

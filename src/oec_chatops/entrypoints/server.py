@@ -26,14 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from oec_chatops.adapters.health import Readiness
+from oec_chatops.adapters.receiver import WebhookReceiver
 from oec_chatops.container import Container
 from oec_chatops.errors import ConfigError
-from oec_chatops.health import Readiness
-from oec_chatops.receiver import WebhookReceiver
 from oec_chatops.slack.app import build_bolt_app
 from oec_chatops.slack.ingress import SlackDoor
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.server")  # the name operators' log filters know
 
 
 def _json(payload: object, status: int = 200) -> Response:
@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -> Starlette:
     """The bot's ASGI app. `grace` bounds each shutdown step (in-flight work, outbox flush)."""
-    bolt_app = build_bolt_app(c)
+    bolt_app = build_bolt_app(settings=c.settings, slack=c.slack, commands=c.desk, clicks=c.clicks)
     secret = c.settings.slack_signing_secret
     # Without a signing secret (Socket Mode) nothing on HTTP can be proven to come from Slack:
     # /slack/events is then not routed at all (404), whatever else the HTTP port serves.

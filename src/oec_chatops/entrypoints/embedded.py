@@ -25,6 +25,7 @@ from pathlib import Path
 
 from oec_chatops.config import DEFAULT_DB, Settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.errors import ConfigError
 from oec_chatops.playground import (
     CommandHint,
@@ -36,11 +37,10 @@ from oec_chatops.playground import (
     serve_on_loopback,
 )
 from oec_chatops.policy import parse_policy
-from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 from oec_chatops.slack.grammar import DEFAULT_SUBSCRIBE_EVENTS, VERB_SPECS
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.embedded")  # the name operators' log filters know
 
 DEMO_CHANNEL = "C0DEPLOYS"
 DEMO_TASK_SECONDS = 8.0  # long enough to watch a deploy go queued → running → completed

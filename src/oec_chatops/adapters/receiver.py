@@ -29,7 +29,7 @@ from oec_chatops.services.notifications import ingest
 from oec_chatops.services.types import Wake
 from oec_chatops.store import Store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.receiver")  # the name operators' log filters know
 
 
 def _json(status: int, payload: dict[str, object]) -> Response:
