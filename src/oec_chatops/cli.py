@@ -20,6 +20,7 @@ from pathlib import Path
 
 from oec_chatops import __version__
 from oec_chatops.config import Settings, load_settings, unknown_variables
+from oec_chatops.domain import WEBHOOK_EVENTS_FOLLOWED
 from oec_chatops.errors import ChatopsError, ConfigError
 from oec_chatops.logs import configure_logging
 
@@ -31,17 +32,7 @@ log = logging.getLogger(__name__)
 GRACEFUL_SECONDS = 3
 SHUTDOWN_GRACE = 3.0
 
-DEFAULT_EVENTS = (
-    "deploy.started",
-    "deploy.completed",
-    "deploy.failed",
-    "deploy.cancelled",
-    "environment.status_changed",
-    "environment.created",
-    "environment.deleted",
-    "environment.ready",
-    "monitoring.alert",
-)
+DEFAULT_EVENTS = WEBHOOK_EVENTS_FOLLOWED  # what `webhooks register` subscribes to by default
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -193,7 +193,7 @@ def build_container(
     )
     tracker = Tracker(
         store=store,
-        oec=platform,
+        platform=platform,
         clock=clock,
         on_change=outbox.wake,
         read_limit=read_limit or oec.read_limit,
@@ -204,7 +204,7 @@ def build_container(
     gauges = StoreGauges(store=store, clock=clock)
     metrics.watch_store(gauges.read)
     runner = Runner()
-    resolver = Resolver(oec=platform, store=store, clock=clock)
+    resolver = Resolver(platform=platform, store=store, clock=clock)
     directory = Directory(slack=slack, policy=policy, clock=clock)
     expiry = ExpiryWorker(store=store, clock=clock, runner=runner)
     actions = Actions(

@@ -36,6 +36,28 @@ def _json(status: int, payload: dict[str, object]) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
+def refuse(
+    request: Request,
+    exc: WebhookRejected,
+    *,
+    metrics: Metrics,
+    source: str,
+    logger: logging.Logger,
+    event: str,
+    **extra: object,
+) -> Response:
+    """A request refused at the door (Slack's or oec.sh's): a 401 counted as a signature
+    failure of `source`, one WARNING line with the reason and never the body or a secret,
+    and the reason as JSON."""
+    if exc.status == 401:
+        metrics.signature_failures.labels(source, exc.reason).inc()
+    client = request.client.host if request.client else None
+    logger.warning(
+        event, extra={"reason": exc.reason, "status": exc.status, **extra, "client": client}
+    )
+    return _json(exc.status, {"ok": False, "error": exc.reason, "message": str(exc)})
+
+
 async def read_limited(request: Request, limit: int) -> bytes:
     """The body, refusing it as soon as it is known to exceed `limit` (header or stream)."""
     declared = request.headers.get("content-length")
@@ -115,17 +137,14 @@ class WebhookReceiver:
             event = parse_event(body)
         except WebhookRejected as exc:
             self.metrics.deliveries.labels(exc.reason).inc()
-            if exc.status == 401:
-                self.metrics.signature_failures.labels("oec", exc.reason).inc()
-            log.warning(
-                "webhook.rejected",
-                extra={
-                    "reason": exc.reason,
-                    "status": exc.status,
-                    "client": request.client.host if request.client else None,
-                },
+            return refuse(
+                request,
+                exc,
+                metrics=self.metrics,
+                source="oec",
+                logger=log,
+                event="webhook.rejected",
             )
-            return _json(exc.status, {"ok": False, "error": exc.reason, "message": str(exc)})
 
         delivery_id = dedupe_key(verified, event, body)
         now = self.clock.time()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from oec_chatops.config import DEFAULT_DB, Settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.domain import WEBHOOK_EVENTS_FOLLOWED
 from oec_chatops.entrypoints.server import build_app
 from oec_chatops.errors import ConfigError
 from oec_chatops.playground import (
@@ -44,16 +45,8 @@ log = logging.getLogger("oec_chatops.embedded")  # the name operators' log filte
 
 DEMO_CHANNEL = "C0DEPLOYS"
 DEMO_TASK_SECONDS = 8.0  # long enough to watch a deploy go queued → running → completed
-DEMO_EVENTS = (
-    "deploy.started",
-    "deploy.completed",
-    "deploy.failed",
-    "deploy.cancelled",
-    "environment.status_changed",
-    "environment.created",
-    "environment.ready",
-    "monitoring.alert",
-)
+# The events `webhooks register` follows, less `environment.deleted`, as the demo always had.
+DEMO_EVENTS = tuple(e for e in WEBHOOK_EVENTS_FOLLOWED if e != "environment.deleted")
 # The demo workspace's people (playground.seed_demo_workspace): Dana develops, Lea approves.
 DEMO_POLICY = """
 default_role = "viewer"

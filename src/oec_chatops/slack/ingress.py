@@ -23,7 +23,6 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import orjson
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -32,7 +31,7 @@ from slack_bolt.response import BoltResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
-from oec_chatops.adapters.receiver import read_limited
+from oec_chatops.adapters.receiver import read_limited, refuse
 from oec_chatops.errors import MalformedPayload, WebhookRejected
 from oec_chatops.slack.app import ChatopsApp
 from oec_chatops.slack.envelope import Body, parse_slack_body
@@ -90,21 +89,14 @@ class SlackDoor:
         return to_starlette_response(await self._dispatch(bolt_request))
 
     def _refuse(self, request: Request, exc: WebhookRejected) -> Response:
-        if exc.status == 401:
-            self._metrics.signature_failures.labels("slack", exc.reason).inc()
-        log.warning(
-            "slack.rejected",
-            extra={
-                "reason": exc.reason,
-                "status": exc.status,
-                "detail": str(exc),
-                "client": request.client.host if request.client else None,
-            },
-        )
-        return Response(
-            orjson.dumps({"ok": False, "error": exc.reason, "message": str(exc)}),
-            status_code=exc.status,
-            media_type="application/json",
+        return refuse(
+            request,
+            exc,
+            metrics=self._metrics,
+            source="slack",
+            logger=log,
+            event="slack.rejected",
+            detail=str(exc),
         )
 
     async def _dispatch(self, bolt_request: AsyncBoltRequest) -> BoltResponse:

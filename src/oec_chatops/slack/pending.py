@@ -7,54 +7,34 @@ importing each other.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from oec_chatops.services.types import Invocation
 from oec_chatops.store.commands import CommandRow
 
 
+@dataclass(eq=False, repr=False, slots=True)
 class Pending:
     """An acknowledged command not yet answered, as workers hold it in memory.
 
     `uses` mirrors the database's count of POSTs to the response_url; `note` is the kind of
     the note last shown (a second note of the same kind would only repeat it); `answer` is set
-    for a command a previous life had already answered, possibly without it arriving.
+    for a command a previous life had already answered, possibly without it arriving. Compared
+    by identity: two commands with the same text are still two commands.
     """
 
-    __slots__ = (
-        "_lock",
-        "answer",
-        "finished",
-        "inv",
-        "note",
-        "received_at",
-        "request_id",
-        "response_url",
-        "resumed_from",
-        "uses",
-    )
-
-    def __init__(
-        self,
-        inv: Invocation,
-        *,
-        response_url: str,
-        request_id: str,
-        received_at: float,
-        uses: int = 0,
-        answer: dict[str, Any] | None = None,
-        resumed_from: str | None = None,
-    ) -> None:
-        self.inv = inv
-        self.response_url = response_url
-        self.request_id = request_id
-        self.received_at = received_at
-        self.uses = uses
-        self.answer = answer
-        self.resumed_from = resumed_from
-        self.note: str | None = None
-        self.finished = False
-        self._lock: asyncio.Lock | None = None
+    inv: Invocation
+    _: KW_ONLY
+    response_url: str
+    request_id: str
+    received_at: float
+    uses: int = 0
+    answer: dict[str, Any] | None = None
+    resumed_from: str | None = None
+    note: str | None = field(default=None, init=False)
+    finished: bool = field(default=False, init=False)
+    _lock: asyncio.Lock | None = field(default=None, init=False)
 
     @classmethod
     def from_row(cls, row: CommandRow) -> Pending:
