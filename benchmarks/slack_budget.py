@@ -43,6 +43,7 @@ from webhook_ingest import BOT_TOKEN, RO_KEY, RW_KEY, WEBHOOK_SECRET, bot_enviro
 from oec_chatops.clock import ScaledClock
 from oec_chatops.config import load_settings
 from oec_chatops.container import build_container
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import (
     FakeSlack,
@@ -60,7 +61,6 @@ from oec_chatops.playground.mass_deploy import (
     replay,
     schedule,
 )
-from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, build_sim_app
 
 ADMIN = "U0ADMIN"

@@ -94,8 +94,8 @@ def serve_bot(port: int, *, workers: bool) -> None:
 
     from oec_chatops.config import load_settings
     from oec_chatops.container import build_container
+    from oec_chatops.entrypoints.server import build_app
     from oec_chatops.logs import configure_logging
-    from oec_chatops.server import build_app
 
     settings = load_settings()
     configure_logging(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from oec_chatops import __version__
 from oec_chatops.config import Settings, load_settings, unknown_variables
+from oec_chatops.domain import WEBHOOK_EVENTS_FOLLOWED
 from oec_chatops.errors import ChatopsError, ConfigError
 from oec_chatops.logs import configure_logging
 
@@ -31,17 +32,7 @@ log = logging.getLogger(__name__)
 GRACEFUL_SECONDS = 3
 SHUTDOWN_GRACE = 3.0
 
-DEFAULT_EVENTS = (
-    "deploy.started",
-    "deploy.completed",
-    "deploy.failed",
-    "deploy.cancelled",
-    "environment.status_changed",
-    "environment.created",
-    "environment.deleted",
-    "environment.ready",
-    "monitoring.alert",
-)
+DEFAULT_EVENTS = WEBHOOK_EVENTS_FOLLOWED  # what `webhooks register` subscribes to by default
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,13 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(settings, host=args.host, port=args.port)
         if args.command == "check":
-            from oec_chatops.check import run_check
+            from oec_chatops.adapters.check import run_check
 
             # The report says everything; the client's own warnings would only repeat it.
             configure_logging(level="ERROR", secrets=settings.secret_values())
             return asyncio.run(run_check(settings, out=sys.stdout, unknown=unknown_variables()))
         if args.command == "webhooks":
-            from oec_chatops import webhook_admin
+            from oec_chatops.adapters import webhook_admin
 
             # Client warnings (retries, refusals) go through the redacting filter, not bare.
             configure_logging(level="WARNING", fmt="text", secrets=settings.secret_values())
@@ -167,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _db(args: argparse.Namespace) -> int:
     """`oec-chatops db`: needs only the database's path, so a bot missing a credential (the
     moment an operator most wants its audit trail) can still be inspected with --db."""
-    from oec_chatops import db_inspect
+    from oec_chatops.adapters import db_inspect
     from oec_chatops.policy import parse_duration
 
     path = args.db if args.db is not None else load_settings().oec_chatops_db
@@ -200,7 +191,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     host = host or settings.host
     port = settings.port if port is None else port
     if settings.embedded:
-        from oec_chatops.embedded import run_embedded
+        from oec_chatops.entrypoints.embedded import run_embedded
 
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(
@@ -211,7 +202,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
         asyncio.run(run_embedded(settings, host=host, port=port))
         return 0
     from oec_chatops.container import build_container
-    from oec_chatops.server import build_app
+    from oec_chatops.entrypoints.server import build_app
 
     app = build_app(build_container(settings), grace=SHUTDOWN_GRACE)
     # uvicorn handles SIGTERM itself (graceful shutdown), then re-raises it to the handler that

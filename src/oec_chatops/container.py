@@ -1,7 +1,11 @@
 """`Container`: every object a request needs, built in one place and closed in one place.
 
-Built in the Starlette lifespan (or by a test, pointed at the simulator and the fake Slack),
-passed to handlers by closure. No module-level clients, stores or settings anywhere else.
+Built in the Starlette lifespan (or by a test, pointed at the simulator and the fake Slack).
+It only wires: each service is given the collaborators it uses (repositories, the platform,
+the clock, the policy, a worker's `wake`) as constructor arguments, and the Slack listeners and
+HTTP routes get the services they call. Only the entry points (`server`, `cli`,
+`adapters.embedded`) hold the container itself; no service imports this module (an
+import-linter contract keeps it so). No module-level clients, stores or settings anywhere else.
 """
 
 from __future__ import annotations
@@ -24,15 +28,21 @@ from oec_chatops.metrics import Metrics
 from oec_chatops.oec.client import OecClient
 from oec_chatops.platform import Platform
 from oec_chatops.policy import Policy, load_policy
-from oec_chatops.services import approvals
+from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
+from oec_chatops.services.approval_steps import ApprovalSteps
+from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
 from oec_chatops.services.outbox import OutboxWorker, SlackBudgets
 from oec_chatops.services.pruner import Pruner
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.runner import Runner
+from oec_chatops.services.subscriptions import Subscriptions
 from oec_chatops.services.tracker import Tracker, default_pace
+from oec_chatops.slack.approval_listeners import ClickDesk
+from oec_chatops.slack.command_desk import CommandDesk
 from oec_chatops.slack.command_queue import CommandQueue
 from oec_chatops.store import Store
 
@@ -58,8 +68,30 @@ class Container:
     expiry: ExpiryWorker
     gauges: StoreGauges
     pruner: Pruner
-    commands: CommandQueue = field(default_factory=CommandQueue)
+    actions: Actions
+    approvals: Approvals
+    subscriptions: Subscriptions
+    command_service: CommandService
+    commands: CommandQueue
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def desk(self) -> CommandDesk:
+        """What the `/oec` listener, queue and answers use (derived, so that a test replacing
+        `commands` with a differently sized queue replaces it for them too)."""
+        return CommandDesk(
+            clock=self.clock,
+            store=self.store,
+            slack=self.slack,
+            runner=self.runner,
+            service=self.command_service,
+            queue=self.commands,
+        )
+
+    @property
+    def clicks(self) -> ClickDesk:
+        """What the approval listeners use."""
+        return ClickDesk(approvals=self.approvals, slack=self.slack, runner=self.runner)
 
     def start_workers(self) -> None:
         """Start the outbox, tracker and expiry loops, and resume interrupted approvals."""
@@ -75,17 +107,17 @@ class Container:
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
                 loop.create_task(self.tracker.run(), name="tracker"),
-                loop.create_task(self.expiry.run_for(self), name="expiry"),
-                loop.create_task(approvals.resume(self), name="approvals.resume"),
+                loop.create_task(self.expiry.run_for(self.approvals.steps), name="expiry"),
+                loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
                 loop.create_task(self.pruner.run(), name="pruner"),
             ]
         )
-        self.commands.resume(self)  # acknowledged before a restart: finish or account for them
+        self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:
         """Finish in-flight work, flush what the outbox can send within `grace`, close."""
         await asyncio.gather(
-            self.commands.shutdown(self, grace=grace), self.runner.drain(timeout=grace)
+            self.commands.shutdown(self.desk, grace=grace), self.runner.drain(timeout=grace)
         )
         self.tracker.stop()
         self.expiry.stop()
@@ -161,7 +193,7 @@ def build_container(
     )
     tracker = Tracker(
         store=store,
-        oec=platform,
+        platform=platform,
         clock=clock,
         on_change=outbox.wake,
         read_limit=read_limit or oec.read_limit,
@@ -171,6 +203,37 @@ def build_container(
     # Database gauges come from a snapshot read off the event loop (services/gauges.py).
     gauges = StoreGauges(store=store, clock=clock)
     metrics.watch_store(gauges.read)
+    runner = Runner()
+    resolver = Resolver(platform=platform, store=store, clock=clock)
+    directory = Directory(slack=slack, policy=policy, clock=clock)
+    expiry = ExpiryWorker(store=store, clock=clock, runner=runner)
+    actions = Actions(
+        platform=platform,
+        store=store,
+        clock=clock,
+        wake_outbox=outbox.wake,
+        wake_tracker=tracker.wake,
+    )
+    approvals = Approvals(
+        steps=ApprovalSteps(
+            store=store, clock=clock, actions=actions, expiry=expiry, wake_outbox=outbox.wake
+        ),
+        policy=policy,
+        directory=directory,
+    )
+    subscriptions = Subscriptions(store=store, clock=clock, resolver=resolver)
+    command_service = CommandService(
+        policy=policy,
+        directory=directory,
+        store=store,
+        clock=clock,
+        metrics=metrics,
+        platform=platform,
+        resolver=resolver,
+        actions=actions,
+        approvals=approvals,
+        subscriptions=subscriptions,
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -179,12 +242,17 @@ def build_container(
         slack=slack,
         policy=policy,
         metrics=metrics,
-        runner=Runner(),
-        resolver=Resolver(oec=platform, store=store, clock=clock),
-        directory=Directory(slack=slack, policy=policy, clock=clock),
+        runner=runner,
+        resolver=resolver,
+        directory=directory,
         outbox=outbox,
         tracker=tracker,
-        expiry=ExpiryWorker(),
+        expiry=expiry,
         gauges=gauges,
         pruner=Pruner(store=store, clock=clock, policy=settings.retention, gauges=gauges),
+        actions=actions,
+        approvals=approvals,
+        subscriptions=subscriptions,
+        command_service=command_service,
+        commands=CommandQueue(),
     )

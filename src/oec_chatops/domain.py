@@ -170,3 +170,18 @@ class Approval:
         if not channel_id or channel_id != self.channel_id:
             return False
         return self.message_ts is None or message_ts == self.message_ts
+
+
+WEBHOOK_EVENTS_FOLLOWED = (
+    "deploy.started",
+    "deploy.completed",
+    "deploy.failed",
+    "deploy.cancelled",
+    "environment.status_changed",
+    "environment.created",
+    "environment.deleted",
+    "environment.ready",
+    "monitoring.alert",
+)
+"""The platform events the bot turns into channel messages: what `webhooks register` asks
+oec.sh for by default, and (without `environment.deleted`) what the demo registers."""

@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 
 from oec_chatops.config import load_settings
-from oec_chatops.embedded import Demo, embedded_demo
+from oec_chatops.entrypoints.embedded import Demo, embedded_demo
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.domain import ApprovalState
-from oec_chatops.services import approvals
 from tests.support.approval_helpers import (
     APPROVE,
     CANCEL,
@@ -35,7 +34,7 @@ async def test_worker_expires_the_request_on_time(tmp_path: Path) -> None:
         assert "Expires" in flat(message.blocks)
 
         clock.advance(29 * MINUTE)
-        assert approvals.expire_due(s.c) == 0
+        assert s.c.approvals.steps.expire_due() == 0
         a = s.c.store.approvals.get(approval_id)
         assert a is not None
         assert a.state is ApprovalState.PENDING

@@ -33,7 +33,7 @@ async def plain_bolt(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         process_before_response=True,
         logger=logging.getLogger("tests.plain_bolt"),
     )
-    register_commands(app, stack.c)
+    register_commands(app, stack.c.desk)
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
@@ -46,7 +46,15 @@ async def plain_bolt(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_the_bot_app_takes_oec_on_its_short_path(stack: Stack) -> None:
-    assert isinstance(build_bolt_app(stack.c), ChatopsApp)
+    assert isinstance(
+        build_bolt_app(
+            settings=stack.c.settings,
+            slack=stack.c.slack,
+            commands=stack.c.desk,
+            clicks=stack.c.clicks,
+        ),
+        ChatopsApp,
+    )
     r = await stack.agent.command("whoami", user_id=DEV, channel_id="C0DEPLOYS")
 
     assert r.status_code == 200

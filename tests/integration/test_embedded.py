@@ -10,7 +10,7 @@ import pytest
 
 from oec_chatops.config import load_settings
 from oec_chatops.domain import Verb
-from oec_chatops.embedded import (
+from oec_chatops.entrypoints.embedded import (
     Demo,
     DemoSecrets,
     command_hints,

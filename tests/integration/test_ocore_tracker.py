@@ -35,7 +35,7 @@ async def test_the_tracker_follows_a_restart_every_3_s_to_completed(
             )
         tracker = Tracker(
             store=store,
-            oec=ocore.adapter,
+            platform=ocore.adapter,
             clock=ocore.clock,
             on_change=lambda: None,
             read_limit=ocore.adapter.read_limit,

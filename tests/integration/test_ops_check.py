@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from oec_chatops.check import REQUIRED_SCOPES, run_check
+from oec_chatops.adapters.check import REQUIRED_SCOPES, run_check
 from oec_chatops.config import load_settings, unknown_variables
 from tests.support.ops_helpers import (
     Outside,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from oec_chatops.adapters.health import FAIL_SECONDS, OK_SECONDS
 from oec_chatops.clock import ManualClock
-from oec_chatops.health import FAIL_SECONDS, OK_SECONDS
 from tests.support.approval_helpers import build_with
 from tests.support.stack import Stack, running_stack
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from oec_chatops import webhook_admin
+from oec_chatops.adapters import webhook_admin
 from oec_chatops.config import load_settings
 from oec_chatops.playground import serve_on_loopback
 from oec_chatops.sim import SimState, build_sim_app

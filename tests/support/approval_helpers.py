@@ -19,7 +19,8 @@ import httpx
 from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
-from oec_chatops.embedded import subscribe_to_every_project
+from oec_chatops.entrypoints.embedded import subscribe_to_every_project
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.playground import (
     Ephemeral,
     FakeSlack,
@@ -31,7 +32,6 @@ from oec_chatops.playground import (
 )
 from oec_chatops.playground import serve_on_loopback as serve
 from oec_chatops.policy import parse_policy
-from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 from oec_chatops.slack.blocks.approvals import REJECT_REASON_ACTION, REJECT_REASON_BLOCK
 from oec_chatops.store.rows import AuditRow

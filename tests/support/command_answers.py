@@ -17,6 +17,7 @@ from typing import Any
 from oec_chatops.clock import Clock
 from oec_chatops.config import load_settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.playground import (
     FakeSlack,
     ResponsePost,
@@ -25,7 +26,6 @@ from oec_chatops.playground import (
     slash_command_body,
 )
 from oec_chatops.policy import parse_policy
-from oec_chatops.server import build_app
 from oec_chatops.slack.command_answer import NOTE_EMOJI
 from tests.support.ops_helpers import Outside
 from tests.support.stack import CHANNEL, POLICY, SIGNING_SECRET, bot_environ

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from oec_chatops.config import load_settings
-from oec_chatops.embedded import Demo, embedded_demo
+from oec_chatops.entrypoints.embedded import Demo, embedded_demo
 from oec_chatops.playground import page_state
 
 DEV, LEAD, ADMIN = "U0DEV1", "U0LEAD1", "U0ADMIN"

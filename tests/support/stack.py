@@ -20,7 +20,8 @@ from starlette.types import ASGIApp
 from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container, build_container
-from oec_chatops.embedded import subscribe_to_every_project
+from oec_chatops.entrypoints.embedded import subscribe_to_every_project
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.playground import (
     FakeSlack,
     SlackUserAgent,
@@ -29,7 +30,6 @@ from oec_chatops.playground import (
 )
 from oec_chatops.playground import serve_on_loopback as serve
 from oec_chatops.policy import parse_policy
-from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 
 RW_KEY = "oec_live_rw_" + "R" * 20 + "w" * 23

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oec_chatops.services.commands import Invocation
+from oec_chatops.services.types import Invocation
 from oec_chatops.slack.command_answer import queue_text, restart_text, wait_text
 
 

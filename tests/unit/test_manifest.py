@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from oec_chatops.check import REQUIRED_SCOPES
+from oec_chatops.adapters.check import REQUIRED_SCOPES
 from oec_chatops.config import load_settings
 from oec_chatops.container import build_container
-from oec_chatops.server import build_app
+from oec_chatops.entrypoints.server import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "oec_chatops"

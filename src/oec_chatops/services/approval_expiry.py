@@ -2,22 +2,31 @@
 actions it did not answer (with the same idempotency key), also after a restart.
 
 Apart from `services.approvals` because it is a loop with its own schedule, not a step of the
-request's state machine; the steps it takes (`expire_due`, `execute`) are that module's.
+request's state machine; the steps it takes (`expire_due`, `execute`) are given to `run_for`
+(`services.approval_steps.ApprovalSteps`, which in turn holds this worker as its schedule).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
-from oec_chatops.services.approvals import execute, expire_due
+from oec_chatops.clock import Clock
 from oec_chatops.services.loop import WorkerLoop
-
-if TYPE_CHECKING:
-    from oec_chatops.container import Container
+from oec_chatops.services.runner import Runner
+from oec_chatops.store import Store
 
 # When oec.sh did not answer an approved action: ask again after these many seconds, then
 # give up and say so (about 15 minutes in all, well inside the key's 24 hours).
 ASK_AGAIN_AFTER = (15.0, 30.0, 60.0, 120.0, 240.0, 480.0)
+
+
+class ExpirySteps(Protocol):
+    """What the worker does when something falls due."""
+
+    def expire_due(self) -> int: ...
+
+    def execute(self, approval_id: str, *, resuming: bool = False) -> Coroutine[Any, Any, None]: ...
 
 
 class ExpiryWorker(WorkerLoop):
@@ -26,10 +35,13 @@ class ExpiryWorker(WorkerLoop):
 
     name = "approvals.expiry"
 
-    def __init__(self) -> None:
+    def __init__(self, *, store: Store, clock: Clock, runner: Runner) -> None:
         super().__init__()
+        self._store = store
+        self._clock = clock
+        self._runner = runner
         self._asks: dict[str, tuple[int, float]] = {}  # approval id -> (asks so far, next at)
-        self._c: Container | None = None
+        self._steps: ExpirySteps | None = None
 
     def ask_again_later(self, approval_id: str, *, now: float) -> bool:
         """Schedule another ask; False once the schedule is used up (the caller then fails it)."""
@@ -51,24 +63,22 @@ class ExpiryWorker(WorkerLoop):
             self._asks[approval_id] = (count, float("inf"))  # until execute() reschedules it
         return due
 
-    async def run_for(self, c: Container) -> None:
-        """Run the loop for this container (the worker is built before the container is)."""
-        self._c = c
+    async def run_for(self, steps: ExpirySteps) -> None:
+        """Run the loop taking these steps (they hold this worker, so they are built after it)."""
+        self._steps = steps
         await self.run()
 
     async def round(self) -> bool:
-        c = self._c
-        assert c is not None, "run_for(container) starts this worker"
-        expire_due(c)
-        for approval_id in self._due_asks(c.clock.time()):
-            c.runner.spawn(execute(c, approval_id, resuming=True), name="approval-ask-again")
+        steps = self._steps
+        assert steps is not None, "run_for(steps) starts this worker"
+        steps.expire_due()
+        for approval_id in self._due_asks(self._clock.time()):
+            self._runner.spawn(steps.execute(approval_id, resuming=True), name="approval-ask-again")
         return False
 
     def idle_wait(self) -> float:
-        c = self._c
-        assert c is not None, "run_for(container) starts this worker"
         times = [at for _, at in self._asks.values()]
-        nxt = c.store.approvals.next_expiry()
+        nxt = self._store.approvals.next_expiry()
         if nxt is not None:
             times.append(nxt)
-        return 5.0 if not times else min(5.0, max(0.05, min(times) - c.clock.time()))
+        return 5.0 if not times else min(5.0, max(0.05, min(times) - self._clock.time()))

@@ -8,132 +8,167 @@ environments); every denial and every action lands in the audit table.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from oec_chatops import policy
+from oec_chatops.clock import Clock
 from oec_chatops.context import request_id_var
-from oec_chatops.domain import ACTION_VERBS, ApprovalState, Verb
+from oec_chatops.domain import ACTION_VERBS, ApprovalState, EnvRef, Verb
 from oec_chatops.errors import CommandError
+from oec_chatops.metrics import Metrics
 from oec_chatops.oec.errors import OecError
-from oec_chatops.services import actions, subscriptions
+from oec_chatops.platform import Platform
+from oec_chatops.policy import Policy
+from oec_chatops.services.actions import Actions, intent_key
+from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.audit import audit
+from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
+from oec_chatops.services.resolver import Resolver
+from oec_chatops.services.subscriptions import Subscriptions
+from oec_chatops.services.types import Invocation, Reply
 from oec_chatops.slack import blocks, grammar
-
-if TYPE_CHECKING:
-    from oec_chatops.container import Container
+from oec_chatops.store import Store
 
 log = logging.getLogger(__name__)
 
-Reply = Callable[[dict[str, Any]], Awaitable[None]]
 DEFAULT_LOG_LINES = 40
+__all__ = ["CommandService", "Invocation", "Reply"]
 
 
 @dataclass(frozen=True, slots=True)
-class Invocation:
-    """One slash command as Slack sent it."""
+class CommandService:
+    """Runs one `/oec` command against the platform, the store and the other services."""
 
-    user_id: str
-    channel_id: str
-    text: str
-    trigger_id: str = ""
-    user_name: str = ""
+    policy: Policy
+    directory: Directory
+    store: Store
+    clock: Clock
+    metrics: Metrics
+    platform: Platform
+    resolver: Resolver
+    actions: Actions
+    approvals: Approvals
+    subscriptions: Subscriptions
 
-
-async def handle(c: Container, inv: Invocation, reply: Reply) -> None:
-    """Run one `/oec` command and answer it; never raises."""
-    verb_label = "unknown"
-    try:
-        cmd = grammar.parse_command(inv.text)
-        verb_label = cmd.verb.value
-        groups = await c.directory.groups_of(inv.user_id)
-        decision = policy.authorize(c.policy, inv.user_id, groups, cmd.verb)
-        if not decision.allowed:
-            c.store.audit.record(
-                at=c.clock.time(),
-                actor=inv.user_id,
-                action=f"command.{cmd.verb.value}",
-                target=cmd.env or cmd.target or cmd.project,
-                result="denied",
-                detail={"role": decision.role.value, "required": decision.required.value},
-                request_id=request_id_var.get(),
+    async def handle(self, inv: Invocation, reply: Reply) -> None:
+        """Run one `/oec` command and answer it; never raises."""
+        verb_label = "unknown"
+        counted = self.metrics.commands
+        try:
+            cmd = grammar.parse_command(inv.text)
+            verb_label = cmd.verb.value
+            groups = await self.directory.groups_of(inv.user_id)
+            decision = policy.authorize(self.policy, inv.user_id, groups, cmd.verb)
+            if not decision.allowed:
+                audit(
+                    self.store,
+                    self.clock,
+                    actor=inv.user_id,
+                    action=f"command.{cmd.verb.value}",
+                    target=cmd.env or cmd.target or cmd.project,
+                    result="denied",
+                    detail={"role": decision.role.value, "required": decision.required.value},
+                )
+                counted.labels(verb_label, "denied").inc()
+                await reply(blocks.render_denied(decision))
+                return
+            await self._dispatch(inv, cmd, groups, reply)
+            counted.labels(verb_label, "ok").inc()
+        except CommandError as exc:
+            counted.labels(verb_label, "bad_input").inc()
+            await reply(blocks.render_error(str(exc), hint=exc.hint or None))
+        except OecError as exc:
+            counted.labels(verb_label, "api_error").inc()
+            rid = request_id_var.get()
+            log.warning(
+                "command.api_error", extra={"verb": verb_label, "error": type(exc).__name__}
             )
-            c.metrics.commands.labels(verb_label, "denied").inc()
-            await reply(blocks.render_denied(decision))
+            e = explain(exc, request_id=rid)
+            await reply(blocks.render_error(e.message, hint=e.hint))
+        except Exception:
+            counted.labels(verb_label, "crash").inc()
+            rid = request_id_var.get()
+            log.exception("command.crashed", extra={"verb": verb_label})
+            await reply(
+                blocks.render_error(
+                    "Something went wrong in the bot while running that command.", request_id=rid
+                )
+            )
+
+    async def _dispatch(
+        self, inv: Invocation, cmd: grammar.Command, groups: frozenset[str], reply: Reply
+    ) -> None:
+        verb = cmd.verb
+        platform = self.platform
+        if verb is Verb.HELP:
+            visible = set(policy.visible_verbs(self.policy, inv.user_id, groups))
+            if cmd.topic is not None and cmd.topic in visible:
+                await reply(blocks.render_help([grammar.VERB_SPECS[cmd.topic]], detailed=True))
+            else:
+                entries = [grammar.VERB_SPECS[v] for v in Verb if v in visible]
+                await reply(blocks.render_help(entries))
+        elif verb is Verb.WHOAMI:
+            role = policy.role_of(self.policy, inv.user_id, groups)
+            can = policy.can_approve(self.policy, inv.user_id, groups)
+            await reply(blocks.render_whoami(inv.user_id, role, can))
+        elif verb is Verb.PROJECTS:
+            await reply(blocks.render_projects(await platform.list_projects()))
+        elif verb is Verb.ENVS:
+            if cmd.project:
+                project = await self.resolver.project(cmd.project)
+                envs = await platform.list_environments(project.id, status=cmd.status)
+                pairs = [(project, e) for e in envs]
+            else:
+                pairs = await platform.list_all_environments(status=cmd.status)
+            await reply(blocks.render_envs(pairs, status=cmd.status))
+        elif verb is Verb.STATUS:
+            ref = await self.resolver.environment(_need_env(cmd))
+            status = await platform.get_environment_status(ref.env_id)
+            await reply(blocks.render_status(ref, status))
+        elif verb is Verb.LOGS:
+            ref = await self.resolver.environment(_need_env(cmd))
+            log_answer = await platform.get_logs(ref.env_id, lines=cmd.lines or DEFAULT_LOG_LINES)
+            await reply(blocks.render_logs(ref, log_answer))
+        elif verb in ACTION_VERBS:
+            ref = await self.resolver.environment(_need_env(cmd))
+            await self._act(inv, cmd, ref, reply)
+        elif verb is Verb.APPROVALS:
+            pending = self.store.approvals.in_states(
+                [ApprovalState.PENDING], channel_id=inv.channel_id
+            )
+            await reply(blocks.render_approvals_list(pending, now=self.clock.now()))
+        elif verb is Verb.SUBSCRIBE:
+            await self.subscriptions.subscribe(inv, cmd, reply)
+        elif verb is Verb.UNSUBSCRIBE:
+            await self.subscriptions.unsubscribe(inv, cmd, reply)
+        elif verb is Verb.SUBSCRIPTIONS:
+            await self.subscriptions.show(inv, reply)
+        else:  # a verb the grammar knows but nobody wired: a bug, said plainly
+            raise CommandError(f"`/oec {verb.value}` is not available.")
+
+    async def _act(self, inv: Invocation, cmd: grammar.Command, ref: EnvRef, reply: Reply) -> None:
+        """Run the action now, or ask for approval first when the environment is protected."""
+        # The same command gives the same keys: run again after a restart, it neither sends the
+        # action a second time nor asks for a second approval (slack.command_queue).
+        origin = inv.trigger_id or request_id_var.get()
+        if policy.is_protected(self.policy, ref):
+            approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
+            await self.approvals.request(inv, cmd, ref, reply, approval_id=approval_id)
             return
-        await _dispatch(c, inv, cmd, groups, reply)
-        c.metrics.commands.labels(verb_label, "ok").inc()
-    except CommandError as exc:
-        c.metrics.commands.labels(verb_label, "bad_input").inc()
-        await reply(blocks.render_error(str(exc), hint=exc.hint or None))
-    except OecError as exc:
-        c.metrics.commands.labels(verb_label, "api_error").inc()
-        rid = request_id_var.get()
-        log.warning("command.api_error", extra={"verb": verb_label, "error": type(exc).__name__})
-        e = explain(exc, request_id=rid)
-        await reply(blocks.render_error(e.message, hint=e.hint))
-    except Exception:
-        c.metrics.commands.labels(verb_label, "crash").inc()
-        rid = request_id_var.get()
-        log.exception("command.crashed", extra={"verb": verb_label})
-        await reply(
-            blocks.render_error(
-                "Something went wrong in the bot while running that command.", request_id=rid
+        key = intent_key("slack", origin, cmd.verb.value, ref.env_id)
+        try:
+            await self.actions.execute(
+                verb=cmd.verb,
+                ref=ref,
+                modules=cmd.modules,
+                requested_by=inv.user_id,
+                channel_id=inv.channel_id,
+                idempotency_key=key,
             )
-        )
-
-
-async def _dispatch(
-    c: Container, inv: Invocation, cmd: grammar.Command, groups: frozenset[str], reply: Reply
-) -> None:
-    verb = cmd.verb
-    if verb is Verb.HELP:
-        visible = set(policy.visible_verbs(c.policy, inv.user_id, groups))
-        if cmd.topic is not None and cmd.topic in visible:
-            await reply(blocks.render_help([grammar.VERB_SPECS[cmd.topic]], detailed=True))
-        else:
-            entries = [grammar.VERB_SPECS[v] for v in Verb if v in visible]
-            await reply(blocks.render_help(entries))
-    elif verb is Verb.WHOAMI:
-        role = policy.role_of(c.policy, inv.user_id, groups)
-        await reply(
-            blocks.render_whoami(
-                inv.user_id, role, policy.can_approve(c.policy, inv.user_id, groups)
-            )
-        )
-    elif verb is Verb.PROJECTS:
-        await reply(blocks.render_projects(await c.oec.list_projects()))
-    elif verb is Verb.ENVS:
-        if cmd.project:
-            project = await c.resolver.project(cmd.project)
-            envs = await c.oec.list_environments(project.id, status=cmd.status)
-            pairs = [(project, e) for e in envs]
-        else:
-            pairs = await c.oec.list_all_environments(status=cmd.status)
-        await reply(blocks.render_envs(pairs, status=cmd.status))
-    elif verb is Verb.STATUS:
-        ref = await c.resolver.environment(_need_env(cmd))
-        status = await c.oec.get_environment_status(ref.env_id)
-        await reply(blocks.render_status(ref, status))
-    elif verb is Verb.LOGS:
-        ref = await c.resolver.environment(_need_env(cmd))
-        log_answer = await c.oec.get_logs(ref.env_id, lines=cmd.lines or DEFAULT_LOG_LINES)
-        await reply(blocks.render_logs(ref, log_answer))
-    elif verb in ACTION_VERBS:
-        ref = await c.resolver.environment(_need_env(cmd))
-        await actions.request(c, inv, cmd, ref, reply)
-    elif verb is Verb.APPROVALS:
-        pending = c.store.approvals.in_states([ApprovalState.PENDING], channel_id=inv.channel_id)
-        await reply(blocks.render_approvals_list(pending, now=c.clock.now()))
-    elif verb is Verb.SUBSCRIBE:
-        await subscriptions.subscribe(c, inv, cmd, reply)
-    elif verb is Verb.UNSUBSCRIBE:
-        await subscriptions.unsubscribe(c, inv, cmd, reply)
-    elif verb is Verb.SUBSCRIPTIONS:
-        await subscriptions.show(c, inv, reply)
-    else:  # a verb the grammar knows but nobody wired: a bug, said plainly
-        raise CommandError(f"`/oec {verb.value}` is not available.")
+        except OecError as exc:
+            e = explain(exc, env_label=ref.label, request_id=request_id_var.get())
+            await reply(blocks.render_error(e.message, hint=e.hint))
 
 
 def _need_env(cmd: grammar.Command) -> str:

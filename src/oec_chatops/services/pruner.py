@@ -24,8 +24,8 @@ from oec_chatops.clock import Clock
 from oec_chatops.retention import RetentionPolicy
 from oec_chatops.services.gauges import StoreGauges
 from oec_chatops.services.loop import WorkerLoop
+from oec_chatops.store import Store
 from oec_chatops.store.retention import START, Batch, Cursor, Retention
-from oec_chatops.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +50,21 @@ class Pruned:
         return self.payloads + self.dedupe_keys + self.outbox_rows + self.audit_rows + self.commands
 
 
+@dataclass(kw_only=True, eq=False)
 class Pruner(WorkerLoop):
     name = "pruner"
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        clock: Clock,
-        policy: RetentionPolicy,
-        gauges: StoreGauges | None = None,
-        interval: float = PRUNE_INTERVAL,
-        batch: int = BATCH,
-        pause: float = PAUSE,
-    ) -> None:
+    store: Store
+    clock: Clock
+    policy: RetentionPolicy
+    gauges: StoreGauges | None = None
+    interval: float = PRUNE_INTERVAL
+    batch: int = BATCH
+    pause: float = PAUSE
+
+    def __post_init__(self) -> None:
         super().__init__()
-        self.store = store
-        self.clock = clock
-        self.policy = policy
-        self.gauges = gauges
-        self.interval = interval
-        self.batch = batch
-        self.pause = pause
-        self.repo = Retention(store.conn)
+        self.repo = Retention(self.store.conn)
         self._lock = asyncio.Lock()
         # Where the payload pass stopped: the next round goes on from there instead of reading
         # again through the rows whose payload is gone but whose key is kept. (The key pass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oec_chatops.clock import Clock
 from oec_chatops.domain import EnvRef
@@ -29,34 +29,41 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-class UnknownEnvironment(CommandError):
+class _NoMatch(CommandError):
+    """A name that resolves to no single thing; `choices` are what the person may have meant."""
+
+    def __init__(self, query: str, choices: list[str], message: str, hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.query = query
+        self.choices = choices
+
+
+def _did_you_mean(choices: list[str]) -> str:
+    return ("Did you mean " + ", ".join(f"`{c}`" for c in choices) + "?") if choices else ""
+
+
+class UnknownEnvironment(_NoMatch):
     """No environment matches; `choices` are the closest labels."""
 
     def __init__(self, query: str, choices: list[str]) -> None:
-        hint = ("Did you mean " + ", ".join(f"`{c}`" for c in choices) + "?") if choices else ""
-        super().__init__(f"No environment matches `{query}`.", hint=hint)
-        self.query = query
-        self.choices = choices
+        message = f"No environment matches `{query}`."
+        super().__init__(query, choices, message, _did_you_mean(choices))
 
 
-class AmbiguousEnvironment(CommandError):
+class AmbiguousEnvironment(_NoMatch):
     """Several environments match a bare name; `choices` are their full labels."""
 
     def __init__(self, query: str, choices: list[str]) -> None:
-        super().__init__(
-            f"`{query}` matches {len(choices)} environments.",
-            hint="Say which one: " + ", ".join(f"`{c}`" for c in choices),
-        )
-        self.query = query
-        self.choices = choices
+        message = f"`{query}` matches {len(choices)} environments."
+        hint = "Say which one: " + ", ".join(f"`{c}`" for c in choices)
+        super().__init__(query, choices, message, hint)
 
 
-class UnknownProject(CommandError):
+class UnknownProject(_NoMatch):
+    """No project matches; `choices` are the closest names."""
+
     def __init__(self, query: str, choices: list[str]) -> None:
-        hint = ("Did you mean " + ", ".join(f"`{c}`" for c in choices) + "?") if choices else ""
-        super().__init__(f"No project matches `{query}`.", hint=hint)
-        self.query = query
-        self.choices = choices
+        super().__init__(query, choices, f"No project matches `{query}`.", _did_you_mean(choices))
 
 
 def to_ref(project: Project, env: Environment) -> EnvRef:
@@ -79,13 +86,15 @@ class _Snapshot:
     refs: list[EnvRef]
 
 
+@dataclass(kw_only=True, eq=False)
 class Resolver:
-    def __init__(self, *, oec: Platform, store: Store, clock: Clock) -> None:
-        self.oec = oec
-        self.store = store
-        self.clock = clock
-        self._snapshot: _Snapshot | None = None
-        self._listing: asyncio.Task[_Snapshot] | None = None
+    """Names as people type them → projects and environments of the platform."""
+
+    platform: Platform
+    store: Store
+    clock: Clock
+    _snapshot: _Snapshot | None = field(default=None, init=False)
+    _listing: asyncio.Task[_Snapshot] | None = field(default=None, init=False)
 
     async def snapshot(self, *, fresh: bool = False) -> _Snapshot:
         """The projects and environments, listed at most once per CACHE_SECONDS.
@@ -109,8 +118,8 @@ class Resolver:
         return await asyncio.shield(listing)
 
     async def _list(self, now: float) -> _Snapshot:
-        projects = await self.oec.list_projects()
-        env_lists = await asyncio.gather(*(self.oec.list_environments(p.id) for p in projects))
+        projects = await self.platform.list_projects()
+        env_lists = await asyncio.gather(*(self.platform.list_environments(p.id) for p in projects))
         refs = [to_ref(p, e) for p, envs in zip(projects, env_lists, strict=True) for e in envs]
         self.store.environments.remember(refs, self.clock.time())
         self._snapshot = _Snapshot(now, projects, refs)
@@ -157,13 +166,13 @@ class Resolver:
     async def _by_id(self, env_id: str) -> EnvRef:
         cached = self.store.environments.get(env_id)
         try:
-            env = await self.oec.get_environment(env_id)
+            env = await self.platform.get_environment(env_id)
         except OecNotFound:
             raise UnknownEnvironment(env_id, []) from None
         if cached is not None and cached.project_id == env.project_id:
             project_name, slug = cached.project_name, cached.project_slug
         else:
-            project = await self.oec.get_project(env.project_id) if env.project_id else None
+            project = await self.platform.get_project(env.project_id) if env.project_id else None
             project_name = project.name if project else "unknown-project"
             slug = (project.slug or slugify(project.name)) if project else None
         ref = EnvRef(

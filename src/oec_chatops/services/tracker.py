@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from oec_chatops.clock import Clock
 from oec_chatops.domain import Progress
@@ -24,8 +25,8 @@ from oec_chatops.oec.errors import OecError, OecNotFound
 from oec_chatops.platform import Platform
 from oec_chatops.services.deployments import DeploymentUpdate, apply_update
 from oec_chatops.services.loop import WorkerLoop
+from oec_chatops.store import Store
 from oec_chatops.store.rows import DeploymentRow
-from oec_chatops.store.store import Store
 from oec_chatops.store.tracked import TrackedDeployments
 
 log = logging.getLogger(__name__)
@@ -64,29 +65,22 @@ def parse_step_progress(log_text: str) -> Progress | None:
     return None
 
 
+@dataclass(kw_only=True, eq=False)
 class Tracker(WorkerLoop):
     """Polls every unfinished deployment that a message shows; `wake()` when a new one starts.
 
     One that no channel shows (heard of only from a webhook for an environment nobody
     subscribes to) is not polled: its reads would come out of the slash commands' budget."""
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        oec: Platform,
-        clock: Clock,
-        on_change: Callable[[], None],
-        read_limit: Callable[[], int] = lambda: 120,
-        pace: Callable[[float], float] = default_pace,
-    ) -> None:
-        self.store = store
-        self.oec = oec
-        self.clock = clock
-        self.on_change = on_change
-        self.read_limit = read_limit
-        self.pace = pace
-        self.tracked = TrackedDeployments(store.conn)
+    store: Store
+    platform: Platform
+    clock: Clock
+    on_change: Callable[[], None]
+    read_limit: Callable[[], int] = field(default=lambda: 120)
+    pace: Callable[[float], float] = field(default=default_pace)
+
+    def __post_init__(self) -> None:
+        self.tracked = TrackedDeployments(self.store.conn)
         super().__init__()
         self._next_read_at = 0.0  # clock.monotonic() before which no poll may start
 
@@ -120,32 +114,27 @@ class Tracker(WorkerLoop):
             polled += 1
         return polled
 
+    def _give_up(self, row: DeploymentRow, why: str) -> None:
+        """Stop following the task: its status becomes `unknown`, with the reason shown."""
+        self._apply(
+            DeploymentUpdate(task_id=row.task_id, status="unknown", error_message=why),
+            next_poll_at=None,
+        )
+
     async def poll(self, row: DeploymentRow, *, active: int = 1) -> int:
         """Read the task (and its log when the task has no progress); return how many reads."""
         now = self.clock.time()
         elapsed = now - row.created_at
         if elapsed > MAX_TRACKING_SECONDS:
-            self._apply(
-                DeploymentUpdate(
-                    task_id=row.task_id,
-                    status="unknown",
-                    error_message="No final status from oec.sh after 30 minutes; stopped following it.",
-                ),
-                next_poll_at=None,
+            self._give_up(
+                row, "No final status from oec.sh after 30 minutes; stopped following it."
             )
             return 0
         reads = 1
         try:
-            task = await self.oec.get_task(row.task_id)
+            task = await self.platform.get_task(row.task_id)
         except OecNotFound:
-            self._apply(
-                DeploymentUpdate(
-                    task_id=row.task_id,
-                    status="unknown",
-                    error_message="oec.sh no longer knows this task.",
-                ),
-                next_poll_at=None,
-            )
+            self._give_up(row, "oec.sh no longer knows this task.")
             return reads
         except OecError as exc:
             log.warning(
@@ -167,7 +156,7 @@ class Tracker(WorkerLoop):
         ):
             reads += 1
             try:
-                tail = await self.oec.get_logs(row.env_id, task_id=row.task_id, lines=20)
+                tail = await self.platform.get_logs(row.env_id, task_id=row.task_id, lines=20)
                 progress = parse_step_progress(tail.log) or progress
             except OecError:
                 pass

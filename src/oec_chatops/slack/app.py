@@ -1,4 +1,4 @@
-"""`build_bolt_app(container) -> AsyncApp`: Bolt configured for a fast ack, with our listeners."""
+"""`build_bolt_app(...) -> AsyncApp`: Bolt configured for a fast ack, with our listeners."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ from oec_chatops.errors import ConfigError
 from oec_chatops.slack import handlers
 
 if TYPE_CHECKING:
-    from oec_chatops.container import Container
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from oec_chatops.config import Settings
+    from oec_chatops.slack.approval_listeners import ClickDesk
+    from oec_chatops.slack.command_desk import CommandDesk
 
 CommandAcceptor = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -71,7 +75,9 @@ class ChatopsApp(AsyncApp):
         return BoltResponse(status=200, body="")
 
 
-def build_bolt_app(c: Container) -> AsyncApp:
+def build_bolt_app(
+    *, settings: Settings, slack: AsyncWebClient, commands: CommandDesk, clicks: ClickDesk
+) -> AsyncApp:
     """The Bolt app. Signature verification is always on (v0 HMAC, 5-minute window).
 
     In Socket Mode without a signing secret, Slack's requests come over the WebSocket (which
@@ -82,16 +88,16 @@ def build_bolt_app(c: Container) -> AsyncApp:
     `process_before_response=True` sends the ack as soon as the listener returns instead of
     after Bolt's 10 ms poll; our listeners return right after `ack()`.
     """
-    secret = c.settings.slack_signing_secret
-    if secret is None and c.settings.slack_app_token is None:
+    secret = settings.slack_signing_secret
+    if secret is None and settings.slack_app_token is None:
         raise ConfigError("SLACK_SIGNING_SECRET is required (or SLACK_APP_TOKEN for Socket Mode).")
     app = ChatopsApp(
-        client=c.slack,
+        client=slack,
         signing_secret=secret.get_secret_value() if secret else secrets.token_hex(32),
         request_verification_enabled=True,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oec_chatops.bolt"),
     )
-    handlers.register(app, c)
+    handlers.register(app, commands=commands, clicks=clicks)
     return app

@@ -23,23 +23,32 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import orjson
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from oec_chatops import policy
 from oec_chatops.context import new_request_id, request_id_var
-from oec_chatops.domain import ApprovalState
 from oec_chatops.services import approvals
+from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.runner import Runner
 from oec_chatops.slack import blocks
 
-if TYPE_CHECKING:
-    from oec_chatops.container import Container
-
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ClickDesk:
+    """What the approval listeners use: the approvals service, Slack (the reason modal, the
+    clicker's notices) and the runner their work after the ack runs on."""
+
+    approvals: Approvals
+    slack: AsyncWebClient
+    runner: Runner
+
 
 APPROVAL_ACTION = r"^approval\.(approve|reject|cancel)$"
 REJECT_VIEW = "approval.reject_reason"
@@ -116,22 +125,20 @@ class Modal(enum.Enum):
     UNCONFIRMED = "unconfirmed"  # no answer in time: nothing is rejected, the clicker is told
 
 
-async def open_reason_modal(c: Container, click: Click, *, deadline: float) -> Modal:
+async def open_reason_modal(c: ClickDesk, click: Click, *, deadline: float) -> Modal:
     """Open the reason modal if this click may reject this request, by `deadline` (loop time)."""
     try:
         async with asyncio.timeout_at(deadline):
-            pending = c.store.approvals.get(click.approval_id)
+            pending = c.approvals.get(click.approval_id)
             # Only a request that can still be rejected from this card gets a modal; any other
             # click goes straight to the service, which explains why nothing changes.
             if (
                 pending is None
-                or pending.state is not ApprovalState.PENDING
-                or c.clock.time() >= pending.expires_at.timestamp()
+                or not c.approvals.is_open(pending)
                 or not pending.shown_on(click.channel_id, click.message_ts)
             ):
                 return Modal.NOT_OFFERED
-            groups = await c.directory.groups_of(click.user_id)
-            if not policy.can_approve(c.policy, click.user_id, groups):
+            if not await c.approvals.may_reject(click.user_id):
                 return Modal.NOT_OFFERED
             meta = {
                 "approval_id": click.approval_id,
@@ -155,7 +162,7 @@ async def open_reason_modal(c: Container, click: Click, *, deadline: float) -> M
 
 
 async def apply_click(
-    c: Container, click: Click, respond: AsyncRespond, *, deadline: float
+    c: ClickDesk, click: Click, respond: AsyncRespond, *, deadline: float
 ) -> None:
     """Everything a click does after its ack; tells the clicker whatever went wrong."""
 
@@ -173,8 +180,7 @@ async def apply_click(
             if modal is Modal.UNCONFIRMED:
                 await tell(MODAL_UNCONFIRMED)
                 return
-        outcome = await approvals.click(
-            c,
+        outcome = await c.approvals.click(
             approval_id=click.approval_id,
             user_id=click.user_id,
             action=click.verb,
@@ -190,7 +196,7 @@ async def apply_click(
         await tell(outcome.notice)
 
 
-def register_approvals(app: AsyncApp, c: Container) -> None:
+def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
     @app.action(re.compile(APPROVAL_ACTION))
     async def on_approval_click(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
@@ -212,8 +218,7 @@ def register_approvals(app: AsyncApp, c: Container) -> None:
 
         async def work() -> None:
             try:
-                outcome = await approvals.click(
-                    c,
+                outcome = await c.approvals.click(
                     approval_id=meta.get("approval_id", ""),
                     user_id=user_id,
                     action=approvals.REJECT,

@@ -21,7 +21,6 @@ logged and audited instead, and marked done.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import math
@@ -31,12 +30,14 @@ import aiohttp
 import orjson
 
 from oec_chatops.context import request_id_var
-from oec_chatops.services.commands import Invocation
+from oec_chatops.services.types import Invocation
 from oec_chatops.slack import blocks
-from oec_chatops.store.commands import CommandRow
+from oec_chatops.slack.pending import Pending
 
 if TYPE_CHECKING:
-    from oec_chatops.container import Container
+    from oec_chatops.slack.command_desk import CommandDesk
+
+__all__ = ["Pending"]  # re-exported: the queue and the listener take it from here
 
 log = logging.getLogger("oec_chatops.slack.command_listener")
 
@@ -55,82 +56,6 @@ NOTE_EMOJI = ":stopwatch:"
 """Every note starts with it (and no answer does), so a note is told apart at a glance."""
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
 ANSWER_ATTEMPTS = 3
-
-
-class Pending:
-    """An acknowledged command not yet answered, as workers hold it in memory.
-
-    `uses` mirrors the database's count of POSTs to the response_url; `note` is the kind of
-    the note last shown (a second note of the same kind would only repeat it); `answer` is set
-    for a command a previous life had already answered, possibly without it arriving.
-    """
-
-    __slots__ = (
-        "_lock",
-        "answer",
-        "finished",
-        "inv",
-        "note",
-        "received_at",
-        "request_id",
-        "response_url",
-        "resumed_from",
-        "uses",
-    )
-
-    def __init__(
-        self,
-        inv: Invocation,
-        *,
-        response_url: str,
-        request_id: str,
-        received_at: float,
-        uses: int = 0,
-        answer: dict[str, Any] | None = None,
-        resumed_from: str | None = None,
-    ) -> None:
-        self.inv = inv
-        self.response_url = response_url
-        self.request_id = request_id
-        self.received_at = received_at
-        self.uses = uses
-        self.answer = answer
-        self.resumed_from = resumed_from
-        self.note: str | None = None
-        self.finished = False
-        self._lock: asyncio.Lock | None = None
-
-    @classmethod
-    def from_row(cls, row: CommandRow) -> Pending:
-        inv = Invocation(
-            user_id=row.user_id,
-            channel_id=row.channel_id,
-            text=row.text,
-            trigger_id=row.trigger_id,
-            user_name=row.user_name,
-        )
-        return cls(
-            inv,
-            response_url=row.response_url,
-            request_id=row.request_id,
-            received_at=row.received_at,
-            uses=row.uses,
-            answer=row.answer,
-            resumed_from=row.state,
-        )
-
-    @property
-    def lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    @property
-    def verb(self) -> str:
-        return self.inv.text.split(" ", 1)[0] or "help"
-
-    def __repr__(self) -> str:  # never the response_url: it is a capability
-        return f"Pending(request_id={self.request_id!r}, verb={self.verb!r}, uses={self.uses})"
 
 
 # -- what the notes say (pure) -----------------------------------------------------------------
@@ -171,13 +96,13 @@ DONE_IN_CHANNEL = "Done: `{said}` was sent to oec.sh; its progress is posted in 
 # -- sending -----------------------------------------------------------------------------------
 
 
-def expired(c: Container, p: Pending) -> bool:
+def expired(c: CommandDesk, p: Pending) -> bool:
     """True when Slack would no longer take this command's response_url."""
     return c.clock.time() - p.received_at >= RESPONSE_URL_LIFETIME - EXPIRY_MARGIN
 
 
 async def note(
-    c: Container, p: Pending, kind: str, text: str, *, limit: int = MAX_NOTE_USES
+    c: CommandDesk, p: Pending, kind: str, text: str, *, limit: int = MAX_NOTE_USES
 ) -> bool:
     """Show a note (replacing the last one); False when it did not fit or came too late."""
     async with p.lock:
@@ -191,7 +116,7 @@ async def note(
         return status == 200
 
 
-async def final(c: Container, p: Pending, message: dict[str, Any]) -> None:
+async def final(c: CommandDesk, p: Pending, message: dict[str, Any]) -> None:
     """Send the command's one final answer and mark the command done (raises only when the
     database fails: then the command stays unfinished, and the next start sends it)."""
     if p.finished:
@@ -209,7 +134,7 @@ async def final(c: Container, p: Pending, message: dict[str, Any]) -> None:
         await _deliver(c, p, message, replace=replace)
 
 
-async def resend(c: Container, p: Pending) -> None:
+async def resend(c: CommandDesk, p: Pending) -> None:
     """Send again an answer a previous life stored and may or may not have delivered."""
     assert p.answer is not None
     p.finished = True
@@ -221,19 +146,19 @@ async def resend(c: Container, p: Pending) -> None:
         await _deliver(c, p, p.answer, replace=True)
 
 
-async def finish_silently(c: Container, p: Pending, outcome: str) -> None:
+async def finish_silently(c: CommandDesk, p: Pending, outcome: str) -> None:
     """Done without a response_url answer (an action's answer is its channel message)."""
     p.finished = True
     await c.store.write(lambda r: r.commands.finish(p.request_id, outcome, c.clock.time()))
 
 
-async def post_once(c: Container, p: Pending, message: dict[str, Any]) -> None:
+async def post_once(c: CommandDesk, p: Pending, message: dict[str, Any]) -> None:
     """The one POST for a command the database does not hold (refused before it was stored)."""
     p.uses += 1
     await _post(c, p, message, replace=False)
 
 
-def expire(c: Container, p: Pending, *, state: str) -> None:
+def expire(c: CommandDesk, p: Pending, *, state: str) -> None:
     """Too late to answer at the response_url: say so in the log and the audit, mark done."""
     p.finished = True
     age = round(c.clock.time() - p.received_at)
@@ -254,7 +179,7 @@ def expire(c: Container, p: Pending, *, state: str) -> None:
         c.store.commands.finish(p.request_id, "expired", c.clock.time())
 
 
-async def _deliver(c: Container, p: Pending, message: dict[str, Any], *, replace: bool) -> None:
+async def _deliver(c: CommandDesk, p: Pending, message: dict[str, Any], *, replace: bool) -> None:
     """POST the answer until Slack takes or refuses it; then the command is done."""
     outcome = "answer_failed"
     for attempt in range(1, ANSWER_ATTEMPTS + 1):
@@ -277,7 +202,7 @@ async def _deliver(c: Container, p: Pending, message: dict[str, Any], *, replace
     log.log(level, "command.answered", extra={"request_id": p.request_id, "outcome": outcome})
 
 
-async def _post(c: Container, p: Pending, message: dict[str, Any], replace: bool) -> int | None:
+async def _post(c: CommandDesk, p: Pending, message: dict[str, Any], replace: bool) -> int | None:
     """One POST to the response_url: Slack's HTTP status, or None when there was no answer."""
     body: dict[str, Any] = {
         "text": message.get("text", ""),
@@ -295,7 +220,7 @@ async def _post(c: Container, p: Pending, message: dict[str, Any], replace: bool
     try:
         # Plain aiohttp on the queue's keep-alive session: a POST per note, per waiting
         # command, is the hot path of a burst, and slack_sdk's webhook client adds little else.
-        async with c.commands.http().post(
+        async with c.queue.http().post(
             p.response_url, data=orjson.dumps(body), headers=_JSON, **extra
         ) as answer:
             status = answer.status

@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from oec_chatops.context import new_request_id, request_id_var, wait_notice_var
-from oec_chatops.services import commands
+from oec_chatops.services.types import Invocation
 from oec_chatops.slack import blocks
 from oec_chatops.slack import command_answer as answers
 from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
 
 if TYPE_CHECKING:
-    from oec_chatops.container import Container
-    from oec_chatops.slack.command_queue import CommandQueue
+    from oec_chatops.slack.command_desk import CommandDesk, QueueHandle
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ HOLDS = {"budget", "rate_limited"}  # waits that hold every command behind this 
 RATE_LIMITED_NOTE_AFTER = 1.0  # a 429 is always news, as it has been
 
 
-async def run(c: Container, p: Pending, queue: CommandQueue) -> None:
+async def run(c: CommandDesk, p: Pending, queue: QueueHandle) -> None:
     """One command, from its worker: answers through its response_url, never raises."""
     request_id_var.set(p.request_id)
 
@@ -68,7 +67,7 @@ async def run(c: Container, p: Pending, queue: CommandQueue) -> None:
     async def reply(message: dict[str, Any]) -> None:
         await answers.final(c, p, message)
 
-    await commands.handle(c, p.inv, reply)
+    await c.service.handle(p.inv, reply)
     if p.finished:
         return
     if p.uses > 0:
@@ -79,9 +78,9 @@ async def run(c: Container, p: Pending, queue: CommandQueue) -> None:
         await answers.finish_silently(c, p, "in_channel")
 
 
-def invocation(form: dict[str, Any]) -> commands.Invocation:
+def invocation(form: dict[str, Any]) -> Invocation:
     """The command in Slack's slash-command form."""
-    return commands.Invocation(
+    return Invocation(
         user_id=form.get("user_id", "") or "",
         channel_id=form.get("channel_id", "") or "",
         text=form.get("text", "") or "",
@@ -90,7 +89,7 @@ def invocation(form: dict[str, Any]) -> commands.Invocation:
     )
 
 
-async def accept(c: Container, form: dict[str, Any]) -> None:
+async def accept(c: CommandDesk, form: dict[str, Any]) -> None:
     """Store the command and queue it; quick, never raises (the ack waits for it).
 
     The INSERT is group-committed (`store.write`): the commands acked in one turn of the event
@@ -125,10 +124,10 @@ async def accept(c: Container, form: dict[str, Any]) -> None:
     if not fresh:
         log.warning("command.duplicate", extra={"verb": p.verb})
         return
-    c.commands.put(c, p)
+    c.queue.put(c, p)
 
 
-async def _not_stored(c: Container, p: Pending) -> None:
+async def _not_stored(c: CommandDesk, p: Pending) -> None:
     p.finished = True
     await answers.post_once(
         c,
@@ -141,7 +140,7 @@ async def _not_stored(c: Container, p: Pending) -> None:
     )
 
 
-def register_commands(app: AsyncApp, c: Container) -> None:
+def register_commands(app: AsyncApp, c: CommandDesk) -> None:
     """`/oec` on the app's short path when it has one (`ChatopsApp`), else as a Bolt listener."""
 
     async def take(form: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
 from oec_chatops.slack.command_listener import run
 
 if TYPE_CHECKING:
-    from oec_chatops.container import Container
+    from oec_chatops.slack.command_desk import CommandDesk
 
 log = logging.getLogger("oec_chatops.slack.command_listener")
 
@@ -87,7 +87,7 @@ class CommandQueue:
     def waiting(self) -> int:
         return len(self._waiting)
 
-    def put(self, c: Container, p: Pending) -> None:
+    def put(self, c: CommandDesk, p: Pending) -> None:
         self._waiting.append(p)
         if len(self._tasks) < self._max and not self.closed:
             task = asyncio.get_running_loop().create_task(self._work(c), name="oec-commands")
@@ -98,7 +98,7 @@ class CommandQueue:
 
     # -- waiting, said out loud ------------------------------------------------------------
 
-    def note_soon(self, c: Container, p: Pending, kind: str, text: str) -> None:
+    def note_soon(self, c: CommandDesk, p: Pending, kind: str, text: str) -> None:
         """Queue a note; a few are sent at a time, oldest first, and one whose command has
         been answered meanwhile is dropped. Never waits: the caller may hold a rate limiter's
         lock, and a note per queued command must not become a task per queued command."""
@@ -111,7 +111,7 @@ class CommandQueue:
             self._tasks_notes.add(task)
             task.add_done_callback(self._tasks_notes.discard)
 
-    async def _send_notes(self, c: Container) -> None:
+    async def _send_notes(self, c: CommandDesk) -> None:
         try:
             while self._notes:
                 p, kind, text = self._notes.popleft()
@@ -122,17 +122,17 @@ class CommandQueue:
         finally:
             self._noting -= 1
 
-    def _expected_wait(self, c: Container, ahead: int) -> float:
+    def _expected_wait(self, c: CommandDesk, ahead: int) -> float:
         held = max(0.0, self._held_until - c.clock.monotonic())
         return held + (ahead // self._max + 1) * self._average
 
-    def _tell_if_long(self, c: Container, p: Pending, ahead: int) -> None:
+    def _tell_if_long(self, c: CommandDesk, p: Pending, ahead: int) -> None:
         wait = self._expected_wait(c, ahead)
         if wait >= NOTE_AFTER:
             shown = ahead + len(self._running)
             self.note_soon(c, p, "queue", answers.queue_text(shown, wait))
 
-    def held(self, c: Container, seconds: float) -> None:
+    def held(self, c: CommandDesk, seconds: float) -> None:
         """A command in flight is held `seconds` (it said so): tell those waiting behind it."""
         until = c.clock.monotonic() + seconds
         if until < self._held_until + NOTE_AFTER:
@@ -145,7 +145,7 @@ class CommandQueue:
 
     # -- working -------------------------------------------------------------------------
 
-    async def _work(self, c: Container) -> None:
+    async def _work(self, c: CommandDesk) -> None:
         while self._waiting and not self.closed:
             p = self._waiting.popleft()
             self._running[p.request_id] = p
@@ -163,7 +163,7 @@ class CommandQueue:
 
     # -- restart -------------------------------------------------------------------------
 
-    def resume(self, c: Container) -> None:
+    def resume(self, c: CommandDesk) -> None:
         """Pick up what a previous life acknowledged and did not finish (see the module doc)."""
         rows = c.store.commands.unfinished()
         resumed = expired = 0
@@ -178,7 +178,7 @@ class CommandQueue:
         if rows:
             log.info("commands.resumed", extra={"resumed": resumed, "expired": expired})
 
-    async def shutdown(self, c: Container, *, grace: float) -> None:
+    async def shutdown(self, c: CommandDesk, *, grace: float) -> None:
         """Tell everyone still waiting the bot is restarting; give the ones in flight most of
         `grace`, then tell them too. Takes `grace` at most, so shutdown takes no longer."""
         self.closed = True
@@ -213,7 +213,7 @@ class CommandQueue:
             )
 
 
-async def _tell_restart(c: Container, items: list[Pending], *, started: bool) -> None:
+async def _tell_restart(c: CommandDesk, items: list[Pending], *, started: bool) -> None:
     """The restart note to each of `items`, a few at a time, oldest first."""
     todo = deque(items)
 

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from oec_chatops.slack.approval_listeners import register_approvals
+from oec_chatops.slack.approval_listeners import ClickDesk, register_approvals
 from oec_chatops.slack.command_listener import register_commands
 
 if TYPE_CHECKING:
-    from oec_chatops.container import Container
+    from oec_chatops.slack.command_desk import CommandDesk
 
 
-def register(app: AsyncApp, c: Container) -> None:
-    register_commands(app, c)
-    register_approvals(app, c)
+def register(app: AsyncApp, *, commands: CommandDesk, clicks: ClickDesk) -> None:
+    """Each listener gets the services it calls, never the whole container."""
+    register_commands(app, commands)
+    register_approvals(app, clicks)

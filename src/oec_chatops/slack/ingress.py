@@ -23,7 +23,6 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import orjson
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -32,8 +31,8 @@ from slack_bolt.response import BoltResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from oec_chatops.adapters.receiver import read_limited, refuse
 from oec_chatops.errors import MalformedPayload, WebhookRejected
-from oec_chatops.receiver import read_limited
 from oec_chatops.slack.app import ChatopsApp
 from oec_chatops.slack.envelope import Body, parse_slack_body
 from oec_chatops.slack.signature import verify_slack_request
@@ -41,7 +40,8 @@ from oec_chatops.slack.signature import verify_slack_request
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
-    from oec_chatops.container import Container
+    from oec_chatops.metrics import Metrics
+    from oec_chatops.services.runner import Runner
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,19 @@ class SlackDoor:
     """The HTTP door for Slack: verifies, checks the shape, hands the request to Bolt."""
 
     def __init__(
-        self, c: Container, app: AsyncApp, *, signing_secret: str, ack_budget: float = ACK_BUDGET
+        self,
+        *,
+        metrics: Metrics,
+        runner: Runner,
+        app: AsyncApp,
+        signing_secret: str,
+        ack_budget: float = ACK_BUDGET,
     ) -> None:
         if not signing_secret:
             # An HMAC keyed with "" is one anybody can compute: refuse to build the door.
             raise ValueError("/slack/events needs a signing secret.")
-        self._c = c
+        self._metrics = metrics
+        self._runner = runner
         self._app = app
         self._secret = signing_secret
         self._budget = ack_budget
@@ -82,33 +89,26 @@ class SlackDoor:
         return to_starlette_response(await self._dispatch(bolt_request))
 
     def _refuse(self, request: Request, exc: WebhookRejected) -> Response:
-        if exc.status == 401:
-            self._c.metrics.signature_failures.labels("slack", exc.reason).inc()
-        log.warning(
-            "slack.rejected",
-            extra={
-                "reason": exc.reason,
-                "status": exc.status,
-                "detail": str(exc),
-                "client": request.client.host if request.client else None,
-            },
-        )
-        return Response(
-            orjson.dumps({"ok": False, "error": exc.reason, "message": str(exc)}),
-            status_code=exc.status,
-            media_type="application/json",
+        return refuse(
+            request,
+            exc,
+            metrics=self._metrics,
+            source="slack",
+            logger=log,
+            event="slack.rejected",
+            detail=str(exc),
         )
 
     async def _dispatch(self, bolt_request: AsyncBoltRequest) -> BoltResponse:
         """Bolt's answer, or an empty 200 once `ack_budget` has passed without one.
 
-        The dispatch is a task of the container's runner, so one that outlives the answer is
+        The dispatch is a task of the runner, so one that outlives the answer is
         still awaited (and its errors logged) at shutdown. A command on `ChatopsApp`'s short
         path only queues its form before the ack, so it is dispatched directly.
         """
         if isinstance(self._app, ChatopsApp) and self._app.acks_at_once(bolt_request.body):
             return await self._app.async_dispatch(bolt_request)  # the hot path: no task for it
-        task = self._c.runner.spawn(self._app.async_dispatch(bolt_request), name="slack-dispatch")
+        task = self._runner.spawn(self._app.async_dispatch(bolt_request), name="slack-dispatch")
         done, _ = await asyncio.wait({task}, timeout=self._budget)
         if task in done:
             response: BoltResponse = task.result()

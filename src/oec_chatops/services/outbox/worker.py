@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -46,43 +47,40 @@ MAX_IDLE = 0.25  # seconds between two looks at the outbox when nothing wakes th
 UPDATE_METHOD = "chat.update"
 
 
+@dataclass(kw_only=True, eq=False)
 class OutboxWorker(WorkerLoop):
     """Sends outbox rows to Slack; `wake()` after queueing rows, `drain()` on shutdown."""
 
     name = "outbox"
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        slack: AsyncWebClient,
-        clock: Clock,
-        metrics: Metrics,
-        log_tail: LogTail | None = None,
-        budgets: SlackBudgets | None = None,
-        concurrency: int = 8,
-        update_slots: int = 4,
-    ) -> None:
+    store: Store
+    slack: AsyncWebClient
+    clock: Clock
+    metrics: Metrics
+    log_tail: LogTail | None = None
+    budgets: SlackBudgets = field(default_factory=SlackBudgets)
+    concurrency: int = 8  # channels sent to at once
+    update_slots: int = 4  # chat.update calls in flight at once
+
+    def __post_init__(self) -> None:
         super().__init__()
-        self.store = store
-        self.slack = slack
-        self.clock = clock
-        self.metrics = metrics
-        self.budgets = budgets or SlackBudgets()
-        outbox_slack = OutboxSlack(slack, metrics, clock=clock, on_answer=self._answered)
-        self.sender = Sender(store=store, slack=outbox_slack, clock=clock, log_tail=log_tail)
+        outbox_slack = OutboxSlack(
+            self.slack, self.metrics, clock=self.clock, on_answer=self._answered
+        )
+        self.sender = Sender(
+            store=self.store, slack=outbox_slack, clock=self.clock, log_tail=self.log_tail
+        )
         self.finished = 0  # rows sent or dead since start: drain() reports its share
-        self._max_lanes = concurrency
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._channel_holds: defaultdict[str, Hold] = defaultdict(Hold)
         self._post_buckets: dict[str, TokenBucket] = {}
         self._update_bucket = TokenBucket(
-            self.budgets.update_rate(), self.budgets.update_burst, clock.monotonic()
+            self.budgets.update_rate(), self.budgets.update_burst, self.clock.monotonic()
         )
         self._update_hold = Hold()
         self._update_lane: asyncio.Task[None] | None = None
         self._update_sends: dict[int, asyncio.Task[None]] = {}
-        self._update_slots = asyncio.Semaphore(update_slots)
+        self._update_slot_sem = asyncio.Semaphore(self.update_slots)
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -95,7 +93,7 @@ class OutboxWorker(WorkerLoop):
         At most `MAX_IDLE`: a hold or backoff ends within that of its time, on any clock."""
         now, mono = self.clock.time(), self.clock.monotonic()
         waits = [MAX_IDLE]
-        if len(self._lanes) < self._max_lanes:
+        if len(self._lanes) < self.concurrency:
             for head in self.store.outbox.heads():
                 if head.channel_id not in self._lanes:
                     hold = self._channel_holds[head.channel_id].left(mono)
@@ -146,7 +144,7 @@ class OutboxWorker(WorkerLoop):
                 continue
             if self._channel_holds[channel].left(mono) > 0:
                 continue
-            if len(self._lanes) >= self._max_lanes:
+            if len(self._lanes) >= self.concurrency:
                 break
             self._lanes[channel] = self._spawn(self._lane(channel), f"outbox:{channel}")
         if (
@@ -208,11 +206,11 @@ class OutboxWorker(WorkerLoop):
                 wait = self._update_bucket.reserve(self.clock.monotonic())
                 if wait > 0:
                     await self.clock.sleep(wait)
-                await self._update_slots.acquire()
+                await self._update_slot_sem.acquire()
                 # Chosen after the wait: what became final meanwhile goes first.
                 row = self._next_update(self.clock.time())
                 if row is None or self._update_hold.left(self.clock.monotonic()) > 0:
-                    self._update_slots.release()
+                    self._update_slot_sem.release()
                     self._update_bucket.refund(self.clock.monotonic())
                     return
                 self._update_sends[row.id] = self._spawn(
@@ -228,7 +226,7 @@ class OutboxWorker(WorkerLoop):
             if fresh is not None and fresh.state == "pending":
                 await self._process(fresh)
         finally:
-            self._update_slots.release()
+            self._update_slot_sem.release()
             self._update_sends.pop(row_id, None)
             self.wake()
 

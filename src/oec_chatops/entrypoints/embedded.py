@@ -25,6 +25,8 @@ from pathlib import Path
 
 from oec_chatops.config import DEFAULT_DB, Settings
 from oec_chatops.container import Container, build_container
+from oec_chatops.domain import WEBHOOK_EVENTS_FOLLOWED
+from oec_chatops.entrypoints.server import build_app
 from oec_chatops.errors import ConfigError
 from oec_chatops.playground import (
     CommandHint,
@@ -36,24 +38,15 @@ from oec_chatops.playground import (
     serve_on_loopback,
 )
 from oec_chatops.policy import parse_policy
-from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 from oec_chatops.slack.grammar import DEFAULT_SUBSCRIBE_EVENTS, VERB_SPECS
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.embedded")  # the name operators' log filters know
 
 DEMO_CHANNEL = "C0DEPLOYS"
 DEMO_TASK_SECONDS = 8.0  # long enough to watch a deploy go queued → running → completed
-DEMO_EVENTS = (
-    "deploy.started",
-    "deploy.completed",
-    "deploy.failed",
-    "deploy.cancelled",
-    "environment.status_changed",
-    "environment.created",
-    "environment.ready",
-    "monitoring.alert",
-)
+# The events `webhooks register` follows, less `environment.deleted`, as the demo always had.
+DEMO_EVENTS = tuple(e for e in WEBHOOK_EVENTS_FOLLOWED if e != "environment.deleted")
 # The demo workspace's people (playground.seed_demo_workspace): Dana develops, Lea approves.
 DEMO_POLICY = """
 default_role = "viewer"

@@ -17,16 +17,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from oec_chatops.clock import Clock
+from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecError
+from oec_chatops.store import Store
 
-if TYPE_CHECKING:
-    from oec_chatops.container import Container
-
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.health")  # the name operators' log filters know
 
 OK_SECONDS = 60.0
 FAIL_SECONDS = 10.0
@@ -62,8 +62,13 @@ class ReadyReport:
 class Readiness:
     """The /readyz checks, with their cache. One instance per app."""
 
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(
+        self, *, store: Store, clock: Clock, oec: OecClient, slack: AsyncWebClient
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._oec_client = oec
+        self._slack_client = slack
         self._cache: dict[str, CheckResult] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._logged: dict[str, tuple[bool, str]] = {}  # the last outcome each check logged
@@ -71,18 +76,18 @@ class Readiness:
     async def _cached(self, name: str, probe: Probe) -> CheckResult:
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:  # a probe arriving while one is in flight waits for its answer
-            now = self.c.clock.monotonic()
+            now = self._clock.monotonic()
             hit = self._cache.get(name)
             if hit is not None and now - hit.at < (OK_SECONDS if hit.ok else FAIL_SECONDS):
                 return hit
             ok, detail = await probe()
-            self._cache[name] = result = CheckResult(ok, detail, self.c.clock.monotonic())
+            self._cache[name] = result = CheckResult(ok, detail, self._clock.monotonic())
             return result
 
     async def _oec(self) -> tuple[bool, str]:
         """One GET with each configured key, no retries: a probe must answer quickly."""
         try:
-            reports = await self.c.oec.probe()
+            reports = await self._oec_client.probe()
         except OecError as exc:
             return False, type(exc).__name__
         failed = [r for r in reports if not r.ok]
@@ -95,7 +100,7 @@ class Readiness:
 
     async def _slack(self) -> tuple[bool, str]:
         try:
-            response = await self.c.slack.auth_test()
+            response = await self._slack_client.auth_test()
         except SlackApiError as exc:
             return False, str(exc.response.get("error"))
         except Exception as exc:
@@ -105,11 +110,11 @@ class Readiness:
     async def check(self, *, socket_mode: bool | None = None) -> ReadyReport:
         """Run (or reuse) every check. `socket_mode` is whether the Socket Mode WebSocket is
         connected, or None when the bot serves Slack over HTTP."""
-        db_ok = self.c.store.writable()
+        db_ok = self._store.writable()
         oec_result, slack_result = await asyncio.gather(
             self._cached("oec", self._oec), self._cached("slack", self._slack)
         )
-        now = self.c.clock.monotonic()
+        now = self._clock.monotonic()
         checks = {
             "database": CheckResult(db_ok, "writable" if db_ok else "not writable", now),
             "oec": oec_result,

@@ -26,14 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from oec_chatops import receiver
+from oec_chatops.adapters.health import Readiness
+from oec_chatops.adapters.receiver import WebhookReceiver
 from oec_chatops.container import Container
 from oec_chatops.errors import ConfigError
-from oec_chatops.health import Readiness
 from oec_chatops.slack.app import build_bolt_app
 from oec_chatops.slack.ingress import SlackDoor
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("oec_chatops.server")  # the name operators' log filters know
 
 
 def _json(payload: object, status: int = 200) -> Response:
@@ -45,12 +45,29 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -> Starlette:
     """The bot's ASGI app. `grace` bounds each shutdown step (in-flight work, outbox flush)."""
-    bolt_app = build_bolt_app(c)
+    bolt_app = build_bolt_app(settings=c.settings, slack=c.slack, commands=c.desk, clicks=c.clicks)
     secret = c.settings.slack_signing_secret
     # Without a signing secret (Socket Mode) nothing on HTTP can be proven to come from Slack:
     # /slack/events is then not routed at all (404), whatever else the HTTP port serves.
-    door = SlackDoor(c, bolt_app, signing_secret=secret.get_secret_value()) if secret else None
-    readiness = Readiness(c)
+    door = (
+        SlackDoor(
+            metrics=c.metrics,
+            runner=c.runner,
+            app=bolt_app,
+            signing_secret=secret.get_secret_value(),
+        )
+        if secret
+        else None
+    )
+    readiness = Readiness(store=c.store, clock=c.clock, oec=c.oec, slack=c.slack)
+    webhooks = WebhookReceiver(
+        settings=c.settings,
+        clock=c.clock,
+        store=c.store,
+        metrics=c.metrics,
+        wake_outbox=c.outbox.wake,
+        wake_tracker=c.tracker.wake,
+    )
     socket_mode: list[AsyncSocketModeHandler] = []  # one while serving in Socket Mode
     started = time.monotonic()
 
@@ -70,7 +87,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         return Route(path, handle, methods=[method])
 
     async def oec_webhook(request: Request) -> Response:
-        return await receiver.receive(request, c)
+        return await webhooks.receive(request)
 
     async def healthz(request: Request) -> Response:
         return _json({"ok": True, "uptime_seconds": round(time.monotonic() - started, 1)})

@@ -1,0 +1,234 @@
+"""The steps the bot takes on an approval request by itself: execute, expire, resume, give up.
+
+Each step is a move of the pure table (`approval_machine`) applied as one conditional UPDATE,
+with its audit row and its card refresh in the same transaction; of concurrent callers only
+the one whose UPDATE matched acts on it. Apart from the clicks (`services.approvals`) because
+the expiry worker and a restart take these steps too, with no person behind them.
+
+Re-sending the key is the one question the API answers exactly: `GET .../deployments` lists
+tasks without their idempotency key or requester, so a task found there cannot be told apart
+from someone else's deploy. The key is remembered for 24 hours only (CONTRACT.md §3.2); a
+request that may have been sent longer ago than that is not sent again but marked failed with
+a note saying so, since a re-send could then run it a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from oec_chatops import approval_machine
+from oec_chatops.approval_machine import Event
+from oec_chatops.clock import Clock
+from oec_chatops.domain import Approval, ApprovalState, EnvRef, Verb
+from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecServerError
+from oec_chatops.services.actions import Actions
+from oec_chatops.services.audit import audit
+from oec_chatops.services.explain import explain
+from oec_chatops.services.types import Wake
+from oec_chatops.store import Store
+
+log = logging.getLogger("oec_chatops.services.approvals")
+
+# oec.sh remembers an idempotency key for 24 h (CONTRACT.md §3.2); an hour's margin for clocks.
+IDEMPOTENCY_WINDOW = 23 * 3600.0
+UNCONFIRMED_NOTE = (
+    "the bot stopped while sending it and came back too late to ask oec.sh whether it arrived, "
+    "so it was not sent again. Check `/oec status` to see whether it ran."
+)
+
+
+class AskAgain(Protocol):
+    """When to ask the platform again about an action it did not answer (the expiry worker)."""
+
+    def ask_again_later(self, approval_id: str, *, now: float) -> bool: ...
+
+    def forget(self, approval_id: str) -> None: ...
+
+    def wake(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalSteps:
+    """Moves requests through the table, with their audit rows and card updates."""
+
+    store: Store
+    clock: Clock
+    actions: Actions
+    expiry: AskAgain
+    wake_outbox: Wake
+
+    def move(self, approval_id: str, event: Event, **fields: Any) -> bool:
+        """Apply `event` if the request is still in a state it may leave; True if this call did."""
+        return self.store.approvals.transition(
+            approval_id,
+            from_states=approval_machine.sources(event),
+            to=approval_machine.target(event),
+            now=self.clock.time(),
+            **fields,
+        )
+
+    def audit(
+        self, *, actor: str, action: str, a: Approval | str, result: str, **detail: object
+    ) -> None:
+        approval_id = a if isinstance(a, str) else a.approval_id
+        audit(
+            self.store,
+            self.clock,
+            actor=actor,
+            action=f"approval.{action}",
+            target=None if isinstance(a, str) else a.env_label,
+            result=result,
+            detail={"approval_id": approval_id, **detail},
+        )
+
+    def refresh_card(self, a: Approval | str) -> None:
+        """Queue the card's update; the outbox renders the request as it then is."""
+        approval_id = a if isinstance(a, str) else a.approval_id
+        row = self.store.approvals.get(approval_id)
+        if row is None:
+            return
+        self.store.outbox.enqueue(
+            kind="approval",
+            key=approval_id,
+            channel_id=row.channel_id,
+            body={},
+            now=self.clock.time(),
+        )
+
+    def finish(
+        self, a: Approval | str, event: Event, *, actor: str, action: str, result: str, **kw: Any
+    ) -> bool:
+        """One move with its audit row and card refresh, in one transaction; True if it moved.
+
+        `kw` splits into the UPDATE's fields and the audit row's detail."""
+        approval_id = a if isinstance(a, str) else a.approval_id
+        fields = {k: kw.pop(k) for k in ("decided_by", "decision_note", "task_id") if k in kw}
+        with self.store.tx():
+            done = self.move(approval_id, event, **fields)
+            if done:
+                self.audit(actor=actor, action=action, a=a, result=result, **kw)
+                self.refresh_card(a)
+        return done
+
+    async def execute(self, approval_id: str, *, resuming: bool = False) -> None:
+        """Send the approved action once. Only the caller that moves approved → executing sends."""
+        if not resuming:
+            with self.store.tx():
+                won = self.move(approval_id, Event.START)
+                if won:
+                    self.audit(actor="bot", action="execute", a=approval_id, result="started")
+            if not won:
+                return
+        a = self.store.approvals.get(approval_id)
+        if a is None or a.state is not ApprovalState.EXECUTING:
+            return
+        ref = self.store.environments.get(a.env_id) or EnvRef(
+            env_id=a.env_id,
+            env_name=a.env_label.rpartition("/")[2],
+            project_id="",
+            project_name=a.env_label.partition("/")[0],
+        )
+        try:
+            accepted = await self.actions.execute(
+                verb=Verb(a.verb),
+                ref=ref,
+                modules=a.modules,
+                requested_by=a.requested_by,
+                channel_id=a.channel_id,
+                idempotency_key=a.approval_id,
+                approval_id=a.approval_id,
+            )
+        except OecError as exc:
+            self._failed(a, exc)
+            return
+        with self.store.tx():
+            self.move(approval_id, Event.SUCCEED, task_id=accepted.task_id)
+            self.audit(
+                actor="bot",
+                action="execute",
+                a=a,
+                result="done",
+                task_id=accepted.task_id,
+                resumed=resuming,
+            )
+            self.refresh_card(a)
+        self.expiry.forget(approval_id)
+        self.wake_outbox()
+
+    def _failed(self, a: Approval, exc: OecError) -> None:
+        if unanswered(exc) and self.expiry.ask_again_later(a.approval_id, now=self.clock.time()):
+            # No answer is not a no: the action may be running. Keep `executing` and ask
+            # again with the same key; the API then returns the task if the first call landed.
+            self.audit(
+                actor="bot", action="execute", a=a, result="no_answer", error=type(exc).__name__
+            )
+            log.warning(
+                "approval.no_answer",
+                extra={"approval_id": a.approval_id, "error": type(exc).__name__},
+            )
+            return
+        note = explain(exc, env_label=a.env_label).message
+        if unanswered(exc):
+            note += " It may still have run: check `/oec status` before asking again."
+        with self.store.tx():
+            self.move(a.approval_id, Event.FAIL, decision_note=note)
+            self.audit(
+                actor="bot", action="execute", a=a, result="failed", error=type(exc).__name__
+            )
+            self.refresh_card(a)
+        self.wake_outbox()
+
+    def expire(self, approval_id: str) -> bool:
+        """pending → expired, with its audit row and card update; False if it was not pending."""
+        return self.finish(
+            approval_id, Event.EXPIRE, actor="bot", action="expire", result="expired"
+        )
+
+    def expire_due(self) -> int:
+        """Expire every pending request past its time; return how many."""
+        now = self.clock.time()
+        expired = sum(self.expire(i) for i in self.store.approvals.due_to_expire(now))
+        if expired:
+            self.wake_outbox()
+        return expired
+
+    async def resume(self) -> int:
+        """After a restart: finish requests that were approved or executing when the process died.
+
+        Both lists are read before the first await: a click handled meanwhile can move a request
+        to executing, and that one is in flight in this process, not interrupted.
+        """
+        approved = self.store.approvals.in_states([ApprovalState.APPROVED])
+        executing = self.store.approvals.in_states([ApprovalState.EXECUTING])
+        for a in executing:
+            log.info("approval.resuming", extra={"approval_id": a.approval_id})
+            # Its action was first sent when it went executing; past the key's lifetime a re-send
+            # would be a blind second call, not a question.
+            sent_at = self.store.approvals.state_since(a.approval_id) or a.created_at.timestamp()
+            if self.clock.time() - sent_at >= IDEMPOTENCY_WINDOW:
+                self.finish(
+                    a,
+                    Event.FAIL,
+                    actor="bot",
+                    action="execute",
+                    result="unconfirmed",
+                    decision_note=UNCONFIRMED_NOTE,
+                )
+                self.wake_outbox()
+            else:
+                await self.execute(a.approval_id, resuming=True)
+        for a in approved:
+            await self.execute(a.approval_id)
+        return len(approved) + len(executing)
+
+
+def unanswered(exc: OecError) -> bool:
+    """Did the call end without a clear yes or no from oec.sh?
+
+    No answer, a 5xx (a gateway's 504 comes after the platform may have queued the action, and
+    the client's last retry may answer 503 after an earlier try got through) or an answer we
+    cannot read. A 4xx is a clear no: the action was not queued.
+    """
+    return isinstance(exc, OecRequestError | OecServerError | OecContractError)
