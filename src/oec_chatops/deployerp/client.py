@@ -26,6 +26,7 @@ from oec_chatops.deployerp.models import (
 )
 from oec_chatops.deployerp.session import DerpKey, DerpSession, Request
 from oec_chatops.deployerp.settings import DerpSettings
+from oec_chatops.httpapi.answers import contract_problems
 from oec_chatops.httpapi.lifecycle import AsyncClosing, new_http_client
 from oec_chatops.oec.arguments import check_base_url, check_idempotency_key, invalid, path_segment
 from oec_chatops.oec.errors import OecContractError
@@ -185,10 +186,7 @@ def _parse(model: type[M], body: Any, endpoint: str) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['type']}"
-            for err in exc.errors()[:5]
-        )
+        problems = contract_problems(exc)
         raise OecContractError(
             f"deployERP answered {endpoint} with a {model.__name__} that does not fit the "
             f"contract ({problems}).",

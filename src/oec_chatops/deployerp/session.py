@@ -16,34 +16,34 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
-from oec_chatops import __version__
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
 from oec_chatops.deployerp.budget import Budget, LimitHeaders
 from oec_chatops.deployerp.errors import build_error, parse_error_body
 from oec_chatops.deployerp.settings import DerpSettings
+from oec_chatops.httpapi.attempts import (
+    log_attempt,
+    redirect_refused,
+    request_headers,
+    transport_errors,
+)
+from oec_chatops.httpapi.secret import BearerSecret
 from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
-from oec_chatops.oec.errors import OecConfigError, OecContractError, OecRequestError, OecTimeout
+from oec_chatops.oec.errors import OecConfigError, OecRequestError
 
 log = logging.getLogger("oec_chatops.deployerp.client")
 
-_USER_AGENT = f"oec-chatops/{__version__}"
-REDACTED = "[redacted]"
-
 
 @dataclass(frozen=True, slots=True)
-class DerpKey:
+class DerpKey(BearerSecret):
     """A deployERP API key. Its format is not documented, so only emptiness is refused."""
-
-    secret: SecretStr = field(repr=False)
 
     @classmethod
     def of(cls, value: SecretStr | str) -> DerpKey:
@@ -54,14 +54,6 @@ class DerpKey:
                 "The deployERP API key is missing or malformed (empty, or with spaces)."
             )
         return cls(SecretStr(text))
-
-    def authorization(self) -> str:
-        """The `Authorization` header value; the only place the secret is unwrapped for sending."""
-        return "Bearer " + self.secret.get_secret_value()
-
-    def redact(self, text: str) -> str:
-        """`text` with every occurrence of the key replaced, for a server echoing our header."""
-        return text.replace(self.secret.get_secret_value(), REDACTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +70,6 @@ class Request:
     @property
     def retry_safe(self) -> bool:
         return self.method == "GET" or self.idempotency_key is not None
-
-
-@contextmanager
-def _mapped(endpoint: str, request_id: str, timeout: float, key: DerpKey) -> Iterator[None]:
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise OecTimeout(
-            f"deployERP did not answer {endpoint} within {timeout:g} s.",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
-    except httpx.RequestError as exc:
-        detail = key.redact(str(exc)) or type(exc).__name__
-        raise OecRequestError(
-            f"Could not reach deployERP for {endpoint}: {detail}.",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
 
 
 class DerpSession:
@@ -122,12 +95,7 @@ class DerpSession:
     async def send(self, req: Request) -> httpx.Response:
         """A 2xx answer, or the `OecError` the failure maps to once retries are used up."""
         request_id = current_request_id()
-        headers = {
-            "Authorization": self._key.authorization(),
-            "Accept": "application/json",
-            "User-Agent": _USER_AGENT,
-            "X-Request-ID": request_id,
-        }
+        headers = request_headers(self._key.authorization(), request_id)
         if req.idempotency_key is not None:
             headers["Idempotency-Key"] = req.idempotency_key
         attempts = self._settings.max_attempts
@@ -137,12 +105,28 @@ class DerpSession:
             await self.budget.acquire()
             started = time.perf_counter()
             try:
-                with _mapped(req.endpoint, request_id, self._settings.timeout, self._key):
+                with transport_errors(
+                    platform="deployERP",
+                    endpoint=req.endpoint,
+                    request_id=request_id,
+                    timeout=self._settings.timeout,
+                    redact=self._key.redact,
+                ):
                     response = await self._http.request(
                         req.method, req.url, params=req.params, json=req.json, headers=headers
                     )
             except OecRequestError as exc:
-                self._log(req, attempt, request_id, started, None, type(exc).__name__)
+                log_attempt(
+                    log,
+                    "deployerp.request",
+                    method=req.method,
+                    endpoint=req.endpoint,
+                    attempt=attempt,
+                    started=started,
+                    status=None,
+                    request_id=request_id,
+                    error=type(exc).__name__,
+                )
                 if req.retry_safe and attempt < attempts:
                     await self._wait(req, attempt, "no_answer", self._backoff(attempt))
                     continue
@@ -151,15 +135,26 @@ class DerpSession:
             self.last_limits = LimitHeaders.read(response.headers, now=now)
             self.budget.observe(self.last_limits, now=now)
             status = response.status_code
-            self._log(req, attempt, request_id, started, status, None)
+            log_attempt(
+                log,
+                "deployerp.request",
+                method=req.method,
+                endpoint=req.endpoint,
+                attempt=attempt,
+                started=started,
+                status=status,
+                request_id=request_id,
+            )
             if 200 <= status < 300:
                 return response
             if 300 <= status < 400:
-                raise OecContractError(
-                    f"deployERP answered {req.endpoint} with a redirect (HTTP {status}); it was "
-                    "not followed, so the key stayed here. Check the platform's URL.",
+                raise redirect_refused(
+                    platform="deployERP",
                     endpoint=req.endpoint,
+                    status=status,
                     request_id=request_id,
+                    credential="key",
+                    where="the platform's URL",
                 )
             body = parse_error_body(status, response.content, redact=self._key.redact)
             wait: float | None = None
@@ -203,25 +198,3 @@ class DerpSession:
             },
         )
         await self._clock.sleep(wait)
-
-    @staticmethod
-    def _log(
-        req: Request,
-        attempt: int,
-        request_id: str,
-        started: float,
-        status: int | None,
-        error: str | None,
-    ) -> None:
-        fields: dict[str, Any] = {
-            "method": req.method,
-            "endpoint": req.endpoint,
-            "status": status,
-            "attempt": attempt,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "request_id": request_id,
-        }
-        if error is not None:
-            fields["error"] = error
-        level = logging.WARNING if error or (status is not None and status >= 400) else logging.INFO
-        log.log(level, "deployerp.request", extra=fields)

@@ -27,9 +27,14 @@ from typing import Any
 
 import httpx
 
-from oec_chatops import __version__
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
+from oec_chatops.httpapi.attempts import (
+    log_attempt,
+    redirect_refused,
+    request_headers,
+    transport_error,
+)
 from oec_chatops.ocore.errors import (
     OcoreErrorBody,
     OcoreOutcomeUnknown,
@@ -39,7 +44,7 @@ from oec_chatops.ocore.errors import (
 from oec_chatops.ocore.settings import OcoreSettings
 from oec_chatops.ocore.token import OcoreToken
 from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
-from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecTimeout
+from oec_chatops.oec.errors import OecContractError, OecError
 
 log = logging.getLogger("oec_chatops.ocore")
 
@@ -88,12 +93,7 @@ class OcoreHttp:
         json: Any = None,
     ) -> Any:
         request_id = current_request_id()
-        headers = {
-            "Authorization": self._token.authorization(),
-            "Accept": "application/json",
-            "User-Agent": f"oec-chatops/{__version__}",
-            "X-Request-ID": request_id,
-        }
+        headers = request_headers(self._token.authorization(), request_id)
         safe = method == "GET"
         attempts = self._settings.max_attempts
         attempt = 0
@@ -110,22 +110,42 @@ class OcoreHttp:
                     timeout=self._settings.timeout,
                 )
             except httpx.RequestError as exc:
-                self._log(method, endpoint, attempt, started, None, request_id)
+                log_attempt(
+                    log,
+                    "ocore.request",
+                    method=method,
+                    endpoint=endpoint,
+                    attempt=attempt,
+                    started=started,
+                    status=None,
+                    request_id=request_id,
+                )
                 retry = (safe or isinstance(exc, _NOT_SENT)) and attempt < attempts
                 if retry:
                     await self._pause(endpoint, attempt, "no_answer", self._backoff(attempt))
                     continue
                 raise self._no_answer(exc, method, endpoint, request_id) from exc
             status = response.status_code
-            self._log(method, endpoint, attempt, started, status, request_id)
+            log_attempt(
+                log,
+                "ocore.request",
+                method=method,
+                endpoint=endpoint,
+                attempt=attempt,
+                started=started,
+                status=status,
+                request_id=request_id,
+            )
             if 200 <= status < 300:
                 return self._json(response, endpoint, request_id)
             if 300 <= status < 400:
-                raise OecContractError(
-                    f"oCore answered {endpoint} with a redirect (HTTP {status}); it was not "
-                    "followed, so the token stayed here. Check the oCore URL.",
+                raise redirect_refused(
+                    platform="oCore",
                     endpoint=endpoint,
+                    status=status,
                     request_id=request_id,
+                    credential="token",
+                    where="the oCore URL",
                 )
             body = self._error_body(response)
             now = self._clock.time()
@@ -168,16 +188,13 @@ class OcoreHttp:
                 endpoint=endpoint,
                 request_id=request_id,
             )
-        if isinstance(exc, httpx.TimeoutException):
-            return OecTimeout(
-                f"oCore did not answer {endpoint} within {self._settings.timeout:g} s.",
-                endpoint=endpoint,
-                request_id=request_id,
-            )
-        return OecRequestError(
-            f"Could not reach oCore for {endpoint}: {self._token.redact(str(exc)) or type(exc).__name__}.",
+        return transport_error(
+            exc,
+            platform="oCore",
             endpoint=endpoint,
             request_id=request_id,
+            timeout=self._settings.timeout,
+            redact=self._token.redact,
         )
 
     def _error_body(self, response: httpx.Response) -> OcoreErrorBody:
@@ -215,23 +232,3 @@ class OcoreHttp:
             },
         )
         await self._clock.sleep(wait)
-
-    @staticmethod
-    def _log(
-        method: str,
-        endpoint: str,
-        attempt: int,
-        started: float,
-        status: int | None,
-        request_id: str,
-    ) -> None:
-        fields = {
-            "method": method,
-            "endpoint": endpoint,
-            "status": status,
-            "attempt": attempt,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "request_id": request_id,
-        }
-        level = logging.INFO if status is not None and status < 400 else logging.WARNING
-        log.log(level, "ocore.request", extra=fields)
