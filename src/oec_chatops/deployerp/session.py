@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ from oec_chatops.deployerp.errors import build_error, parse_error_body
 from oec_chatops.deployerp.settings import DerpSettings
 from oec_chatops.httpapi.attempts import (
     log_attempt,
+    pause_before_retry,
     redirect_refused,
     request_headers,
     transport_errors,
@@ -98,6 +100,14 @@ class DerpSession:
         headers = request_headers(self._key.authorization(), request_id)
         if req.idempotency_key is not None:
             headers["Idempotency-Key"] = req.idempotency_key
+        note = partial(
+            log_attempt,
+            log,
+            "deployerp.request",
+            method=req.method,
+            endpoint=req.endpoint,
+            request_id=request_id,
+        )
         attempts = self._settings.max_attempts
         attempt = 0
         while True:
@@ -116,17 +126,7 @@ class DerpSession:
                         req.method, req.url, params=req.params, json=req.json, headers=headers
                     )
             except OecRequestError as exc:
-                log_attempt(
-                    log,
-                    "deployerp.request",
-                    method=req.method,
-                    endpoint=req.endpoint,
-                    attempt=attempt,
-                    started=started,
-                    status=None,
-                    request_id=request_id,
-                    error=type(exc).__name__,
-                )
+                note(attempt=attempt, started=started, status=None, error=type(exc).__name__)
                 if req.retry_safe and attempt < attempts:
                     await self._wait(req, attempt, "no_answer", self._backoff(attempt))
                     continue
@@ -135,16 +135,7 @@ class DerpSession:
             self.last_limits = LimitHeaders.read(response.headers, now=now)
             self.budget.observe(self.last_limits, now=now)
             status = response.status_code
-            log_attempt(
-                log,
-                "deployerp.request",
-                method=req.method,
-                endpoint=req.endpoint,
-                attempt=attempt,
-                started=started,
-                status=status,
-                request_id=request_id,
-            )
+            note(attempt=attempt, started=started, status=status)
             if 200 <= status < 300:
                 return response
             if 300 <= status < 400:
@@ -188,13 +179,12 @@ class DerpSession:
         return backoff_delay(attempt, rand=self._rand())
 
     async def _wait(self, req: Request, attempt: int, reason: str, wait: float) -> None:
-        log.warning(
+        await pause_before_retry(
+            log,
             "deployerp.retry",
-            extra={
-                "endpoint": req.endpoint,
-                "attempt": attempt,
-                "reason": reason,
-                "wait_s": round(wait, 3),
-            },
+            self._clock,
+            endpoint=req.endpoint,
+            attempt=attempt,
+            reason=reason,
+            wait=wait,
         )
-        await self._clock.sleep(wait)

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 import httpx
 
 from oec_chatops import __version__
+from oec_chatops.clock import Clock
+from oec_chatops.context import current_request_id
 from oec_chatops.oec.errors import OecContractError, OecRequestError, OecTimeout
 
 USER_AGENT = f"oec-chatops/{__version__}"
@@ -118,3 +120,27 @@ def log_attempt(
         fields["error"] = error
     failed = error is not None or status is None or status >= 400
     logger.log(logging.WARNING if failed else logging.INFO, event, extra=fields)
+
+
+async def pause_before_retry(
+    logger: logging.Logger,
+    event: str,
+    clock: Clock,
+    *,
+    endpoint: str,
+    attempt: int,
+    reason: str,
+    wait: float,
+) -> None:
+    """Log why and how long, then wait on the injected clock (tests see the exact waits)."""
+    logger.warning(
+        event,
+        extra={
+            "endpoint": endpoint,
+            "attempt": attempt,
+            "reason": reason,
+            "wait_s": round(wait, 3),
+            "request_id": current_request_id(),
+        },
+    )
+    await clock.sleep(wait)

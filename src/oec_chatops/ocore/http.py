@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
 from oec_chatops.httpapi.attempts import (
     log_attempt,
+    pause_before_retry,
     redirect_refused,
     request_headers,
     transport_error,
@@ -94,6 +96,14 @@ class OcoreHttp:
     ) -> Any:
         request_id = current_request_id()
         headers = request_headers(self._token.authorization(), request_id)
+        note = partial(
+            log_attempt,
+            log,
+            "ocore.request",
+            method=method,
+            endpoint=endpoint,
+            request_id=request_id,
+        )
         safe = method == "GET"
         attempts = self._settings.max_attempts
         attempt = 0
@@ -110,32 +120,14 @@ class OcoreHttp:
                     timeout=self._settings.timeout,
                 )
             except httpx.RequestError as exc:
-                log_attempt(
-                    log,
-                    "ocore.request",
-                    method=method,
-                    endpoint=endpoint,
-                    attempt=attempt,
-                    started=started,
-                    status=None,
-                    request_id=request_id,
-                )
+                note(attempt=attempt, started=started, status=None)
                 retry = (safe or isinstance(exc, _NOT_SENT)) and attempt < attempts
                 if retry:
                     await self._pause(endpoint, attempt, "no_answer", self._backoff(attempt))
                     continue
                 raise self._no_answer(exc, method, endpoint, request_id) from exc
             status = response.status_code
-            log_attempt(
-                log,
-                "ocore.request",
-                method=method,
-                endpoint=endpoint,
-                attempt=attempt,
-                started=started,
-                status=status,
-                request_id=request_id,
-            )
+            note(attempt=attempt, started=started, status=status)
             if 200 <= status < 300:
                 return self._json(response, endpoint, request_id)
             if 300 <= status < 400:
@@ -221,14 +213,12 @@ class OcoreHttp:
         return backoff_delay(attempt, rand=self._rand())
 
     async def _pause(self, endpoint: str, attempt: int, reason: str, wait: float) -> None:
-        log.warning(
+        await pause_before_retry(
+            log,
             "ocore.retry",
-            extra={
-                "endpoint": endpoint,
-                "attempt": attempt,
-                "reason": reason,
-                "wait_s": round(wait, 3),
-                "request_id": current_request_id(),
-            },
+            self._clock,
+            endpoint=endpoint,
+            attempt=attempt,
+            reason=reason,
+            wait=wait,
         )
-        await self._clock.sleep(wait)
