@@ -7,8 +7,9 @@ seconds); the burst is any 60 s. Headers describe the hourly budget (CONTRACT.md
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
+
+from oec_chatops.simkit.windows import CalendarCounter, SlidingCounter
 
 HOUR = 3600
 MINUTE = 60
@@ -32,33 +33,25 @@ class Decision:
 
 class HourlyWithBurst:
     def __init__(self) -> None:
-        self._hours: dict[str, tuple[int, int]] = {}
-        self._minute: dict[str, deque[float]] = {}
+        self._hour = CalendarCounter(HOUR)
+        self._burst = SlidingCounter(MINUTE)
 
     def peek(self, key: str, *, hourly: int, now: float) -> Decision:
         """The headers for an answer that took nothing (a refused or unauthenticated one)."""
-        hour = int(now // HOUR)
-        seen, used = self._hours.get(key, (hour, 0))
-        used = used if seen == hour else 0
-        return Decision(True, hourly, max(0, hourly - used), (hour + 1) * HOUR, 0)
+        used = self._hour.used(key, now)
+        return Decision(True, hourly, max(0, hourly - used), self._hour.reset_at(now), 0)
 
     def take(self, key: str, *, hourly: int, burst: int, now: float) -> Decision:
-        hour = int(now // HOUR)
-        reset = (hour + 1) * HOUR
-        seen, used = self._hours.get(key, (hour, 0))
-        used = used if seen == hour else 0
+        reset = self._hour.reset_at(now)
+        used = self._hour.used(key, now)
         if used >= hourly:
             return Decision(False, hourly, 0, reset, max(1, math.ceil(reset - now)))
-        recent = self._minute.setdefault(key, deque())
-        while recent and recent[0] <= now - MINUTE:
-            recent.popleft()
-        if len(recent) >= burst:
-            wait = max(1, math.ceil(recent[0] + MINUTE - now))
-            return Decision(False, hourly, hourly - used, reset, wait)
-        recent.append(now)
-        self._hours[key] = (hour, used + 1)
+        if self._burst.count(key, now) >= burst:
+            return Decision(False, hourly, hourly - used, reset, self._burst.wait(key, now))
+        self._burst.add(key, now)
+        self._hour.add(key, now)
         return Decision(True, hourly, hourly - used - 1, reset, 0)
 
     def clear(self) -> None:
-        self._hours.clear()
-        self._minute.clear()
+        self._hour.clear()
+        self._burst.clear()

@@ -36,15 +36,15 @@ from oec_chatops.sim.backups import BackupBook
 from oec_chatops.sim.errors import ApiError, Shape, invalid, not_found
 from oec_chatops.sim.events import TASK_EVENTS, environment_data, status_changed_data, task_data
 from oec_chatops.sim.faults import Faults
-from oec_chatops.sim.idempotency import IdempotencyCache
 from oec_chatops.sim.keys import build_keyring
 from oec_chatops.sim.ratelimit import MinuteBuckets, SlidingWindow
 from oec_chatops.sim.records import Environment, Org, Project, Server, Task, iso
-from oec_chatops.sim.requestlog import RequestLog
 from oec_chatops.sim.seed import World, demo_world, empty_world
 from oec_chatops.sim.settings import SimSettings
 from oec_chatops.sim.timeline import DEPLOY_KINDS, TERMINAL, Target, TaskKind, Timeline, plan_task
 from oec_chatops.sim.webhooks import Attempt, Delivery, Webhook, WebhookRegistry
+from oec_chatops.simkit.idempotency import IdempotencyCache
+from oec_chatops.simkit.requestlog import RequestLog
 
 # What an operator may set through `/_sim/`; a deleted environment would have to vanish instead.
 SETTABLE_STATUSES = tuple(s for s in ENV_STATUSES if s != "deleted")
