@@ -140,6 +140,27 @@ class Environment:
             "updated_at": iso(self.updated_at),
         }
 
+    def status_json(self, last_deploy: Task | None) -> dict[str, Any]:
+        """`GET /environments/{id}/status`, with the latest deploy or quick update (or None)."""
+        up = self.status in ("running", "paused")
+        last = last_deploy
+        return {
+            "environment_id": self.id,
+            "status": self.status,
+            "url": self.url,
+            "container_running": up,
+            "db_ready": up,
+            "http_ok": up,
+            "last_deploy": None
+            if last is None
+            else {
+                "id": last.id,
+                "status": last.status,
+                "started_at": iso(last.started_at),
+                "completed_at": iso(last.completed_at),
+            },
+        }
+
 
 @dataclass(slots=True)
 class Task:
