@@ -23,8 +23,8 @@ from oec_chatops.deployerp_sim.errors import DerpApiError
 from oec_chatops.deployerp_sim.keys import Caller, Level, authenticate
 from oec_chatops.deployerp_sim.limits import Decision
 from oec_chatops.deployerp_sim.state import DerpSimState
-from oec_chatops.sim.records import iso
 from oec_chatops.simkit.gateway import bearer_header, log_request
+from oec_chatops.simkit.records import iso
 
 
 @dataclass(frozen=True, slots=True)

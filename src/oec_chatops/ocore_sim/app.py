@@ -35,8 +35,8 @@ from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.ocore_sim.jwt import MANAGE
 from oec_chatops.ocore_sim.settings import OcoreSimSettings
 from oec_chatops.ocore_sim.state import OcoreApiError, OcoreSimState
-from oec_chatops.sim.records import iso
 from oec_chatops.simkit.gateway import bearer_header, log_request
+from oec_chatops.simkit.records import iso
 
 API_PREFIX = "/api"
 Handler = Callable[[Request, bytes], Any]

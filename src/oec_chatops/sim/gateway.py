@@ -23,9 +23,9 @@ from starlette.responses import Response
 from oec_chatops.sim.errors import ApiError, Shape
 from oec_chatops.sim.keys import Caller, Tier, authenticate, presented_key
 from oec_chatops.sim.ratelimit import WINDOW_SECONDS, Decision, seconds_to_next_minute
-from oec_chatops.sim.records import iso
 from oec_chatops.sim.state import SimState
 from oec_chatops.simkit.gateway import log_request
+from oec_chatops.simkit.records import iso
 
 
 class Access(Enum):
