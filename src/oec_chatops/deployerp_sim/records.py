@@ -27,15 +27,7 @@ class Server:
 
     def to_json(self) -> dict[str, Any]:
         return as_json(
-            self,
-            "id",
-            "name",
-            "provider",
-            "region",
-            "status",
-            "ip_address",
-            "created_at",
-            times=("created_at",),
+            self, "id name provider region status ip_address created_at", times="created_at"
         )
 
 
@@ -54,16 +46,8 @@ class Instance:
     def to_json(self) -> dict[str, Any]:
         return as_json(
             self,
-            "id",
-            "name",
-            "server_id",
-            "status",
-            "environment",
-            "odoo_version",
-            "url",
-            "created_at",
-            "updated_at",
-            times=("created_at", "updated_at"),
+            "id name server_id status environment odoo_version url created_at updated_at",
+            times="created_at updated_at",
         )
 
 
@@ -90,15 +74,8 @@ class Action:
     def to_json(self) -> dict[str, Any]:
         return as_json(
             self,
-            "id",
-            "instance_id",
-            "action",
-            "status",
-            "error",
-            "created_at",
-            "started_at",
-            "completed_at",
-            times=("created_at", "started_at", "completed_at"),
+            "id instance_id action status error created_at started_at completed_at",
+            times="created_at started_at completed_at",
         )
 
 
@@ -117,12 +94,6 @@ class Backup:
     def to_json(self) -> dict[str, Any]:
         return as_json(
             self,
-            "id",
-            "instance_id",
-            "status",
-            "size_bytes",
-            "error",
-            "created_at",
-            "completed_at",
-            times=("created_at", "completed_at"),
+            "id instance_id status size_bytes error created_at completed_at",
+            times="created_at completed_at",
         )

@@ -27,15 +27,7 @@ class Org:
 
     def to_json(self) -> dict[str, Any]:
         return as_json(
-            self,
-            "id",
-            "name",
-            "slug",
-            "plan",
-            "max_environments",
-            "max_cpu_cores",
-            "max_ram_mb",
-            "max_disk_gb",
+            self, "id name slug plan max_environments max_cpu_cores max_ram_mb max_disk_gb"
         )
 
 
