@@ -65,11 +65,7 @@ def encode(body: Any) -> bytes:
 
 
 def _limit_headers(decision: Decision) -> dict[str, str]:
-    return {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-        "X-RateLimit-Window": str(WINDOW_SECONDS),
-    }
+    return {**decision.headers(), "X-RateLimit-Window": str(WINDOW_SECONDS)}
 
 
 def _too_many(decision: Decision) -> ApiError:

@@ -8,21 +8,12 @@ changes are limited on top of that over a sliding 60 s window.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from oec_chatops.simkit.windows import CalendarCounter, SlidingCounter
+from oec_chatops.simkit.windows import CalendarCounter, Decision, SlidingCounter
+
+__all__ = ["WINDOW_SECONDS", "Decision", "MinuteBuckets", "SlidingWindow", "seconds_to_next_minute"]
 
 WINDOW_SECONDS = 60
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The limiter's answer; `retry_after` (whole seconds) only matters when refused."""
-
-    allowed: bool
-    limit: int
-    remaining: int
-    retry_after: int
 
 
 def seconds_to_next_minute(now: float) -> int:

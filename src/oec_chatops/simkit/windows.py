@@ -11,6 +11,31 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Hashable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A limiter's answer; `retry_after` (whole seconds) only matters when refused.
+
+    `reset` is when the counted period ends (Unix seconds), for a platform that reports it.
+    """
+
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int
+    reset: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The `X-RateLimit-*` headers this decision answers with."""
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+        }
+        if self.reset is not None:
+            headers["X-RateLimit-Reset"] = str(self.reset)
+        return headers
 
 
 class CalendarCounter:
