@@ -1,14 +1,19 @@
 """One request to oec.sh, done properly: key, rate budget, retries, error mapping, logging.
 
 `ApiSession.send()` is the only place that touches httpx. It translates httpx exceptions
-(`httpapi.attempts.transport_errors`, as httpx's own `_transports/default.py` does) and error answers into the
-`OecError` tree, so the resource methods of `OecClient` read like the API reference.
+(`httpapi.attempts.transport_errors`, as httpx's own `_transports/default.py` does) and error
+answers into the `OecError` tree, so the resource methods of `OecClient` read like the API
+reference.
 
-Why a hand-written retry loop and not `stamina.retry`: stamina sleeps with `asyncio.sleep`
-(`stamina._core._smart_sleep`) and offers no way to inject a clock, and its backoff cannot be
-replaced per attempt by the wait a 429 dictates (`Retry-After`, the next full minute, 900 s for
-`ip_blocked`). Every wait here goes through `Clock.sleep`, so tests assert the exact waits with
-`ManualClock.slept` and run instantly; stamina's test mode would only turn the sleeps off.
+Why a hand-written retry loop and not `stamina` (the same holds for `deployerp.session` and
+`ocore.http`): stamina (26.1) sleeps with `asyncio.sleep` (`stamina._core._smart_sleep`) and
+offers no way to inject a clock, and its `timeout` budget runs on the real monotonic clock.
+Its backoff hooks (an `on` that returns a wait, since 25.1) could carry the wait a 429 dictates
+(`Retry-After`, the next full minute, 900 s for `ip_blocked`), but not the rest of an attempt:
+the limiter's tickets, the refusal of a wait longer than `max_retry_wait`, the `on_retry`
+hook in the caller's context. Every wait here goes through `Clock.sleep`, so tests assert the
+exact waits with `ManualClock.slept` and run instantly; `stamina.set_testing` would only turn
+the sleeps off, process-wide, and take those assertions with it.
 """
 
 from __future__ import annotations
