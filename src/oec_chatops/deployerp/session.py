@@ -17,7 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -74,30 +74,25 @@ class Request:
         return self.method == "GET" or self.idempotency_key is not None
 
 
+@dataclass(kw_only=True, repr=False, eq=False)
 class DerpSession:
     """Sends `Request`s through one `httpx.AsyncClient` within the budget, retrying what is safe."""
 
-    def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        key: DerpKey,
-        clock: Clock,
-        settings: DerpSettings,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self._http = http
-        self._key = key
-        self._clock = clock
-        self._settings = settings
-        self.budget = Budget(clock, settings)
-        self._rand = rand
-        self.last_limits = LimitHeaders()
+    http: httpx.AsyncClient
+    key: DerpKey
+    clock: Clock
+    settings: DerpSettings
+    rand: Callable[[], float] = random.random
+    budget: Budget = field(init=False)
+    last_limits: LimitHeaders = field(init=False, default_factory=LimitHeaders)
+
+    def __post_init__(self) -> None:
+        self.budget = Budget(self.clock, self.settings)
 
     async def send(self, req: Request) -> httpx.Response:
         """A 2xx answer, or the `OecError` the failure maps to once retries are used up."""
         request_id = current_request_id()
-        headers = request_headers(self._key.authorization(), request_id)
+        headers = request_headers(self.key.authorization(), request_id)
         if req.idempotency_key is not None:
             headers["Idempotency-Key"] = req.idempotency_key
         note = partial(
@@ -108,7 +103,7 @@ class DerpSession:
             endpoint=req.endpoint,
             request_id=request_id,
         )
-        attempts = self._settings.max_attempts
+        attempts = self.settings.max_attempts
         attempt = 0
         while True:
             attempt += 1
@@ -119,10 +114,10 @@ class DerpSession:
                     platform="deployERP",
                     endpoint=req.endpoint,
                     request_id=request_id,
-                    timeout=self._settings.timeout,
-                    redact=self._key.redact,
+                    timeout=self.settings.timeout,
+                    redact=self.key.redact,
                 ):
-                    response = await self._http.request(
+                    response = await self.http.request(
                         req.method, req.url, params=req.params, json=req.json, headers=headers
                     )
             except OecRequestError as exc:
@@ -131,7 +126,7 @@ class DerpSession:
                     await self._wait(req, attempt, "no_answer", self._backoff(attempt))
                     continue
                 raise
-            now = self._clock.time()
+            now = self.clock.time()
             self.last_limits = LimitHeaders.read(response.headers, now=now)
             self.budget.observe(self.last_limits, now=now)
             status = response.status_code
@@ -147,7 +142,7 @@ class DerpSession:
                     credential="key",
                     where="the platform's URL",
                 )
-            body = parse_error_body(status, response.content, redact=self._key.redact)
+            body = parse_error_body(status, response.content, redact=self.key.redact)
             wait: float | None = None
             if status == 429:
                 hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
@@ -169,20 +164,20 @@ class DerpSession:
                 wait is not None
                 and req.retry_safe
                 and attempt < attempts
-                and wait <= self._settings.max_retry_wait
+                and wait <= self.settings.max_retry_wait
             ):
                 await self._wait(req, attempt, "rate_limited" if status == 429 else "server", wait)
                 continue
             raise error
 
     def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, rand=self._rand())
+        return backoff_delay(attempt, rand=self.rand())
 
     async def _wait(self, req: Request, attempt: int, reason: str, wait: float) -> None:
         await pause_before_retry(
             log,
             "deployerp.retry",
-            self._clock,
+            self.clock,
             endpoint=req.endpoint,
             attempt=attempt,
             reason=reason,

@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -54,28 +55,22 @@ log = logging.getLogger("oec_chatops.ocore")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+@dataclass(kw_only=True, repr=False, eq=False)
 class OcoreHttp:
     """Sends requests to one oCore base URL with one token."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        token: OcoreToken,
-        settings: OcoreSettings,
-        clock: Clock,
-        http: httpx.AsyncClient,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self._base = base_url.rstrip("/")
-        self._token = token
-        self._settings = settings
-        self._clock = clock
-        self._http = http
-        self._rand = rand
+    base_url: str
+    token: OcoreToken
+    settings: OcoreSettings
+    clock: Clock
+    http: httpx.AsyncClient
+    rand: Callable[[], float] = random.random
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
 
     def __repr__(self) -> str:
-        return f"OcoreHttp(base_url={self._base!r})"
+        return f"OcoreHttp(base_url={self.base_url!r})"
 
     async def get(self, endpoint: str, path: str, params: Mapping[str, str] | None = None) -> Any:
         """GET `path` and return its JSON; `endpoint` is the template named in logs and errors."""
@@ -95,7 +90,7 @@ class OcoreHttp:
         json: Any = None,
     ) -> Any:
         request_id = current_request_id()
-        headers = request_headers(self._token.authorization(), request_id)
+        headers = request_headers(self.token.authorization(), request_id)
         note = partial(
             log_attempt,
             log,
@@ -105,19 +100,19 @@ class OcoreHttp:
             request_id=request_id,
         )
         safe = method == "GET"
-        attempts = self._settings.max_attempts
+        attempts = self.settings.max_attempts
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
-                response = await self._http.request(
+                response = await self.http.request(
                     method,
-                    self._base + path,
+                    self.base_url + path,
                     params=params,
                     json=json,
                     headers=headers,
-                    timeout=self._settings.timeout,
+                    timeout=self.settings.timeout,
                 )
             except httpx.RequestError as exc:
                 note(attempt=attempt, started=started, status=None)
@@ -140,7 +135,7 @@ class OcoreHttp:
                     where="the oCore URL",
                 )
             body = self._error_body(response)
-            now = self._clock.time()
+            now = self.clock.time()
             hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
             if status == 429:
                 wait = hinted if hinted is not None else self._backoff(attempt)
@@ -148,7 +143,7 @@ class OcoreHttp:
                     status, body, endpoint=endpoint, request_id=request_id, retry_after=wait
                 )
                 # A 429 was refused before anything ran: safe to re-send, even a POST.
-                if attempt < attempts and wait <= self._settings.max_retry_wait:
+                if attempt < attempts and wait <= self.settings.max_retry_wait:
                     await self._pause(endpoint, attempt, "rate_limited", wait)
                     continue
                 raise error
@@ -163,7 +158,7 @@ class OcoreHttp:
                         request_id=request_id,
                     )
                 wait = hinted if hinted is not None else self._backoff(attempt)
-                if attempt < attempts and wait <= self._settings.max_retry_wait:
+                if attempt < attempts and wait <= self.settings.max_retry_wait:
                     await self._pause(endpoint, attempt, "server_error", wait)
                     continue
             raise build_error(status, body, endpoint=endpoint, request_id=request_id)
@@ -185,16 +180,16 @@ class OcoreHttp:
             platform="oCore",
             endpoint=endpoint,
             request_id=request_id,
-            timeout=self._settings.timeout,
-            redact=self._token.redact,
+            timeout=self.settings.timeout,
+            redact=self.token.redact,
         )
 
     def _error_body(self, response: httpx.Response) -> OcoreErrorBody:
         body = parse_error_body(
             response.status_code, response.content, response.headers.get("content-type", "")
         )
-        message = self._token.redact(body.message) if body.message else None
-        return OcoreErrorBody(self._token.redact(body.code), message)
+        message = self.token.redact(body.message) if body.message else None
+        return OcoreErrorBody(self.token.redact(body.code), message)
 
     @staticmethod
     def _json(response: httpx.Response, endpoint: str, request_id: str) -> Any:
@@ -210,13 +205,13 @@ class OcoreHttp:
             ) from exc
 
     def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, rand=self._rand())
+        return backoff_delay(attempt, rand=self.rand())
 
     async def _pause(self, endpoint: str, attempt: int, reason: str, wait: float) -> None:
         await pause_before_retry(
             log,
             "ocore.retry",
-            self._clock,
+            self.clock,
             endpoint=endpoint,
             attempt=attempt,
             reason=reason,
