@@ -36,8 +36,8 @@ from oec_chatops.httpapi.attempts import (
     request_headers,
     transport_errors,
 )
+from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
 from oec_chatops.httpapi.secret import BearerSecret
-from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
 from oec_chatops.oec.errors import OecConfigError, OecRequestError
 
 log = logging.getLogger("oec_chatops.deployerp.client")

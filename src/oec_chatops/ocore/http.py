@@ -38,6 +38,7 @@ from oec_chatops.httpapi.attempts import (
     request_headers,
     transport_error,
 )
+from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
 from oec_chatops.ocore.errors import (
     OcoreErrorBody,
     OcoreOutcomeUnknown,
@@ -46,7 +47,6 @@ from oec_chatops.ocore.errors import (
 )
 from oec_chatops.ocore.settings import OcoreSettings
 from oec_chatops.ocore.token import OcoreToken
-from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
 from oec_chatops.oec.errors import OecContractError, OecError
 
 log = logging.getLogger("oec_chatops.ocore")

@@ -30,7 +30,8 @@ import httpx
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
 from oec_chatops.httpapi.attempts import request_headers, transport_errors
-from oec_chatops.oec.backoff import CONCURRENT_ACTION_WAIT, backoff_delay, parse_retry_after
+from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
+from oec_chatops.oec.backoff import CONCURRENT_ACTION_WAIT
 from oec_chatops.oec.backoff import rate_limit_wait as compute_rate_limit_wait
 from oec_chatops.oec.errorbody import ErrorBody, build_error, parse_error_body
 from oec_chatops.oec.errors import (
