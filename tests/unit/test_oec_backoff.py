@@ -5,13 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from oec_chatops.oec.backoff import (
-    backoff_delay,
-    parse_reset,
-    parse_retry_after,
-    rate_limit_wait,
-    seconds_to_next_minute,
-)
+from oec_chatops.httpapi.backoff import backoff_delay, parse_reset, parse_retry_after
+from oec_chatops.oec.backoff import rate_limit_wait, seconds_to_next_minute
 
 NOW = 1_767_225_615.0  # 2026-01-01T00:00:15Z
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
 from oec_chatops.deployerp.settings import DerpSettings
-from oec_chatops.oec.backoff import parse_reset
+from oec_chatops.httpapi.backoff import parse_reset
 from oec_chatops.oec.ratelimit import RateLimitHeaders
 
 log = logging.getLogger("oec_chatops.deployerp.budget")

@@ -9,8 +9,7 @@ idempotency key (one per intent) and send it on every retry.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -27,13 +26,15 @@ from oec_chatops.deployerp.models import (
 )
 from oec_chatops.deployerp.session import DerpKey, DerpSession, Request
 from oec_chatops.deployerp.settings import DerpSettings
+from oec_chatops.httpapi.answers import contract_problems
+from oec_chatops.httpapi.lifecycle import AsyncClosing, new_http_client
 from oec_chatops.oec.arguments import check_base_url, check_idempotency_key, invalid, path_segment
 from oec_chatops.oec.errors import OecContractError
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class DerpClient:
+class DerpClient(AsyncClosing):
     """Async client for deployERP's v1 API. Use `async with`, or call `aclose()`."""
 
     def __init__(
@@ -49,25 +50,10 @@ class DerpClient:
         self._key = DerpKey.of(key)
         self.base_url, _ = check_base_url(self.settings.base_url)
         self._clock: Clock = clock or SystemClock()
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.settings.timeout),
-            follow_redirects=False,
-            transport=transport,
-        )
+        self._http = new_http_client(timeout=self.settings.timeout, transport=transport)
         self._session = DerpSession(
             http=self._http, key=self._key, clock=self._clock, settings=self.settings
         )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -200,10 +186,7 @@ def _parse(model: type[M], body: Any, endpoint: str) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['type']}"
-            for err in exc.errors()[:5]
-        )
+        problems = contract_problems(exc)
         raise OecContractError(
             f"deployERP answered {endpoint} with a {model.__name__} that does not fit the "
             f"contract ({problems}).",

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from oec_chatops.httpapi.statuses import STATUS_CLASSES
 from oec_chatops.oec.errors import (
     OecAuthError,
     OecConflict,
@@ -38,14 +39,6 @@ _BY_CODE: dict[str, type[OecResponseError]] = {
     "conflict": OecConflict,
     "validation_error": OecValidationError,
     "internal_error": OecServerError,
-}
-_BY_STATUS: dict[int, type[OecResponseError]] = {
-    400: OecValidationError,
-    401: OecAuthError,
-    403: OecForbidden,
-    404: OecNotFound,
-    409: OecConflict,
-    422: OecValidationError,
 }
 _DEFAULT_CODES = {
     400: "validation_error",
@@ -131,7 +124,7 @@ def build_error(
         return OecServerError(body.message, **kwargs)
     if status == 403 and method != "GET":
         return OecReadOnlyKey(READ_ONLY_MESSAGE + f" ({body.message})", **kwargs)
-    cls = _BY_STATUS.get(status) or _BY_CODE.get(body.code, OecResponseError)
+    cls = STATUS_CLASSES.get(status) or _BY_CODE.get(body.code, OecResponseError)
     return cls(body.message, **kwargs)
 
 

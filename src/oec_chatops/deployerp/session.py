@@ -16,34 +16,36 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
-from oec_chatops import __version__
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
 from oec_chatops.deployerp.budget import Budget, LimitHeaders
 from oec_chatops.deployerp.errors import build_error, parse_error_body
 from oec_chatops.deployerp.settings import DerpSettings
-from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
-from oec_chatops.oec.errors import OecConfigError, OecContractError, OecRequestError, OecTimeout
+from oec_chatops.httpapi.attempts import (
+    log_attempt,
+    pause_before_retry,
+    redirect_refused,
+    request_headers,
+    transport_errors,
+)
+from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
+from oec_chatops.httpapi.secret import BearerSecret
+from oec_chatops.oec.errors import OecConfigError, OecRequestError
 
 log = logging.getLogger("oec_chatops.deployerp.client")
 
-_USER_AGENT = f"oec-chatops/{__version__}"
-REDACTED = "[redacted]"
-
 
 @dataclass(frozen=True, slots=True)
-class DerpKey:
+class DerpKey(BearerSecret):
     """A deployERP API key. Its format is not documented, so only emptiness is refused."""
-
-    secret: SecretStr = field(repr=False)
 
     @classmethod
     def of(cls, value: SecretStr | str) -> DerpKey:
@@ -54,14 +56,6 @@ class DerpKey:
                 "The deployERP API key is missing or malformed (empty, or with spaces)."
             )
         return cls(SecretStr(text))
-
-    def authorization(self) -> str:
-        """The `Authorization` header value; the only place the secret is unwrapped for sending."""
-        return "Bearer " + self.secret.get_secret_value()
-
-    def redact(self, text: str) -> str:
-        """`text` with every occurrence of the key replaced, for a server echoing our header."""
-        return text.replace(self.secret.get_secret_value(), REDACTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,88 +74,75 @@ class Request:
         return self.method == "GET" or self.idempotency_key is not None
 
 
-@contextmanager
-def _mapped(endpoint: str, request_id: str, timeout: float, key: DerpKey) -> Iterator[None]:
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise OecTimeout(
-            f"deployERP did not answer {endpoint} within {timeout:g} s.",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
-    except httpx.RequestError as exc:
-        detail = key.redact(str(exc)) or type(exc).__name__
-        raise OecRequestError(
-            f"Could not reach deployERP for {endpoint}: {detail}.",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
-
-
+@dataclass(kw_only=True, repr=False, eq=False)
 class DerpSession:
     """Sends `Request`s through one `httpx.AsyncClient` within the budget, retrying what is safe."""
 
-    def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        key: DerpKey,
-        clock: Clock,
-        settings: DerpSettings,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self._http = http
-        self._key = key
-        self._clock = clock
-        self._settings = settings
-        self.budget = Budget(clock, settings)
-        self._rand = rand
-        self.last_limits = LimitHeaders()
+    http: httpx.AsyncClient
+    key: DerpKey
+    clock: Clock
+    settings: DerpSettings
+    rand: Callable[[], float] = random.random
+    budget: Budget = field(init=False)
+    last_limits: LimitHeaders = field(init=False, default_factory=LimitHeaders)
+
+    def __post_init__(self) -> None:
+        self.budget = Budget(self.clock, self.settings)
 
     async def send(self, req: Request) -> httpx.Response:
         """A 2xx answer, or the `OecError` the failure maps to once retries are used up."""
         request_id = current_request_id()
-        headers = {
-            "Authorization": self._key.authorization(),
-            "Accept": "application/json",
-            "User-Agent": _USER_AGENT,
-            "X-Request-ID": request_id,
-        }
+        headers = request_headers(self.key.authorization(), request_id)
         if req.idempotency_key is not None:
             headers["Idempotency-Key"] = req.idempotency_key
-        attempts = self._settings.max_attempts
+        note = partial(
+            log_attempt,
+            log,
+            "deployerp.request",
+            method=req.method,
+            endpoint=req.endpoint,
+            request_id=request_id,
+        )
+        attempts = self.settings.max_attempts
         attempt = 0
         while True:
             attempt += 1
             await self.budget.acquire()
             started = time.perf_counter()
             try:
-                with _mapped(req.endpoint, request_id, self._settings.timeout, self._key):
-                    response = await self._http.request(
+                with transport_errors(
+                    platform="deployERP",
+                    endpoint=req.endpoint,
+                    request_id=request_id,
+                    timeout=self.settings.timeout,
+                    redact=self.key.redact,
+                ):
+                    response = await self.http.request(
                         req.method, req.url, params=req.params, json=req.json, headers=headers
                     )
             except OecRequestError as exc:
-                self._log(req, attempt, request_id, started, None, type(exc).__name__)
+                note(attempt=attempt, started=started, status=None, error=type(exc).__name__)
                 if req.retry_safe and attempt < attempts:
                     await self._wait(req, attempt, "no_answer", self._backoff(attempt))
                     continue
                 raise
-            now = self._clock.time()
+            now = self.clock.time()
             self.last_limits = LimitHeaders.read(response.headers, now=now)
             self.budget.observe(self.last_limits, now=now)
             status = response.status_code
-            self._log(req, attempt, request_id, started, status, None)
+            note(attempt=attempt, started=started, status=status)
             if 200 <= status < 300:
                 return response
             if 300 <= status < 400:
-                raise OecContractError(
-                    f"deployERP answered {req.endpoint} with a redirect (HTTP {status}); it was "
-                    "not followed, so the key stayed here. Check the platform's URL.",
+                raise redirect_refused(
+                    platform="deployERP",
                     endpoint=req.endpoint,
+                    status=status,
                     request_id=request_id,
+                    credential="key",
+                    where="the platform's URL",
                 )
-            body = parse_error_body(status, response.content, redact=self._key.redact)
+            body = parse_error_body(status, response.content, redact=self.key.redact)
             wait: float | None = None
             if status == 429:
                 hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
@@ -183,45 +164,22 @@ class DerpSession:
                 wait is not None
                 and req.retry_safe
                 and attempt < attempts
-                and wait <= self._settings.max_retry_wait
+                and wait <= self.settings.max_retry_wait
             ):
                 await self._wait(req, attempt, "rate_limited" if status == 429 else "server", wait)
                 continue
             raise error
 
     def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, rand=self._rand())
+        return backoff_delay(attempt, rand=self.rand())
 
     async def _wait(self, req: Request, attempt: int, reason: str, wait: float) -> None:
-        log.warning(
+        await pause_before_retry(
+            log,
             "deployerp.retry",
-            extra={
-                "endpoint": req.endpoint,
-                "attempt": attempt,
-                "reason": reason,
-                "wait_s": round(wait, 3),
-            },
+            self.clock,
+            endpoint=req.endpoint,
+            attempt=attempt,
+            reason=reason,
+            wait=wait,
         )
-        await self._clock.sleep(wait)
-
-    @staticmethod
-    def _log(
-        req: Request,
-        attempt: int,
-        request_id: str,
-        started: float,
-        status: int | None,
-        error: str | None,
-    ) -> None:
-        fields: dict[str, Any] = {
-            "method": req.method,
-            "endpoint": req.endpoint,
-            "status": status,
-            "attempt": attempt,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "request_id": request_id,
-        }
-        if error is not None:
-            fields["error"] = error
-        level = logging.WARNING if error or (status is not None and status >= 400) else logging.INFO
-        log.log(level, "deployerp.request", extra=fields)

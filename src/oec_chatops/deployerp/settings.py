@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oec_chatops.settings_rules import at_least_one
+
 DEFAULT_BASE_URL = "https://api.deployerp.com/v1"
 
 
@@ -43,9 +45,7 @@ class DerpSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= 100:
             raise ValueError("DerpSettings.page_size must be from 1 to 100 (the API's maximum).")
-        for name in ("fallback_burst_per_minute", "max_attempts", "max_pages"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"DerpSettings.{name} must be at least 1.")
+        at_least_one(self, "fallback_burst_per_minute", "max_attempts", "max_pages")
         if self.burst_per_minute is not None and self.burst_per_minute < 1:
             raise ValueError("DerpSettings.burst_per_minute must be at least 1 when set.")
         if not 0 < self.burst_share_of_hourly <= 1:

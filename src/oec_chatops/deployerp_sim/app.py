@@ -3,9 +3,6 @@ delivery worker (mounted elsewhere, enter `app.router.lifespan_context(app)` you
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,6 +17,7 @@ from oec_chatops.deployerp_sim.gateway import Gateway
 from oec_chatops.deployerp_sim.settings import DerpSimSettings
 from oec_chatops.deployerp_sim.state import DerpSimState
 from oec_chatops.sim.delivery import Sender
+from oec_chatops.simkit.lifespan import worker_lifespan
 
 API_PREFIX = "/v1"
 
@@ -38,17 +36,9 @@ def build_derp_sim_app(settings: DerpSimSettings, *, clock: Clock | None = None)
     state = DerpSimState(settings, clock or SystemClock())
     worker = DeliveryWorker(state, Sender())
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await worker.start()
-        try:
-            yield
-        finally:
-            await worker.stop()
-
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=api_routes(state, Gateway(state))), *admin_routes(state)],
-        lifespan=lifespan,
+        lifespan=worker_lifespan(worker),
         exception_handlers={HTTPException: _http_error},
     )
     app.state.sim = state

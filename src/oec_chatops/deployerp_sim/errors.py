@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from oec_chatops.errors import ChatopsError
+from oec_chatops.simkit.errors import SimApiError
 
 
-class DerpApiError(ChatopsError):
+class DerpApiError(SimApiError):
     def __init__(
         self,
         status: int,
@@ -17,12 +17,8 @@ class DerpApiError(ChatopsError):
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(status, code, message, headers=headers)
         self.details = dict(details or {})
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}

@@ -23,8 +23,8 @@ from oec_chatops.deployerp_sim.errors import DerpApiError
 from oec_chatops.deployerp_sim.keys import Caller, Level, authenticate
 from oec_chatops.deployerp_sim.limits import Decision
 from oec_chatops.deployerp_sim.state import DerpSimState
-from oec_chatops.sim.records import iso
-from oec_chatops.sim.requestlog import decode_body
+from oec_chatops.simkit.gateway import bearer_header, log_request
+from oec_chatops.simkit.records import iso
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +56,8 @@ class Gateway:
 
     async def _serve(self, request: Request, handler: Handler, write: bool) -> Response:
         state = self._state
-        raw = await request.body()
-        entry = state.requests.add(
-            at=iso(state.now()),
-            method=request.method,
-            path=request.url.path,
-            query=dict(request.query_params),
-            idempotency_key=request.headers.get("idempotency-key"),
-            x_idempotency_key=None,
-            auth_header="authorization" if "authorization" in request.headers else None,
-            tier=None,
-            body=decode_body(raw),
+        entry, raw = await log_request(
+            state.requests, request, at=iso(state.now()), auth_header=bearer_header(request)
         )
         state.tick()
         headers: dict[str, str] = {}

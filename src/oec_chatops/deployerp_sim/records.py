@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from oec_chatops.sim.records import iso
+from oec_chatops.simkit.records import as_json
 
 ACTION_RUNNING_STATUS = {
     "deploy": "deploying",
@@ -26,15 +26,9 @@ class Server:
     status: str = "active"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "provider": self.provider,
-            "region": self.region,
-            "status": self.status,
-            "ip_address": self.ip_address,
-            "created_at": iso(self.created_at),
-        }
+        return as_json(
+            self, "id name provider region status ip_address created_at", times="created_at"
+        )
 
 
 @dataclass(slots=True)
@@ -50,17 +44,11 @@ class Instance:
     status: str = "running"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "server_id": self.server_id,
-            "status": self.status,
-            "environment": self.environment,
-            "odoo_version": self.odoo_version,
-            "url": self.url,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
+        return as_json(
+            self,
+            "id name server_id status environment odoo_version url created_at updated_at",
+            times="created_at updated_at",
+        )
 
 
 @dataclass(slots=True)
@@ -84,16 +72,11 @@ class Action:
         return self.status in ("completed", "failed")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "instance_id": self.instance_id,
-            "action": self.action,
-            "status": self.status,
-            "error": self.error,
-            "created_at": iso(self.created_at),
-            "started_at": iso(self.started_at),
-            "completed_at": iso(self.completed_at),
-        }
+        return as_json(
+            self,
+            "id instance_id action status error created_at started_at completed_at",
+            times="created_at started_at completed_at",
+        )
 
 
 @dataclass(slots=True)
@@ -109,12 +92,8 @@ class Backup:
     completed_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "instance_id": self.instance_id,
-            "status": self.status,
-            "size_bytes": self.size_bytes,
-            "error": self.error,
-            "created_at": iso(self.created_at),
-            "completed_at": iso(self.completed_at),
-        }
+        return as_json(
+            self,
+            "id instance_id status size_bytes error created_at completed_at",
+            times="created_at completed_at",
+        )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oec_chatops.settings_rules import at_least_one
+
 
 @dataclass(frozen=True, slots=True)
 class DerpSimSettings:
@@ -46,9 +48,7 @@ class DerpSimSettings:
                     raise ValueError(f"DerpSimSettings.{name}[{position}] is empty or has spaces.")
         if self.action_seconds <= 0 or self.backup_seconds <= 0:
             raise ValueError("DerpSimSettings.action_seconds and backup_seconds must be positive.")
-        for name in ("hourly_limit", "burst_limit", "default_per_page", "delivery_attempts"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"DerpSimSettings.{name} must be at least 1.")
+        at_least_one(self, "hourly_limit", "burst_limit", "default_per_page", "delivery_attempts")
         if not self.default_per_page <= self.max_per_page:
             raise ValueError("DerpSimSettings.default_per_page must not exceed max_per_page.")
         if self.extra_instances < 0 or self.delivery_backoff < 0:

@@ -31,9 +31,9 @@ from oec_chatops.deployerp_sim.records import (
 )
 from oec_chatops.deployerp_sim.seed import World, demo_world, empty_world
 from oec_chatops.deployerp_sim.settings import DerpSimSettings
-from oec_chatops.sim.idempotency import IdempotencyCache
-from oec_chatops.sim.records import iso
-from oec_chatops.sim.requestlog import RequestLog
+from oec_chatops.simkit.idempotency import IdempotencyCache
+from oec_chatops.simkit.records import iso
+from oec_chatops.simkit.requestlog import RequestLog
 
 DEPLOY_ERROR = "Build failed: pip could not install requirements.txt (simulated failure)."
 BACKUP_ERROR = "Backup failed: the database dump was interrupted (simulated failure)."

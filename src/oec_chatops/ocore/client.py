@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.context import current_request_id
+from oec_chatops.httpapi.lifecycle import AsyncClosing, new_http_client
 from oec_chatops.ocore.http import OcoreHttp
 from oec_chatops.ocore.models import (
     HealthScore,
@@ -56,7 +56,7 @@ def check_base_url(base_url: str) -> str:
     return str(url).rstrip("/")
 
 
-class OcoreClient:
+class OcoreClient(AsyncClosing):
     """Typed calls of oCore's API over one `OcoreHttp`."""
 
     def __init__(self, http: OcoreHttp, *, owned: httpx.AsyncClient | None = None) -> None:
@@ -79,7 +79,7 @@ class OcoreClient:
         settings = settings or OcoreSettings()
         owned = None
         if http is None:
-            owned = http = httpx.AsyncClient(follow_redirects=False)
+            owned = http = new_http_client()
         transport = OcoreHttp(
             base_url=check_base_url(base_url),
             token=parsed,
@@ -96,17 +96,6 @@ class OcoreClient:
     async def aclose(self) -> None:
         if self._owned is not None:
             await self._owned.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def list_instances(self, *, server_id: str | None = None) -> list[OcoreInstance]:
         """`GET /instances[?server_id=]`: every instance (oCore documents no pagination)."""

@@ -19,29 +19,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from oec_chatops.httpapi.statuses import STATUS_CLASSES
 from oec_chatops.oec.errors import (
-    OecAuthError,
-    OecConflict,
     OecError,
-    OecForbidden,
     OecInvalidRequest,
-    OecNotFound,
     OecRateLimited,
     OecResponseError,
     OecServerError,
-    OecValidationError,
 )
 
 LACKS_MANAGE = "the oCore token lacks manage:instances"
 _MAX_MESSAGE = 300
-_CLASSES: dict[int, type[OecResponseError]] = {
-    400: OecValidationError,
-    401: OecAuthError,
-    403: OecForbidden,
-    404: OecNotFound,
-    409: OecConflict,
-    422: OecValidationError,
-}
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -133,7 +121,7 @@ def build_error(
     }.get(status)
     if message is None:
         message = body.message or f"oCore refused the request with HTTP {status}."
-    return _CLASSES.get(status, OecResponseError)(message, **kwargs)
+    return STATUS_CLASSES.get(status, OecResponseError)(message, **kwargs)
 
 
 def _clean(text: str) -> str:

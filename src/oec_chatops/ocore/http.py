@@ -23,13 +23,22 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
 
-from oec_chatops import __version__
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
+from oec_chatops.httpapi.attempts import (
+    log_attempt,
+    pause_before_retry,
+    redirect_refused,
+    request_headers,
+    transport_error,
+)
+from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
 from oec_chatops.ocore.errors import (
     OcoreErrorBody,
     OcoreOutcomeUnknown,
@@ -38,8 +47,7 @@ from oec_chatops.ocore.errors import (
 )
 from oec_chatops.ocore.settings import OcoreSettings
 from oec_chatops.ocore.token import OcoreToken
-from oec_chatops.oec.backoff import backoff_delay, parse_retry_after
-from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecTimeout
+from oec_chatops.oec.errors import OecContractError, OecError
 
 log = logging.getLogger("oec_chatops.ocore")
 
@@ -47,28 +55,22 @@ log = logging.getLogger("oec_chatops.ocore")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+@dataclass(kw_only=True, repr=False, eq=False)
 class OcoreHttp:
     """Sends requests to one oCore base URL with one token."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        token: OcoreToken,
-        settings: OcoreSettings,
-        clock: Clock,
-        http: httpx.AsyncClient,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self._base = base_url.rstrip("/")
-        self._token = token
-        self._settings = settings
-        self._clock = clock
-        self._http = http
-        self._rand = rand
+    base_url: str
+    token: OcoreToken
+    settings: OcoreSettings
+    clock: Clock
+    http: httpx.AsyncClient
+    rand: Callable[[], float] = random.random
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
 
     def __repr__(self) -> str:
-        return f"OcoreHttp(base_url={self._base!r})"
+        return f"OcoreHttp(base_url={self.base_url!r})"
 
     async def get(self, endpoint: str, path: str, params: Mapping[str, str] | None = None) -> Any:
         """GET `path` and return its JSON; `endpoint` is the template named in logs and errors."""
@@ -88,47 +90,52 @@ class OcoreHttp:
         json: Any = None,
     ) -> Any:
         request_id = current_request_id()
-        headers = {
-            "Authorization": self._token.authorization(),
-            "Accept": "application/json",
-            "User-Agent": f"oec-chatops/{__version__}",
-            "X-Request-ID": request_id,
-        }
+        headers = request_headers(self.token.authorization(), request_id)
+        note = partial(
+            log_attempt,
+            log,
+            "ocore.request",
+            method=method,
+            endpoint=endpoint,
+            request_id=request_id,
+        )
         safe = method == "GET"
-        attempts = self._settings.max_attempts
+        attempts = self.settings.max_attempts
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
-                response = await self._http.request(
+                response = await self.http.request(
                     method,
-                    self._base + path,
+                    self.base_url + path,
                     params=params,
                     json=json,
                     headers=headers,
-                    timeout=self._settings.timeout,
+                    timeout=self.settings.timeout,
                 )
             except httpx.RequestError as exc:
-                self._log(method, endpoint, attempt, started, None, request_id)
+                note(attempt=attempt, started=started, status=None)
                 retry = (safe or isinstance(exc, _NOT_SENT)) and attempt < attempts
                 if retry:
                     await self._pause(endpoint, attempt, "no_answer", self._backoff(attempt))
                     continue
                 raise self._no_answer(exc, method, endpoint, request_id) from exc
             status = response.status_code
-            self._log(method, endpoint, attempt, started, status, request_id)
+            note(attempt=attempt, started=started, status=status)
             if 200 <= status < 300:
                 return self._json(response, endpoint, request_id)
             if 300 <= status < 400:
-                raise OecContractError(
-                    f"oCore answered {endpoint} with a redirect (HTTP {status}); it was not "
-                    "followed, so the token stayed here. Check the oCore URL.",
+                raise redirect_refused(
+                    platform="oCore",
                     endpoint=endpoint,
+                    status=status,
                     request_id=request_id,
+                    credential="token",
+                    where="the oCore URL",
                 )
             body = self._error_body(response)
-            now = self._clock.time()
+            now = self.clock.time()
             hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
             if status == 429:
                 wait = hinted if hinted is not None else self._backoff(attempt)
@@ -136,7 +143,7 @@ class OcoreHttp:
                     status, body, endpoint=endpoint, request_id=request_id, retry_after=wait
                 )
                 # A 429 was refused before anything ran: safe to re-send, even a POST.
-                if attempt < attempts and wait <= self._settings.max_retry_wait:
+                if attempt < attempts and wait <= self.settings.max_retry_wait:
                     await self._pause(endpoint, attempt, "rate_limited", wait)
                     continue
                 raise error
@@ -151,7 +158,7 @@ class OcoreHttp:
                         request_id=request_id,
                     )
                 wait = hinted if hinted is not None else self._backoff(attempt)
-                if attempt < attempts and wait <= self._settings.max_retry_wait:
+                if attempt < attempts and wait <= self.settings.max_retry_wait:
                     await self._pause(endpoint, attempt, "server_error", wait)
                     continue
             raise build_error(status, body, endpoint=endpoint, request_id=request_id)
@@ -168,24 +175,21 @@ class OcoreHttp:
                 endpoint=endpoint,
                 request_id=request_id,
             )
-        if isinstance(exc, httpx.TimeoutException):
-            return OecTimeout(
-                f"oCore did not answer {endpoint} within {self._settings.timeout:g} s.",
-                endpoint=endpoint,
-                request_id=request_id,
-            )
-        return OecRequestError(
-            f"Could not reach oCore for {endpoint}: {self._token.redact(str(exc)) or type(exc).__name__}.",
+        return transport_error(
+            exc,
+            platform="oCore",
             endpoint=endpoint,
             request_id=request_id,
+            timeout=self.settings.timeout,
+            redact=self.token.redact,
         )
 
     def _error_body(self, response: httpx.Response) -> OcoreErrorBody:
         body = parse_error_body(
             response.status_code, response.content, response.headers.get("content-type", "")
         )
-        message = self._token.redact(body.message) if body.message else None
-        return OcoreErrorBody(self._token.redact(body.code), message)
+        message = self.token.redact(body.message) if body.message else None
+        return OcoreErrorBody(self.token.redact(body.code), message)
 
     @staticmethod
     def _json(response: httpx.Response, endpoint: str, request_id: str) -> Any:
@@ -201,37 +205,15 @@ class OcoreHttp:
             ) from exc
 
     def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, rand=self._rand())
+        return backoff_delay(attempt, rand=self.rand())
 
     async def _pause(self, endpoint: str, attempt: int, reason: str, wait: float) -> None:
-        log.warning(
+        await pause_before_retry(
+            log,
             "ocore.retry",
-            extra={
-                "endpoint": endpoint,
-                "attempt": attempt,
-                "reason": reason,
-                "wait_s": round(wait, 3),
-                "request_id": current_request_id(),
-            },
+            self.clock,
+            endpoint=endpoint,
+            attempt=attempt,
+            reason=reason,
+            wait=wait,
         )
-        await self._clock.sleep(wait)
-
-    @staticmethod
-    def _log(
-        method: str,
-        endpoint: str,
-        attempt: int,
-        started: float,
-        status: int | None,
-        request_id: str,
-    ) -> None:
-        fields = {
-            "method": method,
-            "endpoint": endpoint,
-            "status": status,
-            "attempt": attempt,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "request_id": request_id,
-        }
-        level = logging.INFO if status is not None and status < 400 else logging.WARNING
-        log.log(level, "ocore.request", extra=fields)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from oec_chatops.settings_rules import at_least_one, positive
+
 
 def _no_servers() -> Mapping[str, str]:
     return MappingProxyType({})
@@ -49,12 +51,8 @@ class OcoreSettings:
     max_retry_wait: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("poll_interval", "settle_limit", "timeout"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"OcoreSettings.{name} must be positive.")
-        for name in ("server_name_chars", "read_limit", "max_attempts"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"OcoreSettings.{name} must be at least 1.")
+        positive(self, "poll_interval", "settle_limit", "timeout")
+        at_least_one(self, "server_name_chars", "read_limit", "max_attempts")
         if self.restart_skew < 0 or self.max_retry_wait < 0:
             raise ValueError("OcoreSettings.restart_skew and max_retry_wait must not be negative.")
         # A frozen copy: a caller's dict changing later must not change the names shown.

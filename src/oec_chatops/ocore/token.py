@@ -10,23 +10,21 @@ our header.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from oec_chatops.httpapi.secret import REDACTED, BearerSecret
 from oec_chatops.oec.errors import OecConfigError
 
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # A JWT anywhere in a text: the header and payload are base64url JSON, so they start with "eyJ".
 _ANY_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-REDACTED = "[redacted]"
 
 
 @dataclass(frozen=True, slots=True)
-class OcoreToken:
+class OcoreToken(BearerSecret):
     """A validated oCore token. Neither `repr` nor `str` shows it."""
-
-    secret: SecretStr = field(repr=False)
 
     @classmethod
     def parse(cls, value: str | SecretStr) -> OcoreToken:
@@ -42,16 +40,9 @@ class OcoreToken:
             )
         return cls(SecretStr(raw))
 
-    def authorization(self) -> str:
-        """The `Authorization` header value: the only place the token is unwrapped."""
-        return "Bearer " + self.secret.get_secret_value()
-
     def redact(self, text: str) -> str:
         """`text` without this token or anything shaped like a JWT."""
-        secret = self.secret.get_secret_value()
-        if secret:
-            text = text.replace(secret, REDACTED)
-        return _ANY_JWT.sub(REDACTED, text)
+        return _ANY_JWT.sub(REDACTED, BearerSecret.redact(self, text))
 
     def __str__(self) -> str:
         return "OcoreToken(**********)"

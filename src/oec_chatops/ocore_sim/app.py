@@ -35,8 +35,8 @@ from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.ocore_sim.jwt import MANAGE
 from oec_chatops.ocore_sim.settings import OcoreSimSettings
 from oec_chatops.ocore_sim.state import OcoreApiError, OcoreSimState
-from oec_chatops.sim.records import iso
-from oec_chatops.sim.requestlog import decode_body
+from oec_chatops.simkit.gateway import bearer_header, log_request
+from oec_chatops.simkit.records import iso
 
 API_PREFIX = "/api"
 Handler = Callable[[Request, bytes], Any]
@@ -65,17 +65,8 @@ class _Gateway:
     async def serve(self, request: Request, handler: Handler, *, control: bool) -> Response:
         state = self.state
         faults = state.faults
-        raw = await request.body()
-        entry = state.requests.add(
-            at=iso(state.now()),
-            method=request.method,
-            path=request.url.path,
-            query=dict(request.query_params),
-            idempotency_key=request.headers.get("idempotency-key"),
-            x_idempotency_key=None,
-            auth_header="authorization" if "authorization" in request.headers else None,
-            tier=None,
-            body=decode_body(raw),
+        entry, raw = await log_request(
+            state.requests, request, at=iso(state.now()), auth_header=bearer_header(request)
         )
         state.tick()
         response: Response

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oec_chatops.ocore_sim.jwt import DEFAULT_SIGNING_SECRET, verify
+from oec_chatops.settings_rules import positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,4 @@ class OcoreSimSettings:
                     f"OcoreSimSettings.tokens[{position}] is not a JWT signed with the "
                     "simulator's signing secret (make one with ocore_sim.jwt.mint_token)."
                 )
-        for name in ("start_seconds", "stop_seconds", "restart_seconds"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"OcoreSimSettings.{name} must be positive.")
+        positive(self, "start_seconds", "stop_seconds", "restart_seconds")

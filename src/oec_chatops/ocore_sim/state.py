@@ -25,22 +25,14 @@ from oec_chatops.ocore_sim.faults import OcoreFaults
 from oec_chatops.ocore_sim.jwt import Claims, verify
 from oec_chatops.ocore_sim.settings import OcoreSimSettings
 from oec_chatops.ocore_sim.world import Instance, Step, seed_instances
-from oec_chatops.sim.requestlog import RequestLog
+from oec_chatops.simkit.errors import SimApiError
+from oec_chatops.simkit.requestlog import RequestLog
 
 CONTROL_ACTIONS = ("start", "stop", "restart")
 
 
-class OcoreApiError(Exception):
+class OcoreApiError(SimApiError):
     """An error answer: `{"error": code, "message": text}` (or plain text, by fault)."""
-
-    def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message}

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from oec_chatops.sim.records import iso
+from oec_chatops.simkit.records import iso
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://api.ocore.dev/simulator")
 DAY = 86_400.0

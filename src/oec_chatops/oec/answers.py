@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from oec_chatops.httpapi.answers import contract_problems
 from oec_chatops.oec.errors import OecContractError
 from oec_chatops.oec.session import ApiSession, Call
 
@@ -37,10 +38,7 @@ def parse_answer(model: type[M], body: Any, endpoint: str, request_id: str) -> M
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['type']}"
-            for err in exc.errors()[:5]
-        )
+        problems = contract_problems(exc)
         keys = ", ".join(sorted(map(str, body))) if isinstance(body, dict) else type(body).__name__
         raise OecContractError(
             f"oec.sh answered {endpoint} with a {model.__name__} that does not fit the contract "

@@ -1,6 +1,8 @@
-"""How long to wait before trying oec.sh again: after a 429, and after a failure worth retrying.
+"""How long to wait before trying oec.sh again after a 429.
 
-Pure functions of headers, body and "now", so the wait order of CONTRACT.md §9.4 is tested with
+The waits every platform shares (`Retry-After`, `X-RateLimit-Reset`, the jittered backoff after
+a failure) are in `httpapi.backoff`; oec.sh's own order and fixed waits are here. Pure
+functions of headers, body and "now", so the wait order of CONTRACT.md §9.4 is tested with
 plain values: `Retry-After` (seconds or HTTP date) → `X-RateLimit-Reset` → body `retry_after` →
 until 1 s past the next full minute (the key limit is a calendar-minute bucket), 60 s for the
 webhook and target limits, 900 s for `ip_blocked`.
@@ -10,46 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
-# X-RateLimit-Reset is either a delay or a Unix instant; no delay is ever this large.
-_EPOCH_THRESHOLD = 1_000_000_000.0
+from oec_chatops.httpapi.backoff import parse_number, parse_reset, parse_retry_after
+
 _FIXED_WAITS = {
     "webhook_mutation_rate_limit": 60.0,
     "target_rate_limit": 60.0,
     "ip_blocked": 900.0,
 }
 CONCURRENT_ACTION_WAIT = 5.0
-
-
-def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a `Retry-After` value (delta seconds or HTTP date); None if unusable."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    seconds = _number(value)
-    if seconds is not None:
-        return max(0.0, seconds)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - now)
-
-
-def parse_reset(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from `X-RateLimit-Reset`: a Unix instant or a delay, whichever it is."""
-    if value is None:
-        return None
-    number = _number(value.strip())
-    if number is None:
-        return None
-    if number >= _EPOCH_THRESHOLD:
-        return max(0.0, number - now)
-    return max(0.0, number)
 
 
 def seconds_to_next_minute(now: float) -> float:
@@ -64,7 +36,7 @@ def rate_limit_wait(
     for wait in (
         parse_retry_after(headers.get("retry-after"), now=now),
         parse_reset(headers.get("x-ratelimit-reset"), now=now),
-        _body_number(body_retry_after),
+        _bodyparse_number(body_retry_after),
     ):
         if wait is not None:
             return wait
@@ -74,30 +46,12 @@ def rate_limit_wait(
     return seconds_to_next_minute(now)
 
 
-def backoff_delay(attempt: int, *, rand: float, base: float = 0.5, cap: float = 8.0) -> float:
-    """Capped exponential backoff with "equal jitter": half fixed, half random (`rand` in [0, 1)).
-
-    The fixed half keeps retries from hammering a recovering server; the random half keeps
-    several bot replicas from retrying in lock-step.
-    """
-    ceiling = min(cap, base * 2.0 ** max(0, attempt - 1))
-    return ceiling / 2 + (ceiling / 2) * min(max(rand, 0.0), 1.0)
-
-
-def _body_number(value: Any) -> float | None:
+def _bodyparse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return max(0.0, float(value)) if math.isfinite(value) else None
     if isinstance(value, str):
-        number = _number(value.strip())
+        number = parse_number(value.strip())
         return max(0.0, number) if number is not None else None
     return None
-
-
-def _number(text: str) -> float | None:
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None

@@ -11,17 +11,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from oec_chatops.httpapi.statuses import STATUS_CLASSES
 from oec_chatops.oec.errors import (
-    OecAuthError,
-    OecConflict,
-    OecForbidden,
-    OecNotFound,
     OecPaymentRequired,
     OecRateLimited,
     OecReadOnlyKey,
     OecResponseError,
     OecServerError,
-    OecValidationError,
 )
 from oec_chatops.oec.keys import redact_keys
 
@@ -37,13 +33,8 @@ _STATUS_CODES = {
     429: "rate_limit_exceeded",
 }
 _STATUS_CLASSES: dict[int, type[OecResponseError]] = {
-    400: OecValidationError,
-    401: OecAuthError,
-    402: OecPaymentRequired,
-    403: OecForbidden,
-    404: OecNotFound,
-    409: OecConflict,
-    422: OecValidationError,
+    **STATUS_CLASSES,
+    402: OecPaymentRequired,  # oec.sh's plan limits; the other platforms have none
 }
 _MAX_MESSAGE = 500
 _MAX_EXCERPT = 200

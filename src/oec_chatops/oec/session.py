@@ -1,14 +1,19 @@
 """One request to oec.sh, done properly: key, rate budget, retries, error mapping, logging.
 
 `ApiSession.send()` is the only place that touches httpx. It translates httpx exceptions
-(`map_exceptions`, as httpx's own `_transports/default.py` does) and error answers into the
-`OecError` tree, so the resource methods of `OecClient` read like the API reference.
+(`httpapi.attempts.transport_errors`, as httpx's own `_transports/default.py` does) and error
+answers into the `OecError` tree, so the resource methods of `OecClient` read like the API
+reference.
 
-Why a hand-written retry loop and not `stamina.retry`: stamina sleeps with `asyncio.sleep`
-(`stamina._core._smart_sleep`) and offers no way to inject a clock, and its backoff cannot be
-replaced per attempt by the wait a 429 dictates (`Retry-After`, the next full minute, 900 s for
-`ip_blocked`). Every wait here goes through `Clock.sleep`, so tests assert the exact waits with
-`ManualClock.slept` and run instantly; stamina's test mode would only turn the sleeps off.
+Why a hand-written retry loop and not `stamina` (the same holds for `deployerp.session` and
+`ocore.http`): stamina (26.1) sleeps with `asyncio.sleep` (`stamina._core._smart_sleep`) and
+offers no way to inject a clock, and its `timeout` budget runs on the real monotonic clock.
+Its backoff hooks (an `on` that returns a wait, since 25.1) could carry the wait a 429 dictates
+(`Retry-After`, the next full minute, 900 s for `ip_blocked`), but not the rest of an attempt:
+the limiter's tickets, the refusal of a wait longer than `max_retry_wait`, the `on_retry`
+hook in the caller's context. Every wait here goes through `Clock.sleep`, so tests assert the
+exact waits with `ManualClock.slept` and run instantly; `stamina.set_testing` would only turn
+the sleeps off, process-wide, and take those assertions with it.
 """
 
 from __future__ import annotations
@@ -16,17 +21,17 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from oec_chatops import __version__
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
-from oec_chatops.oec.backoff import CONCURRENT_ACTION_WAIT, backoff_delay, parse_retry_after
+from oec_chatops.httpapi.attempts import request_headers, transport_errors
+from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
+from oec_chatops.oec.backoff import CONCURRENT_ACTION_WAIT
 from oec_chatops.oec.backoff import rate_limit_wait as compute_rate_limit_wait
 from oec_chatops.oec.errorbody import ErrorBody, build_error, parse_error_body
 from oec_chatops.oec.errors import (
@@ -51,8 +56,6 @@ Reasons: `rate_limited`, `timeout`, `connection_error`, `server_error`, `concurr
 The hook runs in the caller's context, so `current_request_id()` says whose command it is.
 """
 
-_USER_AGENT = f"oec-chatops/{__version__}"
-
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -73,26 +76,6 @@ class Call:
     headers: Mapping[str, str] = field(default_factory=dict)
     max_attempts: int | None = None
     retry_concurrent_action: bool = False
-
-
-@contextmanager
-def map_exceptions(endpoint: str, request_id: str, timeout: float) -> Iterator[None]:
-    """Turn httpx's exceptions into ours, keeping the cause (`raise ... from`)."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise OecTimeout(
-            f"oec.sh did not answer {endpoint} within {timeout:g} s.",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
-    except httpx.RequestError as exc:
-        detail = redact_keys(str(exc)) or type(exc).__name__
-        raise OecRequestError(
-            f"Could not reach oec.sh for {endpoint}: {detail}.",
-            endpoint=endpoint,
-            request_id=request_id,
-        ) from exc
 
 
 class ApiSession:
@@ -135,20 +118,20 @@ class ApiSession:
         """
         request_id = current_request_id()
         attempts = call.max_attempts or self._max_attempts
-        headers = {
-            "Authorization": call.key.authorization(),
-            "Accept": "application/json",
-            "User-Agent": _USER_AGENT,
-            "X-Request-ID": request_id,
-            **call.headers,
-        }
+        headers = {**request_headers(call.key.authorization(), request_id), **call.headers}
         attempt = 0
         while True:
             attempt += 1
             tickets = [await self._limiter.acquire(call.key.slot, b) for b in call.budgets]
             started = time.perf_counter()
             try:
-                with map_exceptions(call.endpoint, request_id, self._timeout):
+                with transport_errors(
+                    platform="oec.sh",
+                    endpoint=call.endpoint,
+                    request_id=request_id,
+                    timeout=self._timeout,
+                    redact=redact_keys,
+                ):
                     response = await self._http.request(
                         call.method, call.url, params=call.params, json=call.json, headers=headers
                     )

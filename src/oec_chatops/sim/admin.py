@@ -28,8 +28,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from oec_chatops.sim.errors import ApiError
-from oec_chatops.sim.records import iso
 from oec_chatops.sim.state import SimState
+from oec_chatops.simkit.records import iso
 
 AdminHandler = Callable[[Request, Any], Awaitable[Any]]
 

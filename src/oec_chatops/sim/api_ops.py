@@ -25,7 +25,7 @@ from oec_chatops.sim.backups import Backup, snapshot_of
 from oec_chatops.sim.errors import ApiError, Shape
 from oec_chatops.sim.gateway import Access, Call, Gateway, Reply
 from oec_chatops.sim.paging import numbered_page
-from oec_chatops.sim.records import Environment, iso
+from oec_chatops.sim.records import Environment
 from oec_chatops.sim.runtime import metrics, runtime_log
 from oec_chatops.sim.state import SimState
 from oec_chatops.sim.timeline import DATABASE_ONLY, DEPLOY_KINDS, TaskKind
@@ -38,6 +38,7 @@ from oec_chatops.sim.validation import (
     parse_id,
     parse_query,
 )
+from oec_chatops.simkit.records import iso
 
 _NO_RUNTIME = ("stopped", "paused", "error")
 

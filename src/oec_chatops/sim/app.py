@@ -7,9 +7,6 @@ transitions happen only when requests arrive and webhooks are never delivered.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,6 +22,7 @@ from oec_chatops.sim.delivery import DeliveryWorker, Sender
 from oec_chatops.sim.gateway import Gateway
 from oec_chatops.sim.settings import SimSettings
 from oec_chatops.sim.state import SimState
+from oec_chatops.simkit.lifespan import worker_lifespan
 
 API_PREFIX = "/api/public/v1"
 
@@ -46,14 +44,6 @@ def build_sim_app(settings: SimSettings, *, clock: Clock | None = None) -> Starl
     worker = DeliveryWorker(state, sender)
     gateway = Gateway(state)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await worker.start()
-        try:
-            yield
-        finally:
-            await worker.stop()
-
     routes = [
         Mount(
             API_PREFIX,
@@ -67,7 +57,7 @@ def build_sim_app(settings: SimSettings, *, clock: Clock | None = None) -> Starl
     ]
     app = Starlette(
         routes=routes,
-        lifespan=lifespan,
+        lifespan=worker_lifespan(worker),
         exception_handlers={HTTPException: _http_error},
     )
     app.state.sim = state

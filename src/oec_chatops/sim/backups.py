@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from oec_chatops.sim.records import Environment, Task, iso
+from oec_chatops.sim.records import Environment, Task
+from oec_chatops.simkit.records import iso
 
 DAY = 86_400.0
 MIB = 1024 * 1024

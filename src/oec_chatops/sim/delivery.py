@@ -5,7 +5,9 @@ webhook with something queued gets one "lane" task that sends its deliveries one
 other; a failed attempt (non-2xx or no answer) is retried after `delivery_backoff`, then twice
 that, and so on, up to `delivery_attempts`, with the same delivery id and body and a fresh
 timestamp and signature each time. Retry times are on the injected clock, so a `ManualClock`
-test moves the clock to release a retry.
+test moves the clock to release a retry. Not `stamina`: a retry here is state (the delivery's
+`next_attempt_at` and its attempts, listed by the deliveries API), not a sleep inside a loop,
+and stamina's sleeps would be on the real clock.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from oec_chatops.errors import ChatopsError
+from oec_chatops.simkit.errors import SimApiError
 
 
 class Shape(Enum):
@@ -25,7 +25,7 @@ class Shape(Enum):
     TOP_LEVEL = "top_level"
 
 
-class ApiError(ChatopsError):
+class ApiError(SimApiError):
     """An error answer of the simulated API; raised by handlers, rendered by the gateway."""
 
     def __init__(
@@ -38,12 +38,8 @@ class ApiError(ChatopsError):
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(status, code, message, headers=headers)
         self.shape = shape
-        self.headers = dict(headers or {})
         self.extra = extra
 
     def body(self) -> Any:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from oec_chatops.sim.records import Environment, Project, Task, iso
+from oec_chatops.sim.records import Environment, Project, Task
+from oec_chatops.simkit.records import iso
 
 TASK_EVENTS = {
     "running": "deploy.started",

@@ -23,9 +23,9 @@ from starlette.responses import Response
 from oec_chatops.sim.errors import ApiError, Shape
 from oec_chatops.sim.keys import Caller, Tier, authenticate, presented_key
 from oec_chatops.sim.ratelimit import WINDOW_SECONDS, Decision, seconds_to_next_minute
-from oec_chatops.sim.records import iso
-from oec_chatops.sim.requestlog import decode_body
 from oec_chatops.sim.state import SimState
+from oec_chatops.simkit.gateway import log_request
+from oec_chatops.simkit.records import iso
 
 
 class Access(Enum):
@@ -65,11 +65,7 @@ def encode(body: Any) -> bytes:
 
 
 def _limit_headers(decision: Decision) -> dict[str, str]:
-    return {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-        "X-RateLimit-Window": str(WINDOW_SECONDS),
-    }
+    return {**decision.headers(), "X-RateLimit-Window": str(WINDOW_SECONDS)}
 
 
 def _too_many(decision: Decision) -> ApiError:
@@ -106,17 +102,12 @@ class Gateway:
         self, request: Request, handler: Handler, access: Access, idempotency: str | None
     ) -> Response:
         state = self._state
-        raw = await request.body()
-        entry = state.requests.add(
+        entry, raw = await log_request(
+            state.requests,
+            request,
             at=iso(state.now()),
-            method=request.method,
-            path=request.url.path,
-            query=dict(request.query_params),
-            idempotency_key=request.headers.get("idempotency-key"),
-            x_idempotency_key=request.headers.get("x-idempotency-key"),
             auth_header=presented_key(request.headers)[0],
-            tier=None,
-            body=decode_body(raw),
+            x_idempotency=True,
         )
         state.tick()
         headers: dict[str, str] = {}

@@ -8,20 +8,10 @@ instant asked for, so the same task renders the same way on every route at one i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from oec_chatops.sim.timeline import TERMINAL, TaskKind, Timeline
-
-
-def iso(t: float | None) -> str | None:
-    """Unix seconds as `2026-03-01T12:00:00Z` (milliseconds only when there are some)."""
-    if t is None:
-        return None
-    dt = datetime.fromtimestamp(round(t, 3), UTC)
-    return dt.isoformat(timespec="milliseconds" if dt.microsecond else "seconds").replace(
-        "+00:00", "Z"
-    )
+from oec_chatops.simkit.records import as_json, iso
 
 
 @dataclass(slots=True)
@@ -36,16 +26,9 @@ class Org:
     max_disk_gb: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "slug": self.slug,
-            "plan": self.plan,
-            "max_environments": self.max_environments,
-            "max_cpu_cores": self.max_cpu_cores,
-            "max_ram_mb": self.max_ram_mb,
-            "max_disk_gb": self.max_disk_gb,
-        }
+        return as_json(
+            self, "id name slug plan max_environments max_cpu_cores max_ram_mb max_disk_gb"
+        )
 
 
 @dataclass(slots=True)
@@ -138,6 +121,27 @@ class Environment:
             "custom_domain_verified": bool(self.custom_domain),
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
+        }
+
+    def status_json(self, last_deploy: Task | None) -> dict[str, Any]:
+        """`GET /environments/{id}/status`, with the latest deploy or quick update (or None)."""
+        up = self.status in ("running", "paused")
+        last = last_deploy
+        return {
+            "environment_id": self.id,
+            "status": self.status,
+            "url": self.url,
+            "container_running": up,
+            "db_ready": up,
+            "http_ok": up,
+            "last_deploy": None
+            if last is None
+            else {
+                "id": last.id,
+                "status": last.status,
+                "started_at": iso(last.started_at),
+                "completed_at": iso(last.completed_at),
+            },
         }
 
 

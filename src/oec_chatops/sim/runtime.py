@@ -15,7 +15,8 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from oec_chatops.sim.records import Environment, Task, iso
+from oec_chatops.sim.records import Environment, Task
+from oec_chatops.simkit.records import iso
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB

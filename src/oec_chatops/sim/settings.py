@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oec_chatops.settings_rules import at_least_one, positive
 from oec_chatops.sim.keys import KEY_PATTERN
 
 
@@ -44,16 +45,14 @@ class SimSettings:
                         f"SimSettings.{name}[{position}] is not an oec_live_{tier}_<token> key "
                         "(token: 20-200 URL-safe characters)."
                     )
-        if self.task_seconds <= 0:
-            raise ValueError("SimSettings.task_seconds must be positive.")
-        for name in (
+        positive(self, "task_seconds")
+        at_least_one(
+            self,
             "read_limit",
             "write_limit",
             "webhook_mutation_limit",
             "target_limit",
             "delivery_attempts",
-        ):
-            if getattr(self, name) < 1:
-                raise ValueError(f"SimSettings.{name} must be at least 1.")
+        )
         if self.delivery_backoff < 0:
             raise ValueError("SimSettings.delivery_backoff must not be negative.")

@@ -27,8 +27,8 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from oec_chatops.clock import Clock
 from oec_chatops.oec.models import ENV_STATUSES
@@ -36,15 +36,17 @@ from oec_chatops.sim.backups import BackupBook
 from oec_chatops.sim.errors import ApiError, Shape, invalid, not_found
 from oec_chatops.sim.events import TASK_EVENTS, environment_data, status_changed_data, task_data
 from oec_chatops.sim.faults import Faults
-from oec_chatops.sim.idempotency import IdempotencyCache
 from oec_chatops.sim.keys import build_keyring
 from oec_chatops.sim.ratelimit import MinuteBuckets, SlidingWindow
-from oec_chatops.sim.records import Environment, Org, Project, Server, Task, iso
-from oec_chatops.sim.requestlog import RequestLog
+from oec_chatops.sim.records import Environment, Org, Project, Server, Task
 from oec_chatops.sim.seed import World, demo_world, empty_world
 from oec_chatops.sim.settings import SimSettings
 from oec_chatops.sim.timeline import DEPLOY_KINDS, TERMINAL, Target, TaskKind, Timeline, plan_task
 from oec_chatops.sim.webhooks import Attempt, Delivery, Webhook, WebhookRegistry
+from oec_chatops.simkit.idempotency import IdempotencyCache
+from oec_chatops.simkit.requestlog import RequestLog
+
+R = TypeVar("R")
 
 # What an operator may set through `/_sim/`; a deleted environment would have to vanish instead.
 SETTABLE_STATUSES = tuple(s for s in ENV_STATUSES if s != "deleted")
@@ -96,22 +98,13 @@ class SimState:
     # Reading ----------------------------------------------------------------------------
 
     def project(self, project_id: str) -> Project:
-        project = self.projects.get(project_id)
-        if project is None:
-            raise not_found("Project")
-        return project
+        return _known(self.projects, project_id, "Project")
 
     def server(self, server_id: str) -> Server:
-        server = self.servers.get(server_id)
-        if server is None:
-            raise not_found("Server")
-        return server
+        return _known(self.servers, server_id, "Server")
 
     def environment(self, env_id: str) -> Environment:
-        env = self.environments.get(env_id)
-        if env is None:
-            raise not_found("Environment")
-        return env
+        return _known(self.environments, env_id, "Environment")
 
     def task(self, task_id: str) -> Task:
         task = self.tasks.get(task_id)
@@ -147,23 +140,7 @@ class SimState:
     def status_snapshot(self, env: Environment) -> dict[str, Any]:
         """`GET /environments/{id}/status`; `last_deploy` is the latest deploy or quick update."""
         last = next((t for t in self.tasks_of(env.id) if t.kind in DEPLOY_KINDS), None)
-        up = env.status in ("running", "paused")
-        return {
-            "environment_id": env.id,
-            "status": env.status,
-            "url": env.url,
-            "container_running": up,
-            "db_ready": up,
-            "http_ok": up,
-            "last_deploy": None
-            if last is None
-            else {
-                "id": last.id,
-                "status": last.status,
-                "started_at": iso(last.started_at),
-                "completed_at": iso(last.completed_at),
-            },
-        }
+        return env.status_json(last)
 
     # Changing ---------------------------------------------------------------------------
 
@@ -408,3 +385,11 @@ class SimState:
             max_attempts=self.settings.delivery_attempts,
             backoff=self.settings.delivery_backoff,
         )
+
+
+def _known(records: Mapping[str, R], record_id: str, what: str) -> R:
+    """The record, or the API's 404 for `what` (the DETAIL shape these routes answer with)."""
+    record = records.get(record_id)
+    if record is None:
+        raise not_found(what)
+    return record

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from oec_chatops.oec.models import WEBHOOK_EVENTS
 from oec_chatops.sim.events import encode, envelope
-from oec_chatops.sim.records import iso
+from oec_chatops.simkit.records import iso
 
 EVENTS = WEBHOOK_EVENTS
 FORMATS = ("raw", "slack", "teams", "discord")
