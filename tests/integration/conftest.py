@@ -1,9 +1,11 @@
-"""Fixtures for the tests of the fake Slack itself: the fake on a ManualClock, served on
-loopback or reached in-process over ASGI. A module that needs another fake overrides them."""
+"""Shared integration fixtures: the fake Slack on its own (on a ManualClock, served on loopback
+or reached in-process over ASGI) and the webhook-fed stack `hooks`. A module that needs
+another one overrides it by name."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +13,8 @@ import pytest
 from oec_chatops.clock import ManualClock
 from oec_chatops.playground import FakeSlack, build_fake_slack_app, serve_on_loopback
 from tests.support.fake_slack import demo_fake
+from tests.support.stack import Stack, sim_settings
+from tests.support.webhook_helpers import webhook_stack
 
 
 @pytest.fixture
@@ -37,3 +41,11 @@ async def fake_http(fake: FakeSlack) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_fake_slack_app(fake))
     async with httpx.AsyncClient(transport=transport, base_url="http://fake.test") as client:
         yield client
+
+
+@pytest.fixture
+async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
+    """The whole stack fed only by the webhook deliveries a test signs: the simulator sends
+    none, and its tasks take ten minutes, so a deployment moves only when a delivery says so."""
+    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
+        yield s

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.support.stack import DEV, VIEWER, Stack, sim_settings
+from tests.support.stack import DEV, VIEWER, Stack
 from tests.support.webhook_helpers import (
     command,
     deliver,
@@ -16,17 +11,10 @@ from tests.support.webhook_helpers import (
     outbox_settled,
     task_data,
     text_of,
-    webhook_stack,
 )
 
 ROOM = "C0ALERTS"  # no subscription until a test types one
 PROD, STAGING = "acme-shop/production", "acme-shop/staging"
-
-
-@pytest.fixture
-async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
-        yield s
 
 
 def _subs(stack: Stack, channel: str = ROOM) -> list[tuple[str, tuple[str, ...]]]:

@@ -7,12 +7,8 @@ so the tracker polls them as it would in production; only the deliveries are han
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from tests.support.stack import CHANNEL, Stack, sim_settings
+from tests.support.stack import CHANNEL, Stack
 from tests.support.webhook_helpers import (
     deliver,
     deployment_messages,
@@ -21,16 +17,9 @@ from tests.support.webhook_helpers import (
     table_count,
     task_data,
     text_of,
-    webhook_stack,
 )
 
 STAGING = "acme-shop/staging"
-
-
-@pytest.fixture
-async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
-        yield s
 
 
 def _status_word(stack: Stack, task_id: str) -> str:

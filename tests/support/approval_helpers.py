@@ -18,7 +18,7 @@ import httpx
 
 from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
-from oec_chatops.container import Container, build_container
+from oec_chatops.container import Container
 from oec_chatops.embedded import subscribe_to_every_project
 from oec_chatops.playground import (
     Ephemeral,
@@ -30,7 +30,6 @@ from oec_chatops.playground import (
     seed_demo_workspace,
 )
 from oec_chatops.playground import serve_on_loopback as serve
-from oec_chatops.policy import parse_policy
 from oec_chatops.server import build_app
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 from oec_chatops.slack.blocks.approvals import REJECT_REASON_ACTION, REJECT_REASON_BLOCK
@@ -41,7 +40,9 @@ from tests.support.stack import (
     CHANNEL,
     DEV,
     SIGNING_SECRET,
+    SimControls,
     Stack,
+    bot_container,
     bot_environ,
     sim_settings,
 )
@@ -80,16 +81,7 @@ def build_with(
 ) -> Callable[[Settings], Container]:
     """A `running_stack(build=...)` that injects a clock and/or a policy."""
 
-    def build(settings: Settings) -> Container:
-        return build_container(
-            settings,
-            clock=clock,
-            policy=parse_policy(policy or policy_text()),
-            poll_pace=lambda elapsed: 0.1,
-            read_limit=lambda: 100_000,
-        )
-
-    return build
+    return lambda settings: bot_container(settings, clock=clock, policy=policy or policy_text())
 
 
 # -- the card, as the channel shows it ---------------------------------------------------------
@@ -207,7 +199,7 @@ def actions_with_key(requests: Sequence[dict[str, Any]], key: str) -> list[dict[
 
 
 @dataclass
-class World:
+class World(SimControls):
     """The outside world of a restart test: one simulator and one fake Slack for its whole run."""
 
     tmp_path: Path
@@ -216,16 +208,6 @@ class World:
     sim_url: str
     sim: SimState
     http: httpx.AsyncClient
-
-    async def sim_faults(self, **faults: Any) -> None:
-        r = await self.http.post(f"{self.sim_url}/_sim/faults", json=faults)
-        r.raise_for_status()
-
-    async def sim_requests(self) -> list[dict[str, Any]]:
-        r = await self.http.get(f"{self.sim_url}/_sim/requests")
-        r.raise_for_status()
-        body = r.json()
-        return list(body["requests"] if isinstance(body, dict) else body)
 
 
 @contextlib.asynccontextmanager

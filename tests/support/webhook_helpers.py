@@ -17,16 +17,15 @@ from typing import Any
 import httpx
 import orjson
 
-from oec_chatops.clock import Clock, ManualClock, SystemClock
+from oec_chatops.clock import Clock, ManualClock
 from oec_chatops.config import Settings
-from oec_chatops.container import Container, build_container
+from oec_chatops.container import Container
 from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import FakeSlack
 from oec_chatops.playground.records import Message
-from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings
 from oec_chatops.sim.timeline import TaskKind
-from tests.support.stack import ADMIN, POLICY, WEBHOOK_SECRET, Stack, running_stack
+from tests.support.stack import ADMIN, WEBHOOK_SECRET, Stack, bot_container, running_stack
 
 WEBHOOK_PATH = "/webhooks/oec"
 
@@ -227,12 +226,8 @@ async def webhook_stack(
     the simulator sends no webhooks, so only the deliveries a test signs reach the bot."""
 
     def build(settings: Settings) -> Container:
-        return build_container(
-            settings,
-            clock=clock or SystemClock(),
-            policy=parse_policy(POLICY),
-            poll_pace=lambda elapsed: poll_seconds,
-            read_limit=lambda: read_limit,
+        return bot_container(
+            settings, clock=clock, poll_seconds=poll_seconds, read_limit=read_limit
         )
 
     async with running_stack(
