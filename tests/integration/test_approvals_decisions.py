@@ -10,6 +10,7 @@ from tests.support.approval_helpers import (
     CANCEL,
     PROD,
     REJECT,
+    assert_undecided,
     audit_steps,
     card,
     flat,
@@ -179,10 +180,7 @@ async def test_tampered_click_is_refused_and_changes_nothing(stack: Stack) -> No
     r = await stack.agent.post_signed(body, headers={"X-Slack-Signature": "v0=" + "0" * 64})
     assert r.status_code == 401
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert audit_steps(stack.c, approval_id) == audit_before
     assert len(stack.fake.calls()) == calls_before
     assert await stack.actions_sent() == []
@@ -201,10 +199,7 @@ async def test_unknown_request_id_does_not_exist(stack: Stack) -> None:
     assert r.status_code == 200
     await wait_ephemeral(stack.fake, LEAD1, "does not exist")
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert card(stack.fake, approval_id) == message
     assert await stack.actions_sent() == []
     unknown = [r for r in stack.c.store.audit.recent() if r.result == "unknown_request"]

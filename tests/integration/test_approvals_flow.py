@@ -14,6 +14,7 @@ from tests.support.approval_helpers import (
     PROD,
     REJECT,
     actions_with_key,
+    assert_undecided,
     audit_steps,
     build_with,
     card,
@@ -115,10 +116,7 @@ async def test_self_approval_refused(stack: Stack) -> None:
     await stack.agent.click(message, APPROVE, user_id=LEAD1)
     await wait_ephemeral(stack.fake, LEAD1, "your own request")
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert card(stack.fake, approval_id) == message  # not touched
     assert await stack.actions_sent() == []
     assert (LEAD1, "approval.approve", "refused") in audit_steps(stack.c, approval_id)
@@ -137,10 +135,7 @@ async def test_non_approver_refused(stack: Stack) -> None:
         await stack.agent.click(message, REJECT, user_id=who)
         await wait_ephemeral(stack.fake, who, "only approvers and admins can reject")
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert card(stack.fake, approval_id) == message
     assert stack.fake.views() == []
     assert await stack.actions_sent() == []

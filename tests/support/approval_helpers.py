@@ -19,6 +19,7 @@ import httpx
 from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
 from oec_chatops.container import Container
+from oec_chatops.domain import ApprovalState
 from oec_chatops.embedded import subscribe_to_every_project
 from oec_chatops.playground import (
     Ephemeral,
@@ -99,6 +100,14 @@ def card(fake: FakeSlack, approval_id: str) -> Message | None:
         if payload.get("key") == f"apr:{approval_id}":
             return m
     return None
+
+
+def assert_undecided(stack: Stack, approval_id: str) -> None:
+    """Then the request is still pending, with nobody's approval counted on it."""
+    a = stack.c.store.approvals.get(approval_id)
+    assert a is not None
+    assert a.state is ApprovalState.PENDING
+    assert a.approvers == ()
 
 
 def cards(fake: FakeSlack) -> list[Message]:
