@@ -137,16 +137,9 @@ async def test_many_running_deployments_poll_within_a_fifth_of_the_read_limit(
 
 def review_deployment(stack: Stack, project_id: str, name: str) -> str:
     """A new review environment of `project_id`, whose creation starts a deployment: its id."""
+    unset = ("branch", "server_id", "domain", "cpu_cores", "ram_mb", "disk_gb")
     env = stack.sim.create_environment(
-        project_id,
-        name=name,
-        environment_type="development",
-        branch=None,
-        server_id=None,
-        domain=None,
-        cpu_cores=None,
-        ram_mb=None,
-        disk_gb=None,
+        project_id, name=name, environment_type="development", **dict.fromkeys(unset)
     )
     task = stack.sim.active_task(env.id)
     assert task is not None

@@ -23,7 +23,6 @@ from oec_chatops.container import Container
 from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import FakeSlack
 from oec_chatops.playground.records import Message
-from oec_chatops.sim import SimSettings
 from oec_chatops.sim.timeline import TaskKind
 from tests.support.stack import ADMIN, WEBHOOK_SECRET, Stack, bot_container, running_stack
 
@@ -214,16 +213,14 @@ async def webhook_stack(
     tmp_path: Path,
     *,
     clock: Clock | None = None,
-    environ: dict[str, str] | None = None,
-    sim: SimSettings | None = None,
     webhook_events: list[str] | None = None,
-    subscribe: bool = True,
     poll_seconds: float = 0.1,
     read_limit: int = 100_000,
-    slack_clock: Clock | None = None,
+    **options: Any,
 ) -> AsyncIterator[Stack]:
-    """`running_stack` with the bot on `clock` (and the fake Slack on `slack_clock`); by default
-    the simulator sends no webhooks, so only the deliveries a test signs reach the bot."""
+    """`running_stack` (`options` are its own: `sim`, `environ`, `subscribe`, `slack_clock`) with
+    the bot alone on `clock`; by default the simulator sends no webhooks, so only the
+    deliveries a test signs reach the bot."""
 
     def build(settings: Settings) -> Container:
         return bot_container(
@@ -231,12 +228,6 @@ async def webhook_stack(
         )
 
     async with running_stack(
-        tmp_path,
-        sim=sim,
-        environ=environ,
-        webhook_events=webhook_events,
-        subscribe=subscribe,
-        build=build,
-        slack_clock=slack_clock,
+        tmp_path, webhook_events=webhook_events, build=build, **options
     ) as stack:
         yield stack
