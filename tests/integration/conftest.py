@@ -1,6 +1,6 @@
 """Shared integration fixtures: the fake Slack on its own (on a ManualClock, served on loopback
-or reached in-process over ASGI) and the webhook-fed stack `hooks`. A module that needs
-another one overrides it by name."""
+or reached in-process over ASGI), the webhook-fed stack `hooks` and the playground's `page`.
+A module that needs another one overrides it by name."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from oec_chatops.clock import ManualClock
 from oec_chatops.playground import FakeSlack, build_fake_slack_app, serve_on_loopback
 from tests.support.fake_slack import demo_fake
+from tests.support.playground import PageClient, running_demo
 from tests.support.stack import Stack, sim_settings
 from tests.support.webhook_helpers import webhook_stack
 
@@ -49,3 +50,10 @@ async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
     none, and its tasks take ten minutes, so a deployment moves only when a delivery says so."""
     async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
         yield s
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[PageClient]:
+    """The playground's demo running on loopback, and a client on its page and routes."""
+    async with running_demo(tmp_path) as client:
+        yield client
