@@ -10,6 +10,7 @@ from tests.support.approval_helpers import (
     CANCEL,
     PROD,
     REJECT,
+    approved_and_run,
     assert_undecided,
     audit_steps,
     card,
@@ -96,9 +97,7 @@ async def test_reject_modal_submitted_after_the_request_was_approved(stack: Stac
 
 
 async def test_reject_click_on_a_decided_request_opens_no_modal(stack: Stack) -> None:
-    approval_id, message = await request_change(stack)
-    await stack.agent.click(message, APPROVE, user_id=LEAD2)
-    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    _, message = await approved_and_run(stack, LEAD2)
 
     await stack.agent.click(message, REJECT, user_id=LEAD1)
     await wait_ephemeral(stack.fake, LEAD1, "already done")
@@ -133,9 +132,7 @@ async def test_cancel_by_the_requester(stack: Stack) -> None:
 
 
 async def test_click_after_done_runs_nothing_again(stack: Stack) -> None:
-    approval_id, message = await request_change(stack)
-    await stack.agent.click(message, APPROVE, user_id=LEAD1)
-    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    _, message = await approved_and_run(stack, LEAD1)
 
     await stack.agent.click(message, APPROVE, user_id=LEAD2)
     await wait_ephemeral(stack.fake, LEAD2, "already done")

@@ -18,6 +18,11 @@ CARD = [
 DONE = [{"type": "section", "text": {"type": "mrkdwn", "text": ":white_check_mark: Approved"}}]
 
 
+def command_url(fake: FakeSlack) -> str:
+    """The response_url of a slash command Dana (U0DEV1) typed in #deploys: its id."""
+    return fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+
+
 def respond_for(fake_url: str, url_id: str) -> AsyncRespond:
     return AsyncRespond(response_url=f"{fake_url}/response/{url_id}")
 
@@ -34,7 +39,7 @@ async def post_card(fake: FakeSlack) -> str:
 
 
 async def test_command_answer_is_ephemeral_by_default(fake: FakeSlack, fake_url: str) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
 
     result = await respond_for(fake_url, url_id)("Deploying shop/staging…")
 
@@ -66,7 +71,7 @@ async def test_command_answer_in_channel_is_a_channel_message_even_without_membe
 async def test_command_replace_original_replaces_the_previous_answer(
     fake: FakeSlack, fake_url: str
 ) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
     respond = respond_for(fake_url, url_id)
 
     await respond("Working on it…")
@@ -153,7 +158,7 @@ async def test_in_channel_thread_reply(fake: FakeSlack, fake_url: str) -> None:
 
 
 async def test_a_response_url_works_five_times(fake: FakeSlack, fake_url: str) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
     respond = respond_for(fake_url, url_id)
 
     statuses = [(await respond(f"answer {i}")).status_code for i in range(6)]
@@ -165,7 +170,7 @@ async def test_a_response_url_works_five_times(fake: FakeSlack, fake_url: str) -
 async def test_notes_replaced_by_the_answer_leave_one_message_and_each_counts_a_use(
     fake: FakeSlack, fake_url: str
 ) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
     respond = respond_for(fake_url, url_id)
 
     await respond("Waiting for the rate limit budget: about 45 s.")
@@ -184,7 +189,7 @@ async def test_notes_replaced_by_the_answer_leave_one_message_and_each_counts_a_
 async def test_a_response_url_expires_after_30_minutes(
     fake: FakeSlack, fake_url: str, clock: ManualClock
 ) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
     clock.advance(30 * 60 + 1)
 
     result = await respond_for(fake_url, url_id)("too late")
@@ -201,7 +206,7 @@ async def test_unknown_response_url(fake: FakeSlack, fake_url: str) -> None:
 
 
 async def test_empty_answer_is_no_text(fake: FakeSlack, fake_url: str) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
 
     result = await respond_for(fake_url, url_id)("")
 
@@ -210,7 +215,7 @@ async def test_empty_answer_is_no_text(fake: FakeSlack, fake_url: str) -> None:
 
 
 async def test_scenarios_apply_to_response_urls(fake: FakeSlack, fake_url: str) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
     respond = respond_for(fake_url, url_id)
     fake.fail("response_url", error="expired_url", times=1)
     fake.down(True)
@@ -226,7 +231,7 @@ async def test_scenarios_apply_to_response_urls(fake: FakeSlack, fake_url: str) 
 
 
 async def test_rate_limited_response_url_says_when_to_retry(fake: FakeSlack, fake_url: str) -> None:
-    url_id = fake.issue_response_url(kind="command", channel_id="C0DEPLOYS", user_id="U0DEV1")
+    url_id = command_url(fake)
     fake.rate_limit("response_url", retry_after=4, channel="C0DEPLOYS")
 
     limited = await respond_for(fake_url, url_id)("a")

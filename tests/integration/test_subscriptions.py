@@ -7,6 +7,7 @@ from tests.support.webhook_helpers import (
     command,
     deliver,
     deployment_messages,
+    failed_with_its_log,
     new_task,
     outbox_settled,
     task_data,
@@ -41,13 +42,7 @@ async def test_subscribe_with_env_glob_and_event_filter_routes_only_matching_eve
     assert hooks.fake.messages(ROOM) == []
 
     # production failed: this is what the channel asked for, message and log thread.
-    await deliver(
-        hooks,
-        "deploy.failed",
-        task_data(hooks, PROD, started, "failed", error_message="migration 42 failed"),
-    )
-    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, ROOM, started))
-    await hooks.fake.wait_for(lambda f: f.thread(ROOM, msgs[0].ts))
+    msgs = await failed_with_its_log(hooks, PROD, started, ROOM, "migration 42 failed")
     await outbox_settled(hooks)
     assert "failed" in msgs[0].text.lower()
     assert deployment_messages(hooks.fake, ROOM, staged) == []

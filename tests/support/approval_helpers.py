@@ -139,6 +139,14 @@ async def wait_card(
     return await fake.wait_for(shows, timeout=timeout)
 
 
+async def approved_and_run(stack: Stack, approver: str) -> tuple[str, Message]:
+    """Given a production deploy requested, approved by `approver` and run: its id and card."""
+    approval_id, message = await request_change(stack)
+    await stack.agent.click(message, APPROVE, user_id=approver)
+    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    return approval_id, message
+
+
 async def request_change(
     stack: Stack, text: str = f"deploy {PROD} -- fixing invoice totals", *, user_id: str = DEV
 ) -> tuple[str, Message]:

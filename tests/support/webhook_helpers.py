@@ -151,6 +151,18 @@ def subscribe_channel(
     )
 
 
+async def failed_with_its_log(
+    hooks: Stack, label: str, task_id: str, channel: str, error: str
+) -> list[Message]:
+    """When oec.sh says the deployment `task_id` of `label` failed with `error`: the messages of
+    that deployment in `channel`, once the first has its log thread."""
+    data = task_data(hooks, label, task_id, "failed", error_message=error)
+    await deliver(hooks, "deploy.failed", data)
+    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, channel, task_id))
+    await hooks.fake.wait_for(lambda f: f.thread(channel, msgs[0].ts))
+    return msgs
+
+
 def advance(stack: Stack, seconds: float) -> None:
     """Move the bot's `ManualClock` on, and wake the outbox to look at what fell due."""
     clock = stack.c.clock
