@@ -1,5 +1,6 @@
 """Shared integration fixtures: the fake Slack on its own (on a ManualClock, served on loopback
-or reached in-process over ASGI), the webhook-fed stack `hooks` and the playground's `page`.
+or reached in-process over ASGI), the webhook-fed stack `hooks`, the
+whole stack on a `SteppedClock` (`stepped_stack`) and the playground's `page`.
 A module that needs another one overrides it by name."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from oec_chatops.clock import ManualClock
 from oec_chatops.playground import FakeSlack, build_fake_slack_app, serve_on_loopback
 from tests.support.fake_slack import demo_fake
 from tests.support.playground import PageClient, running_demo
-from tests.support.stack import Stack, sim_settings
+from tests.support.stack import Stack, running_stack, sim_settings
+from tests.support.stepped_clock import SteppedClock
 from tests.support.webhook_helpers import webhook_stack
 
 
@@ -57,3 +59,17 @@ async def page(tmp_path: Path) -> AsyncIterator[PageClient]:
     """The playground's demo running on loopback, and a client on its page and routes."""
     async with running_demo(tmp_path) as client:
         yield client
+
+
+@pytest.fixture
+def stepped() -> SteppedClock:
+    """The clock of `stepped_stack`: time passes only when the test moves it."""
+    return SteppedClock()
+
+
+@pytest.fixture
+async def stepped_stack(tmp_path: Path, stepped: SteppedClock) -> AsyncIterator[Stack]:
+    """The whole stack on one `SteppedClock`: the simulator's tasks, the bot's polls and waits
+    and the fake Slack's limits move only as the test moves time, so nothing waits for real."""
+    async with running_stack(tmp_path, clock=stepped, slack_clock=stepped) as s:
+        yield s

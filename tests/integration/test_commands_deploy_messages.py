@@ -4,29 +4,21 @@ waited out for their `Retry-After` and the message still arrives exactly once.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from oec_chatops.playground import Call, FakeSlack, Message
 from oec_chatops.sim.seed import seed_id
 from tests.support.commands_helpers import deployment_messages, final_word, render
-from tests.support.stack import CHANNEL, DEV, Stack, running_stack
+from tests.support.stack import CHANNEL, DEV, Stack
 from tests.support.stepped_clock import SteppedClock
 
 
 @pytest.fixture
-async def clock() -> SteppedClock:
-    return SteppedClock()
-
-
-@pytest.fixture
-async def stack(tmp_path: Path, clock: SteppedClock) -> AsyncIterator[Stack]:
-    """The whole stack on one `SteppedClock`: the simulator's deployment, the bot's polls and
-    Slack's `Retry-After` move only as the test moves time, so nothing here waits for real."""
-    async with running_stack(tmp_path, clock=clock, slack_clock=clock) as s:
-        yield s
+def stack(stepped_stack: Stack) -> Stack:
+    """Every deployment here runs on the stepped clock: its waits are moved, never slept."""
+    return stepped_stack
 
 
 def posts_and_updates(fake: FakeSlack) -> tuple[list[Call], list[Call]]:
@@ -47,11 +39,11 @@ async def deploy(stack: Stack, text: str = "deploy acme-shop/staging") -> None:
 
 
 async def test_the_deploy_message_goes_from_started_to_completed_in_place(
-    stack: Stack, clock: SteppedClock
+    stack: Stack, stepped: SteppedClock
 ) -> None:
     await deploy(stack)
 
-    (message,) = await clock.until(lambda: ended("completed")(stack.fake))
+    (message,) = await stepped.until(lambda: ended("completed")(stack.fake))
 
     posts, updates = posts_and_updates(stack.fake)
     assert [c.status for c in posts] == [200]
@@ -72,13 +64,13 @@ async def test_the_deploy_message_goes_from_started_to_completed_in_place(
 
 
 async def test_a_failed_deploy_ends_failed_with_the_error_and_the_log_tail_in_a_thread(
-    stack: Stack, clock: SteppedClock
+    stack: Stack, stepped: SteppedClock
 ) -> None:
     await stack.sim_faults(fail_next_deploys=1)
     await deploy(stack)
 
-    (message,) = await clock.until(lambda: ended("failed")(stack.fake))
-    (reply,) = await clock.until(lambda: stack.fake.thread(CHANNEL, message.ts))
+    (message,) = await stepped.until(lambda: ended("failed")(stack.fake))
+    (reply,) = await stepped.until(lambda: stack.fake.thread(CHANNEL, message.ts))
 
     shown = render(message.blocks)
     assert "*Failed*" in shown
@@ -100,12 +92,12 @@ async def test_a_failed_deploy_ends_failed_with_the_error_and_the_log_tail_in_a_
 
 
 async def test_slack_429_on_post_message_waits_retry_after_and_posts_once(
-    stack: Stack, clock: SteppedClock
+    stack: Stack, stepped: SteppedClock
 ) -> None:
     stack.fake.rate_limit("chat.postMessage", retry_after=1)
     await deploy(stack)
 
-    (message,) = await clock.until(lambda: ended("completed")(stack.fake))
+    (message,) = await stepped.until(lambda: ended("completed")(stack.fake))
 
     posts, updates = posts_and_updates(stack.fake)
     assert [c.status for c in posts] == [429, 200]
@@ -115,12 +107,12 @@ async def test_slack_429_on_post_message_waits_retry_after_and_posts_once(
 
 
 async def test_slack_429_on_chat_update_waits_retry_after_and_the_update_lands(
-    stack: Stack, clock: SteppedClock
+    stack: Stack, stepped: SteppedClock
 ) -> None:
     stack.fake.rate_limit("chat.update", retry_after=1)
     await deploy(stack)
 
-    (message,) = await clock.until(lambda: ended("completed")(stack.fake))
+    (message,) = await stepped.until(lambda: ended("completed")(stack.fake))
 
     posts, updates = posts_and_updates(stack.fake)
     assert [c.status for c in posts] == [200]
