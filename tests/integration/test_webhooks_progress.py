@@ -7,9 +7,7 @@ stay within a fifth of the read limit, so slash commands keep the rest.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,8 @@ import pytest
 from oec_chatops.domain import Progress
 from oec_chatops.services.tracker import budget_interval, parse_step_progress
 from tests.support.stack import CHANNEL as ROOM
-from tests.support.stack import DEFAULT_EVENTS, Stack, sim_settings
+from tests.support.stack import Stack, running_stack, sim_settings
+from tests.support.stepped_clock import SteppedClock
 from tests.support.webhook_helpers import (
     deliver,
     deployment_messages,
@@ -41,9 +40,13 @@ def _versions(stack: Stack, task_id: str) -> list[str]:
     return [e.text + " " + str(e.blocks) for e in m.edits] + [text_of(m)]
 
 
-async def test_running_deployment_shows_bar_step_and_count_from_the_task(tmp_path: Path) -> None:
-    async with webhook_stack(
-        tmp_path, sim=sim_settings(task_seconds=1.5), webhook_events=DEFAULT_EVENTS
+async def test_running_deployment_shows_bar_step_and_count_from_the_task(
+    tmp_path: Path, stepped: SteppedClock
+) -> None:
+    """Given a deployment of 1.5 s on the stepped clock, polled every 0.1 s, when it runs, then
+    the living message shows a bar that only grows, the current step and the step count."""
+    async with running_stack(
+        tmp_path, clock=stepped, slack_clock=stepped, sim=sim_settings(task_seconds=1.5)
     ) as stack:
         r = await stack.http.post(
             f"{stack.sim_url}/api/public/v1/environments/{stack.env_id(STAGING)}/deploy",
@@ -54,9 +57,10 @@ async def test_running_deployment_shows_bar_step_and_count_from_the_task(tmp_pat
         task = stack.sim.task(task_id)
         step_keys = {s.key for s in task.timeline.plan.steps}
 
-        await stack.fake.wait_for(
-            lambda f: (m := deployment_messages(f, ROOM, task_id)) and "completed" in m[0].text,
-            timeout=8,
+        await stepped.until(
+            lambda: (
+                (m := deployment_messages(stack.fake, ROOM, task_id)) and "completed" in m[0].text
+            )
         )
         shown = _versions(stack, task_id)
 
@@ -96,8 +100,9 @@ async def test_many_running_deployments_poll_within_a_fifth_of_the_read_limit(
     shared by every task it follows. When 40 deployments run at once, then the simulator's task
     reads over a real second stay within that share, and polling goes on.
 
-    This one stays on the real clock: a `ManualClock` is moved on by every idle worker at once
-    (so it says nothing about the pace), and a `ScaledClock` leaves too thin a margin."""
+    This one stays on the real clock: the tracker's loop also wakes on real timeouts, so on a
+    `ManualClock` (moved by every idle worker) or a `SteppedClock` (moved by the test) the
+    count says nothing about the pace the bot keeps in production."""
     read_limit = 3000
     async with webhook_stack(
         tmp_path,
