@@ -7,7 +7,9 @@ stay within a fifth of the read limit, so slash commands keep the rest.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from pathlib import Path
 
 import pytest
