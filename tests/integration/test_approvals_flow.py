@@ -25,9 +25,15 @@ from tests.support.approval_helpers import (
     wait_ephemeral,
 )
 from tests.support.stack import CHANNEL, DEV, LEAD1, LEAD2, Stack, running_stack
+from tests.support.stepped_clock import SteppedClock
 
 
-async def test_deploy_to_production_waits_for_approval_then_runs_once(stack: Stack) -> None:
+async def test_deploy_to_production_waits_for_approval_then_runs_once(
+    stepped_stack: Stack, stepped: SteppedClock
+) -> None:
+    """Given a deploy to production, it waits as a card until an approver approves; then it
+    runs once and is tracked to completed like any other (its minutes moved on the clock)."""
+    stack = stepped_stack
     approval_id, message = await request_change(stack)
 
     # Nothing reached oec.sh: the request only exists as a card.
@@ -65,7 +71,7 @@ async def test_deploy_to_production_waits_for_approval_then_runs_once(stack: Sta
         ]
         return len(msgs) == 1 and "completed" in flat(msgs[0].blocks).lower()
 
-    await stack.fake.wait_for(completed, timeout=10)
+    await stepped.until(lambda: completed(stack.fake))
     deployment = stack.c.store.deployments.get(a.task_id)
     assert deployment is not None
     assert deployment.approval_id == approval_id
