@@ -1,7 +1,7 @@
 """Shared integration fixtures: the fake Slack on its own (on a ManualClock, served on loopback
-or reached in-process over ASGI), the webhook-fed stack `hooks`, the
-whole stack on a `SteppedClock` (`stepped_stack`) and the playground's `page`.
-A module that needs another one overrides it by name."""
+or reached in-process over ASGI), the webhook-fed stack `hooks`, the whole stack on a
+`SteppedClock` (`stepped_stack`, moved by `stepped`) and the playground's `page`. A module
+that needs another one overrides it by name."""
 
 from __future__ import annotations
 
