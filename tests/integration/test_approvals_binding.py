@@ -21,6 +21,7 @@ from tests.support.approval_helpers import (
     APPROVE,
     CANCEL,
     REJECT,
+    assert_undecided,
     audit_steps,
     reason_values,
     request_change,
@@ -70,10 +71,7 @@ async def assert_refused_and_unchanged(
     stack: Stack, approval_id: str, user_id: str, action_id: str
 ) -> None:
     await wait_ephemeral(stack.fake, user_id, NOT_THIS_CARD)
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert (user_id, action_id, "refused_wrong_card") in audit_steps(stack.c, approval_id)
     assert stack.fake.views() == []
     assert await stack.actions_sent() == []

@@ -10,6 +10,8 @@ from tests.support.approval_helpers import (
     CANCEL,
     PROD,
     REJECT,
+    approved_and_run,
+    assert_undecided,
     audit_steps,
     card,
     flat,
@@ -95,9 +97,7 @@ async def test_reject_modal_submitted_after_the_request_was_approved(stack: Stac
 
 
 async def test_reject_click_on_a_decided_request_opens_no_modal(stack: Stack) -> None:
-    approval_id, message = await request_change(stack)
-    await stack.agent.click(message, APPROVE, user_id=LEAD2)
-    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    _, message = await approved_and_run(stack, LEAD2)
 
     await stack.agent.click(message, REJECT, user_id=LEAD1)
     await wait_ephemeral(stack.fake, LEAD1, "already done")
@@ -132,9 +132,7 @@ async def test_cancel_by_the_requester(stack: Stack) -> None:
 
 
 async def test_click_after_done_runs_nothing_again(stack: Stack) -> None:
-    approval_id, message = await request_change(stack)
-    await stack.agent.click(message, APPROVE, user_id=LEAD1)
-    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    _, message = await approved_and_run(stack, LEAD1)
 
     await stack.agent.click(message, APPROVE, user_id=LEAD2)
     await wait_ephemeral(stack.fake, LEAD2, "already done")
@@ -179,10 +177,7 @@ async def test_tampered_click_is_refused_and_changes_nothing(stack: Stack) -> No
     r = await stack.agent.post_signed(body, headers={"X-Slack-Signature": "v0=" + "0" * 64})
     assert r.status_code == 401
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert audit_steps(stack.c, approval_id) == audit_before
     assert len(stack.fake.calls()) == calls_before
     assert await stack.actions_sent() == []
@@ -201,10 +196,7 @@ async def test_unknown_request_id_does_not_exist(stack: Stack) -> None:
     assert r.status_code == 200
     await wait_ephemeral(stack.fake, LEAD1, "does not exist")
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert card(stack.fake, approval_id) == message
     assert await stack.actions_sent() == []
     unknown = [r for r in stack.c.store.audit.recent() if r.result == "unknown_request"]

@@ -14,6 +14,7 @@ from tests.support.approval_helpers import (
     PROD,
     REJECT,
     actions_with_key,
+    assert_undecided,
     audit_steps,
     build_with,
     card,
@@ -24,9 +25,15 @@ from tests.support.approval_helpers import (
     wait_ephemeral,
 )
 from tests.support.stack import CHANNEL, DEV, LEAD1, LEAD2, Stack, running_stack
+from tests.support.stepped_clock import SteppedClock
 
 
-async def test_deploy_to_production_waits_for_approval_then_runs_once(stack: Stack) -> None:
+async def test_deploy_to_production_waits_for_approval_then_runs_once(
+    stepped_stack: Stack, stepped: SteppedClock
+) -> None:
+    """Given a deploy to production, it waits as a card until an approver approves; then it
+    runs once and is tracked to completed like any other (its minutes moved on the clock)."""
+    stack = stepped_stack
     approval_id, message = await request_change(stack)
 
     # Nothing reached oec.sh: the request only exists as a card.
@@ -64,7 +71,7 @@ async def test_deploy_to_production_waits_for_approval_then_runs_once(stack: Sta
         ]
         return len(msgs) == 1 and "completed" in flat(msgs[0].blocks).lower()
 
-    await stack.fake.wait_for(completed, timeout=10)
+    await stepped.until(lambda: completed(stack.fake))
     deployment = stack.c.store.deployments.get(a.task_id)
     assert deployment is not None
     assert deployment.approval_id == approval_id
@@ -115,10 +122,7 @@ async def test_self_approval_refused(stack: Stack) -> None:
     await stack.agent.click(message, APPROVE, user_id=LEAD1)
     await wait_ephemeral(stack.fake, LEAD1, "your own request")
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert card(stack.fake, approval_id) == message  # not touched
     assert await stack.actions_sent() == []
     assert (LEAD1, "approval.approve", "refused") in audit_steps(stack.c, approval_id)
@@ -137,10 +141,7 @@ async def test_non_approver_refused(stack: Stack) -> None:
         await stack.agent.click(message, REJECT, user_id=who)
         await wait_ephemeral(stack.fake, who, "only approvers and admins can reject")
 
-    a = stack.c.store.approvals.get(approval_id)
-    assert a is not None
-    assert a.state is ApprovalState.PENDING
-    assert a.approvers == ()
+    assert_undecided(stack, approval_id)
     assert card(stack.fake, approval_id) == message
     assert stack.fake.views() == []
     assert await stack.actions_sent() == []

@@ -11,13 +11,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from oec_chatops.clock import ManualClock
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecConfigError, OecInvalidRequest
 from oec_chatops.oec.keys import KeySlot, KeyTier
+from tests.support.oec_mock import RW, answered_by
 
-BASE = "https://api.oec.test/api/public/v1"
-RW = "oec_live_rw_" + "r" * 43
 RO = "oec_live_ro_" + "o" * 43
 PLAIN = "oec_live_" + "p" * 43
 ACCEPTED = {
@@ -55,13 +53,7 @@ class Api:
 
 
 def client_for(api: Api, *, rw: str | None = RW, ro: str | None = None) -> OecClient:
-    return OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(rw) if rw else None,
-        ro_key=SecretStr(ro) if ro else None,
-        clock=ManualClock(),
-        transport=httpx.MockTransport(api),
-    )
+    return answered_by(api, rw=rw, ro=ro)
 
 
 @pytest.mark.parametrize(
@@ -308,12 +300,7 @@ async def test_probe_reports_an_unreachable_api() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    client = OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=ManualClock(),
-        transport=httpx.MockTransport(down),
-    )
+    client = answered_by(down)
     async with client:
         (report,) = await client.probe()
     assert (report.ok, report.status) == (False, None)

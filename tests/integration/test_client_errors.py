@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from oec_chatops.clock import ManualClock
 from oec_chatops.context import request_id_var
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import (
@@ -25,25 +22,11 @@ from oec_chatops.oec.errors import (
     OecServerError,
     OecValidationError,
 )
-
-BASE = "https://api.oec.test/api/public/v1"
-RW = "oec_live_rw_" + "r" * 43
-
-Handler = Callable[[httpx.Request], httpx.Response]
+from tests.support.oec_mock import Handler, answered_by, recording
 
 
 def client_for(handler: Handler, seen: list[httpx.Request], **kwargs: Any) -> OecClient:
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    return OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=ManualClock(),
-        transport=httpx.MockTransport(record),
-        **kwargs,
-    )
+    return answered_by(recording(handler, seen), **kwargs)
 
 
 CASES: list[tuple[int, Any, type[OecResponseError], str, dict[str, Any]]] = [

@@ -10,9 +10,8 @@ from pydantic import SecretStr
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.oec.client import OecClient
+from tests.support.oec_mock import BASE, RW, answered_by
 
-BASE = "https://api.oec.test/api/public/v1"
-RW = "oec_live_rw_" + "r" * 43
 RO = "oec_live_ro_" + "o" * 43
 MINUTE = 1_767_225_600.0
 ACCEPTED = {"task_id": "t1", "status": "queued", "environment_id": "e1"}
@@ -35,13 +34,7 @@ class FakeOec:
 
 
 def client_for(fake: FakeOec, **kwargs: Any) -> OecClient:
-    return OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=fake.clock,
-        transport=httpx.MockTransport(fake),
-        **kwargs,
-    )
+    return answered_by(fake, clock=fake.clock, **kwargs)
 
 
 async def test_the_21st_write_in_a_minute_is_queued_to_the_next_minute() -> None:

@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from oec_chatops.clock import ManualClock
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecContractError, OecNotFound
-
-BASE = "https://api.oec.test/api/public/v1"
-RW = "oec_live_rw_" + "r" * 43
-
-Handler = Callable[[httpx.Request], httpx.Response]
+from tests.support.oec_mock import Handler, answered_by, recording
 
 
 def client_for(handler: Handler, seen: list[httpx.Request]) -> OecClient:
-    def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request)
-
-    return OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=ManualClock(),
-        transport=httpx.MockTransport(record),
-    )
+    return answered_by(recording(handler, seen))
 
 
 def project(i: int) -> dict[str, Any]:

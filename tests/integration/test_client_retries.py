@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.context import request_id_var
@@ -19,9 +18,8 @@ from oec_chatops.oec.errors import (
     OecServerError,
     OecTimeout,
 )
+from tests.support.oec_mock import answered_by
 
-BASE = "https://api.oec.test/api/public/v1"
-RW = "oec_live_rw_" + "r" * 43
 MINUTE = 1_767_225_600.0
 
 Step = Callable[[httpx.Request], httpx.Response]
@@ -75,13 +73,7 @@ class Notices:
 
 
 def client_for(script: Script, clock: ManualClock, **kwargs: Any) -> OecClient:
-    return OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=clock,
-        transport=httpx.MockTransport(script),
-        **kwargs,
-    )
+    return answered_by(script, clock=clock, **kwargs)
 
 
 async def test_429_then_success_waits_exactly_retry_after() -> None:

@@ -7,13 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from oec_chatops.clock import ManualClock
-from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecError
+from tests.support.oec_mock import answered_by
 
-BASE = "https://api.oec.test/api/public/v1"
 RW_TOKEN = "RwSecretToken_" + "r" * 30
 RO_TOKEN = "RoSecretToken_" + "o" * 30
 RW = f"oec_live_rw_{RW_TOKEN}"
@@ -43,14 +40,7 @@ async def test_keys_never_reach_logs_exceptions_or_reprs(caplog: pytest.LogCaptu
         return next(answers)
 
     caplog.set_level(logging.DEBUG)
-    client = OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        ro_key=SecretStr(RO),
-        clock=ManualClock(),
-        transport=httpx.MockTransport(handler),
-        max_attempts=2,
-    )
+    client = answered_by(handler, rw=RW, ro=RO, max_attempts=2)
     errors: list[OecError] = []
     async with client:
         for call in (
@@ -80,12 +70,7 @@ async def test_log_records_carry_the_request_fields(caplog: pytest.LogCaptureFix
         return httpx.Response(200, json={"id": "e1", "name": "staging"})
 
     caplog.set_level(logging.INFO, logger="oec_chatops.oec.client")
-    client = OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=ManualClock(),
-        transport=httpx.MockTransport(handler),
-    )
+    client = answered_by(handler, rw=RW)
     async with client:
         await client.get_environment("e1")
     (record,) = [r for r in caplog.records if r.getMessage() == "oec.request"]

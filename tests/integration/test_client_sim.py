@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from oec_chatops.oec.models import Task
 from oec_chatops.oec.ratelimit import Budget, RateLimiter
 from oec_chatops.oec.session import ApiSession, Call
 from oec_chatops.sim import SimSettings, build_sim_app
+from tests.support.sim_helpers import SimAdmin
 
 RW = "oec_live_rw_" + "SimFullAccess_" + "r" * 29
 RO = "oec_live_ro_" + "SimReadOnly_" + "o" * 31
@@ -37,20 +37,11 @@ MINUTE = 1_767_225_600.0
 
 
 @dataclass
-class Sim:
+class Sim(SimAdmin):
     client: OecClient
     admin: httpx.AsyncClient
     clock: ManualClock
     transport: httpx.ASGITransport
-
-    async def faults(self, **faults: Any) -> None:
-        (await self.admin.post("/_sim/faults", json=faults)).raise_for_status()
-
-    async def requests(self) -> list[dict[str, Any]]:
-        answer = await self.admin.get("/_sim/requests")
-        answer.raise_for_status()
-        entries: list[dict[str, Any]] = answer.json()["requests"]
-        return entries
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ from oec_chatops.clock import ManualClock
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.errors import OecContractError, OecNotFound, OecWaitTimeout
 from oec_chatops.oec.models import Task
-
-BASE = "https://api.oec.test/api/public/v1"
-RW = "oec_live_rw_" + "r" * 43
+from tests.support.oec_mock import BASE, RW, answered_by
 
 
 def task(status: str, progress: float | None = None, step: str | None = None) -> dict[str, Any]:
@@ -48,13 +46,7 @@ class TaskServer:
 
 
 def client_for(server: TaskServer, clock: ManualClock, **kwargs: Any) -> OecClient:
-    return OecClient(
-        base_url=BASE,
-        rw_key=SecretStr(RW),
-        clock=clock,
-        transport=httpx.MockTransport(server),
-        **kwargs,
-    )
+    return answered_by(server, clock=clock, **kwargs)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from oec_chatops.playground import FakeSlack, Message
 from oec_chatops.sim.seed import seed_id
 from tests.support.commands_helpers import (
     ask,
@@ -20,8 +21,20 @@ from tests.support.commands_helpers import (
     render,
 )
 from tests.support.stack import CHANNEL, DEV, VIEWER, Stack
+from tests.support.stepped_clock import SteppedClock
 
 ACTION_VERBS_SHOWN = ("/oec deploy", "/oec redeploy", "/oec restart", "/oec start", "/oec stop")
+
+
+@pytest.fixture
+def stack(stepped_stack: Stack) -> Stack:
+    """Every action here runs on the stepped clock: a task's minutes are moved, never slept."""
+    return stepped_stack
+
+
+def completed(fake: FakeSlack) -> list[Message]:
+    """The deployment messages that show their task completed."""
+    return [m for m in deployment_messages(fake) if "completed" in final_word(m)]
 
 
 def reads(requests: list[dict[str, object]], suffix: str) -> list[dict[str, object]]:
@@ -33,13 +46,14 @@ def reads(requests: list[dict[str, object]], suffix: str) -> list[dict[str, obje
 
 async def test_deploy_with_modules_reaches_the_api_once_and_posts_in_the_channel(
     stack: Stack,
+    stepped: SteppedClock,
 ) -> None:
     r = await stack.agent.command(
         "deploy acme-shop/staging --modules sale_custom,stock", user_id=DEV, channel_id=CHANNEL
     )
     assert r.status_code == 200
 
-    (message,) = await stack.fake.wait_for(lambda f: deployment_messages(f), timeout=5)
+    (message,) = await stepped.until(lambda: deployment_messages(stack.fake))
     (sent,) = await stack.actions_sent()
     env_id = seed_id("env/acme-shop/staging")
     assert sent["path"] == f"/api/public/v1/environments/{env_id}/deploy"
@@ -62,11 +76,11 @@ async def test_deploy_with_modules_reaches_the_api_once_and_posts_in_the_channel
     assert rows[0]["detail"]["modules"] == ["sale_custom", "stock"]
 
 
-async def test_deploy_with_all_modules(stack: Stack) -> None:
+async def test_deploy_with_all_modules(stack: Stack, stepped: SteppedClock) -> None:
     await stack.agent.command(
         "deploy acme-shop/staging --modules all", user_id=DEV, channel_id=CHANNEL
     )
-    await stack.fake.wait_for(lambda f: deployment_messages(f), timeout=5)
+    await stepped.until(lambda: deployment_messages(stack.fake))
 
     (sent,) = await stack.actions_sent()
     assert sent["body"] == {"update_modules": ["all"]}
@@ -77,13 +91,11 @@ async def test_deploy_with_all_modules(stack: Stack) -> None:
     [("redeploy", "deploy"), ("restart", "restart"), ("start", "start"), ("stop", "stop")],
 )
 async def test_each_action_reaches_its_endpoint_and_ends_completed(
-    stack: Stack, verb: str, path: str
+    stack: Stack, stepped: SteppedClock, verb: str, path: str
 ) -> None:
     await stack.agent.command(f"{verb} acme-shop/development", user_id=DEV, channel_id=CHANNEL)
 
-    (message,) = await stack.fake.wait_for(
-        lambda f: [m for m in deployment_messages(f) if "completed" in final_word(m)], timeout=8
-    )
+    (message,) = await stepped.until(lambda: completed(stack.fake))
     (sent,) = await stack.actions_sent()
     env_id = seed_id("env/acme-shop/development")
     assert sent["path"] == f"/api/public/v1/environments/{env_id}/{path}"
@@ -102,7 +114,9 @@ async def test_action_on_a_bare_ambiguous_name_sends_nothing(stack: Stack) -> No
     assert await stack.actions_sent() == []
 
 
-async def test_a_log_too_long_for_slack_keeps_its_end_and_says_it_was_cut(stack: Stack) -> None:
+async def test_a_log_too_long_for_slack_keeps_its_end_and_says_it_was_cut(
+    stack: Stack, stepped: SteppedClock
+) -> None:
     # 50 module names of 64 characters make two log lines of ~3,300 characters each.
     modules = [f"module_{i:02d}_" + "x" * 54 for i in range(50)]
     await stack.agent.command(
@@ -110,9 +124,7 @@ async def test_a_log_too_long_for_slack_keeps_its_end_and_says_it_was_cut(stack:
         user_id=DEV,
         channel_id=CHANNEL,
     )
-    await stack.fake.wait_for(
-        lambda f: [m for m in deployment_messages(f) if "completed" in final_word(m)], timeout=8
-    )
+    await stepped.until(lambda: completed(stack.fake))
 
     answer = await ask(stack, "logs acme-shop/development", user_id=VIEWER)
 

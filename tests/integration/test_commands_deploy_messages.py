@@ -4,10 +4,21 @@ waited out for their `Retry-After` and the message still arrives exactly once.""
 
 from __future__ import annotations
 
-from oec_chatops.playground import Call, FakeSlack
+from collections.abc import Callable
+
+import pytest
+
+from oec_chatops.playground import Call, FakeSlack, Message
 from oec_chatops.sim.seed import seed_id
 from tests.support.commands_helpers import deployment_messages, final_word, render
 from tests.support.stack import CHANNEL, DEV, Stack
+from tests.support.stepped_clock import SteppedClock
+
+
+@pytest.fixture
+def stack(stepped_stack: Stack) -> Stack:
+    """Every deployment here runs on the stepped clock: its waits are moved, never slept."""
+    return stepped_stack
 
 
 def posts_and_updates(fake: FakeSlack) -> tuple[list[Call], list[Call]]:
@@ -15,8 +26,8 @@ def posts_and_updates(fake: FakeSlack) -> tuple[list[Call], list[Call]]:
     return posts, fake.calls("chat.update")
 
 
-def ended(word: str) -> object:
-    def check(f: FakeSlack) -> object:
+def ended(word: str) -> Callable[[FakeSlack], list[Message]]:
+    def check(f: FakeSlack) -> list[Message]:
         return [m for m in deployment_messages(f) if word in final_word(m)]
 
     return check
@@ -27,10 +38,12 @@ async def deploy(stack: Stack, text: str = "deploy acme-shop/staging") -> None:
     assert r.status_code == 200
 
 
-async def test_the_deploy_message_goes_from_started_to_completed_in_place(stack: Stack) -> None:
+async def test_the_deploy_message_goes_from_started_to_completed_in_place(
+    stack: Stack, stepped: SteppedClock
+) -> None:
     await deploy(stack)
 
-    (message,) = await stack.fake.wait_for(ended("completed"), timeout=8)
+    (message,) = await stepped.until(lambda: ended("completed")(stack.fake))
 
     posts, updates = posts_and_updates(stack.fake)
     assert [c.status for c in posts] == [200]
@@ -51,13 +64,13 @@ async def test_the_deploy_message_goes_from_started_to_completed_in_place(stack:
 
 
 async def test_a_failed_deploy_ends_failed_with_the_error_and_the_log_tail_in_a_thread(
-    stack: Stack,
+    stack: Stack, stepped: SteppedClock
 ) -> None:
     await stack.sim_faults(fail_next_deploys=1)
     await deploy(stack)
 
-    (message,) = await stack.fake.wait_for(ended("failed"), timeout=8)
-    (reply,) = await stack.fake.wait_for(lambda f: f.thread(CHANNEL, message.ts), timeout=5)
+    (message,) = await stepped.until(lambda: ended("failed")(stack.fake))
+    (reply,) = await stepped.until(lambda: stack.fake.thread(CHANNEL, message.ts))
 
     shown = render(message.blocks)
     assert "*Failed*" in shown
@@ -78,11 +91,13 @@ async def test_a_failed_deploy_ends_failed_with_the_error_and_the_log_tail_in_a_
     assert len(deployment_messages(stack.fake)) == 1
 
 
-async def test_slack_429_on_post_message_waits_retry_after_and_posts_once(stack: Stack) -> None:
+async def test_slack_429_on_post_message_waits_retry_after_and_posts_once(
+    stack: Stack, stepped: SteppedClock
+) -> None:
     stack.fake.rate_limit("chat.postMessage", retry_after=1)
     await deploy(stack)
 
-    (message,) = await stack.fake.wait_for(ended("completed"), timeout=8)
+    (message,) = await stepped.until(lambda: ended("completed")(stack.fake))
 
     posts, updates = posts_and_updates(stack.fake)
     assert [c.status for c in posts] == [429, 200]
@@ -92,12 +107,12 @@ async def test_slack_429_on_post_message_waits_retry_after_and_posts_once(stack:
 
 
 async def test_slack_429_on_chat_update_waits_retry_after_and_the_update_lands(
-    stack: Stack,
+    stack: Stack, stepped: SteppedClock
 ) -> None:
     stack.fake.rate_limit("chat.update", retry_after=1)
     await deploy(stack)
 
-    (message,) = await stack.fake.wait_for(ended("completed"), timeout=8)
+    (message,) = await stepped.until(lambda: ended("completed")(stack.fake))
 
     posts, updates = posts_and_updates(stack.fake)
     assert [c.status for c in posts] == [200]

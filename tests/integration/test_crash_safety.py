@@ -34,9 +34,9 @@ from oec_chatops.playground import (
     serve_on_loopback,
 )
 from oec_chatops.sim import build_sim_app
-from oec_chatops.store import Store
+from tests.support.bot_db import subscribe_in_db
 from tests.support.holding import HoldingSlack
-from tests.support.stack import ADMIN, BOT_TOKEN, CHANNEL, bot_environ, sim_settings
+from tests.support.stack import BOT_TOKEN, CHANNEL, bot_environ, sim_settings
 from tests.support.webhook_helpers import WEBHOOK_PATH, envelope, signed
 
 pytestmark = pytest.mark.slow
@@ -89,22 +89,6 @@ async def _bot(environ: dict[str, str], tmp_path: Path, name: str) -> AsyncItera
         proc.wait(timeout=10)
 
 
-def _subscribe(db: Path, project_id: str, project_slug: str) -> None:
-    store = Store(db)
-    try:
-        store.subscriptions.add(
-            channel_id=CHANNEL,
-            project_id=project_id,
-            project_label=project_slug,
-            env_glob="*",
-            events=("deploy.*",),
-            created_by=ADMIN,
-            now=time.time(),
-        )
-    finally:
-        store.close()
-
-
 def _messages_by_task(fake: FakeSlack) -> dict[str, int]:
     counts: dict[str, int] = {}
     for m in fake.messages(CHANNEL, include_replies=False):
@@ -122,7 +106,9 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
     sim = sim_app.state.sim
     env = next(e for p in sim.projects.values() for e in sim.environments_of(p.id))
     project = sim.project(env.project_id)
-    _subscribe(tmp_path / "bot.db", project.id, project.slug)
+    subscribe_in_db(
+        tmp_path / "bot.db", project_id=project.id, project_label=project.slug, events="deploy.*"
+    )
 
     tasks = [str(uuid.uuid4()) for _ in range(DELIVERIES)]
     bodies = {

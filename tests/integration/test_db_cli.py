@@ -3,9 +3,7 @@ as a table or as JSON lines, filtered by time and column, without ever writing t
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import orjson
 import pytest
 
 from oec_chatops.store import Store
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -52,19 +51,7 @@ def _populate(path: Path) -> None:
 
 
 async def _cli(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "oec_chatops",
-        "db",
-        *args,
-        env={"PATH": os.environ.get("PATH", "")},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(20):
-        out, err = await proc.communicate()
-    return proc.returncode or 0, out.decode(), err.decode()
+    return await run_cli("db", *args, env={"PATH": os.environ.get("PATH", "")})
 
 
 async def test_the_audit_trail_as_a_table_and_as_json(tmp_path: Path) -> None:

@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
 from oec_chatops.clock import ManualClock
-from oec_chatops.playground import FakeSlack, build_fake_slack_app, seed_demo_workspace
-
-TOKEN = "xoxb-test-admin"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+from oec_chatops.playground import FakeSlack
+from tests.support.fake_slack import AUTH, TOKEN
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(clock: ManualClock) -> FakeSlack:
-    return seed_demo_workspace(FakeSlack(bot_token=TOKEN, clock=clock))
-
-
-@pytest.fixture
-async def http(fake: FakeSlack) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_fake_slack_app(fake))
-    async with httpx.AsyncClient(transport=transport, base_url="http://fake.test") as client:
-        yield client
-
-
-async def test_rate_limit_route(http: httpx.AsyncClient) -> None:
-    set_up = await http.post(
+async def test_rate_limit_route(fake_http: httpx.AsyncClient) -> None:
+    set_up = await fake_http.post(
         "/_fake/rate_limit", json={"method": "chat.postMessage", "retry_after": 2, "times": 1}
     )
-    limited = await http.post(
+    limited = await fake_http.post(
         "/api/chat.postMessage", json={"channel": "C0DEPLOYS", "text": "x"}, headers=AUTH
     )
-    passed = await http.post(
+    passed = await fake_http.post(
         "/api/chat.postMessage", json={"channel": "C0DEPLOYS", "text": "x"}, headers=AUTH
     )
 
@@ -48,14 +26,16 @@ async def test_rate_limit_route(http: httpx.AsyncClient) -> None:
     assert passed.json()["ok"] is True
 
 
-async def test_fail_down_and_reset_routes(http: httpx.AsyncClient, fake: FakeSlack) -> None:
-    await http.post("/_fake/fail", json={"method": "chat.update", "error": "cant_update_message"})
-    await http.post("/_fake/down", json={"down": True})
-    down = await http.post("/api/auth.test", headers=AUTH)
-    await http.post("/_fake/down", json={"down": False})
-    failing = await http.post("/api/chat.update", json={"channel": "C0DEPLOYS"}, headers=AUTH)
+async def test_fail_down_and_reset_routes(fake_http: httpx.AsyncClient, fake: FakeSlack) -> None:
+    await fake_http.post(
+        "/_fake/fail", json={"method": "chat.update", "error": "cant_update_message"}
+    )
+    await fake_http.post("/_fake/down", json={"down": True})
+    down = await fake_http.post("/api/auth.test", headers=AUTH)
+    await fake_http.post("/_fake/down", json={"down": False})
+    failing = await fake_http.post("/api/chat.update", json={"channel": "C0DEPLOYS"}, headers=AUTH)
 
-    reset = await http.post("/_fake/reset")
+    reset = await fake_http.post("/_fake/reset")
 
     assert down.status_code == 503
     assert failing.json()["error"] == "cant_update_message"
@@ -63,30 +43,32 @@ async def test_fail_down_and_reset_routes(http: httpx.AsyncClient, fake: FakeSla
     assert fake.calls() == []
 
 
-async def test_down_for_some_seconds_route(http: httpx.AsyncClient, clock: ManualClock) -> None:
-    await http.post("/_fake/down", json={"down": 10})
+async def test_down_for_some_seconds_route(
+    fake_http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    await fake_http.post("/_fake/down", json={"down": 10})
 
-    during = await http.post("/api/auth.test", headers=AUTH)
+    during = await fake_http.post("/api/auth.test", headers=AUTH)
     clock.advance(11)
-    after = await http.post("/api/auth.test", headers=AUTH)
+    after = await fake_http.post("/api/auth.test", headers=AUTH)
 
     assert (during.status_code, after.status_code) == (503, 200)
 
 
-async def test_query_routes(http: httpx.AsyncClient) -> None:
-    await http.post(
+async def test_query_routes(fake_http: httpx.AsyncClient) -> None:
+    await fake_http.post(
         "/api/chat.postMessage", json={"channel": "#deploys", "text": "hello"}, headers=AUTH
     )
-    await http.post(
+    await fake_http.post(
         "/api/chat.postEphemeral",
         json={"channel": "C0DEPLOYS", "user": "U0DEV1", "text": "psst"},
         headers=AUTH,
     )
 
-    calls = (await http.get("/_fake/calls", params={"method": "chat.postMessage"})).json()
-    messages = (await http.get("/_fake/messages", params={"channel": "C0DEPLOYS"})).json()
-    ephemerals = (await http.get("/_fake/ephemerals", params={"user": "U0DEV1"})).json()
-    missing = await http.get("/_fake/messages")
+    calls = (await fake_http.get("/_fake/calls", params={"method": "chat.postMessage"})).json()
+    messages = (await fake_http.get("/_fake/messages", params={"channel": "C0DEPLOYS"})).json()
+    ephemerals = (await fake_http.get("/_fake/ephemerals", params={"user": "U0DEV1"})).json()
+    missing = await fake_http.get("/_fake/messages")
 
     assert [c["args"]["channel"] for c in calls["calls"]] == ["#deploys"]
     assert [m["text"] for m in messages["messages"]] == ["hello"]
@@ -95,11 +77,13 @@ async def test_query_routes(http: httpx.AsyncClient) -> None:
     assert missing.status_code == 400
 
 
-async def test_directory_routes(http: httpx.AsyncClient, fake: FakeSlack) -> None:
-    await http.post("/_fake/users", json={"id": "U0NEW", "name": "nia", "is_admin": True})
-    await http.post("/_fake/channels", json={"id": "C0NEW", "name": "new", "is_member": False})
-    await http.post("/_fake/usergroups", json={"id": "S0NEW", "handle": "new", "users": ["U0NEW"]})
-    await http.post("/_fake/archive", json={"channel": "C0DEPLOYS"})
+async def test_directory_routes(fake_http: httpx.AsyncClient, fake: FakeSlack) -> None:
+    await fake_http.post("/_fake/users", json={"id": "U0NEW", "name": "nia", "is_admin": True})
+    await fake_http.post("/_fake/channels", json={"id": "C0NEW", "name": "new", "is_member": False})
+    await fake_http.post(
+        "/_fake/usergroups", json={"id": "S0NEW", "handle": "new", "users": ["U0NEW"]}
+    )
+    await fake_http.post("/_fake/archive", json={"channel": "C0DEPLOYS"})
 
     assert fake.user("U0NEW").is_admin
     assert not fake.channel("new").is_member
@@ -107,11 +91,11 @@ async def test_directory_routes(http: httpx.AsyncClient, fake: FakeSlack) -> Non
     assert fake.channel("C0DEPLOYS").is_archived
 
 
-async def test_bad_admin_requests(http: httpx.AsyncClient) -> None:
-    unknown = await http.post("/_fake/teleport", json={})
-    missing = await http.post("/_fake/fail", json={"method": "chat.update"})
-    not_json = await http.post("/_fake/fail", content=b"{oops")
-    unknown_channel = await http.post("/_fake/archive", json={"channel": "C0NOPE"})
+async def test_bad_admin_requests(fake_http: httpx.AsyncClient) -> None:
+    unknown = await fake_http.post("/_fake/teleport", json={})
+    missing = await fake_http.post("/_fake/fail", json={"method": "chat.update"})
+    not_json = await fake_http.post("/_fake/fail", content=b"{oops")
+    unknown_channel = await fake_http.post("/_fake/archive", json={"channel": "C0NOPE"})
 
     assert unknown.status_code == 404
     assert missing.status_code == 400
@@ -119,8 +103,10 @@ async def test_bad_admin_requests(http: httpx.AsyncClient) -> None:
     assert unknown_channel.status_code == 400
 
 
-async def test_form_encoded_call_with_token_field(http: httpx.AsyncClient, fake: FakeSlack) -> None:
-    answer = await http.post(
+async def test_form_encoded_call_with_token_field(
+    fake_http: httpx.AsyncClient, fake: FakeSlack
+) -> None:
+    answer = await fake_http.post(
         "/api/chat.postMessage",
         data={
             "token": TOKEN,
@@ -138,14 +124,14 @@ async def test_form_encoded_call_with_token_field(http: httpx.AsyncClient, fake:
     assert "token" not in fake.calls()[-1].args
 
 
-async def test_a_token_inside_json_is_ignored_as_slack_does(http: httpx.AsyncClient) -> None:
-    answer = await http.post("/api/auth.test", json={"token": TOKEN})
+async def test_a_token_inside_json_is_ignored_as_slack_does(fake_http: httpx.AsyncClient) -> None:
+    answer = await fake_http.post("/api/auth.test", json={"token": TOKEN})
 
     assert answer.json() == {"ok": False, "error": "not_authed"}
 
 
-async def test_malformed_json_body(http: httpx.AsyncClient) -> None:
-    answer = await http.post(
+async def test_malformed_json_body(fake_http: httpx.AsyncClient) -> None:
+    answer = await fake_http.post(
         "/api/chat.postMessage",
         content=b"{not json",
         headers=AUTH | {"Content-Type": "application/json"},

@@ -28,29 +28,12 @@ from oec_chatops.playground import (
     SlackSigner,
     SlackUserAgent,
     block_actions_body,
-    build_fake_slack_app,
-    seed_demo_workspace,
-    serve_on_loopback,
     slash_command_body,
 )
+from tests.support.fake_slack import TOKEN, button_card
 
-TOKEN = "xoxb-test-signing"
 SECRET = "signing-secret-for-tests"
-CARD = [
-    {
-        "type": "actions",
-        "block_id": "vote",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": "approve",
-                "text": {"type": "plain_text", "text": "Approve"},
-                "style": "primary",
-                "value": "apr_42",
-            }
-        ],
-    }
-]
+CARD = button_card("apr_42", style="primary")
 MODAL: dict[str, Any] = {
     "type": "modal",
     "callback_id": "reject_reason",
@@ -157,17 +140,6 @@ def test_block_actions_body_is_a_payload_form_field() -> None:
     }
     assert "message" not in payload  # Slack leaves the message out for an ephemeral one
     assert payload["actions"][0]["type"] == "button"
-
-
-@pytest.fixture
-def fake() -> FakeSlack:
-    return seed_demo_workspace(FakeSlack(bot_token=TOKEN))
-
-
-@pytest.fixture
-async def fake_url(fake: FakeSlack) -> AsyncIterator[str]:
-    async with serve_on_loopback(build_fake_slack_app(fake)) as url:
-        yield url
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from oec_chatops.clock import ManualClock
-from oec_chatops.playground import FakeSlack, SlackUserAgent, seed_demo_workspace
+from oec_chatops.playground import FakeSlack, SlackUserAgent
+from tests.support.fake_slack import call
 
-TOKEN = "xoxb-test-views"
 MODAL: dict[str, Any] = {
     "type": "modal",
     "callback_id": "reason",
@@ -30,21 +30,6 @@ CARD = [
         ],
     }
 ]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(clock: ManualClock) -> FakeSlack:
-    return seed_demo_workspace(FakeSlack(bot_token=TOKEN, clock=clock))
-
-
-async def call(fake: FakeSlack, method: str, **args: Any) -> dict[str, Any]:
-    answer = await fake.call(method, args, token=TOKEN)
-    return answer.body
 
 
 async def test_views_open_needs_a_fresh_unused_trigger(fake: FakeSlack, clock: ManualClock) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -12,51 +11,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from oec_chatops.clock import ManualClock
 from oec_chatops.playground import (
     FakeSlack,
-    build_fake_slack_app,
-    seed_demo_workspace,
-    serve_on_loopback,
 )
-
-TOKEN = "xoxb-test-web-api"
+from tests.support.fake_slack import TOKEN, button_card
 
 BUTTONS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Deploy* shop/prod?"}},
-    {
-        "type": "actions",
-        "block_id": "approval",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": "approve",
-                "text": {"type": "plain_text", "text": "Approve"},
-                "style": "primary",
-                "value": "apr_1",
-            }
-        ],
-    },
+    *button_card("apr_1", block_id="approval", style="primary"),
 ]
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def fake(clock: ManualClock) -> FakeSlack:
-    return seed_demo_workspace(FakeSlack(bot_token=TOKEN, clock=clock))
-
-
-@pytest.fixture
-async def api_url(fake: FakeSlack) -> AsyncIterator[str]:
-    async with serve_on_loopback(build_fake_slack_app(fake)) as url:
-        yield url + "/api/"
-
-
-@pytest.fixture
-def client(api_url: str) -> AsyncWebClient:
+def client(fake_url: str) -> AsyncWebClient:
     # No retry handlers: the tests look at every answer the fake gives, 429s included.
-    return AsyncWebClient(token=TOKEN, base_url=api_url, retry_handlers=[])
+    return AsyncWebClient(token=TOKEN, base_url=fake_url + "/api/", retry_handlers=[])
 
 
 async def test_post_message_is_stored_and_answered_like_slack(
@@ -207,8 +174,8 @@ async def test_no_text_and_no_blocks_is_no_text(client: AsyncWebClient) -> None:
     assert caught.value.response["error"] == "no_text"
 
 
-async def test_wrong_token_is_invalid_auth(api_url: str, fake: FakeSlack) -> None:
-    intruder = AsyncWebClient(token="xoxb-wrong", base_url=api_url, retry_handlers=[])
+async def test_wrong_token_is_invalid_auth(fake_url: str, fake: FakeSlack) -> None:
+    intruder = AsyncWebClient(token="xoxb-wrong", base_url=fake_url + "/api/", retry_handlers=[])
 
     with pytest.raises(SlackApiError) as caught:
         await intruder.chat_postMessage(channel="C0DEPLOYS", text="hi")
@@ -218,8 +185,8 @@ async def test_wrong_token_is_invalid_auth(api_url: str, fake: FakeSlack) -> Non
     assert "xoxb-wrong" not in repr(fake.calls())
 
 
-async def test_no_token_is_not_authed(api_url: str) -> None:
-    anonymous = AsyncWebClient(base_url=api_url, retry_handlers=[])
+async def test_no_token_is_not_authed(fake_url: str) -> None:
+    anonymous = AsyncWebClient(base_url=fake_url + "/api/", retry_handlers=[])
 
     with pytest.raises(SlackApiError) as caught:
         await anonymous.auth_test()

@@ -20,6 +20,7 @@ from oec_chatops.playground import FakeSlack
 from tests.support.approval_helpers import build_with, request_change
 from tests.support.ops_helpers import signed_delivery, status_event
 from tests.support.stack import CHANNEL, DEV, Stack, running_stack
+from tests.support.stepped_clock import SteppedClock
 from tests.support.webhook_helpers import posted_on_the_clock
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -52,7 +53,12 @@ async def deliver(stack: Stack, payload: Mapping[str, object], **kw: str) -> int
     return r.status_code
 
 
-async def test_metrics_after_commands_deploys_deliveries_and_approvals(stack: Stack) -> None:
+async def test_metrics_after_commands_deploys_deliveries_and_approvals(
+    stepped_stack: Stack, stepped: SteppedClock
+) -> None:
+    """Given commands, a deploy run to completed (its minutes moved on the stepped clock), an
+    approval request and deliveries good, duplicate and forged, the scrape counts each."""
+    stack = stepped_stack
     project = next(p for p in stack.sim.projects.values() if p.slug == "acme-shop")
     env_id = stack.env_id("acme-shop/staging")
 
@@ -72,7 +78,7 @@ async def test_metrics_after_commands_deploys_deliveries_and_approvals(stack: St
             for m in f.messages(CHANNEL)
         )
 
-    await stack.fake.wait_for(completed, timeout=10)
+    await stepped.until(lambda: completed(stack.fake))
 
     # A production deploy waits for approval.
     await request_change(stack)

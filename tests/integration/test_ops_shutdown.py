@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from oec_chatops.store import Store
+from tests.support.bot_db import subscribe_in_db
 from tests.support.ops_helpers import (
     Outside,
     bot_process,
@@ -26,7 +27,7 @@ from tests.support.ops_helpers import (
     signed_delivery,
     status_event,
 )
-from tests.support.stack import ADMIN, CHANNEL, bot_environ
+from tests.support.stack import CHANNEL, bot_environ
 
 SENDERS = 4
 MAX_DELIVERIES = 160
@@ -38,19 +39,9 @@ def subscribe(db: Path, o: Outside) -> tuple[str, str]:
     """Subscribe the channel to the first project in the bot's database; (project_id, env_id)."""
     project = next(iter(o.sim.projects.values()))
     env = o.sim.environments_of(project.id)[0]
-    store = Store(db)
-    try:
-        store.subscriptions.add(
-            channel_id=CHANNEL,
-            project_id=project.id,
-            project_label=project.slug,
-            env_glob="*",
-            events=("environment.status_changed",),
-            created_by=ADMIN,
-            now=time.time(),
-        )
-    finally:
-        store.close()
+    subscribe_in_db(
+        db, project_id=project.id, project_label=project.slug, events="environment.status_changed"
+    )
     return project.id, env.id
 
 

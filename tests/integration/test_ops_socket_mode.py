@@ -14,12 +14,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 
 from oec_chatops.domain import ApprovalState
 from oec_chatops.playground import FakeSlack, block_actions_body, find_button
 from oec_chatops.playground.payloads import slash_command_body
-from tests.support.approval_helpers import APPROVE, PROD, approval_id_of, cards, wait_card
+from tests.support.approval_helpers import (
+    APPROVE,
+    PROD,
+    approval_id_of,
+    assert_undecided,
+    cards,
+    wait_card,
+)
 from tests.support.commands_helpers import command_body
 from tests.support.ops_helpers import (
     SocketModeStandIn,
@@ -69,12 +77,7 @@ async def test_commands_arrive_over_the_websocket_and_webhooks_over_http(tmp_pat
         assert "staging" in str(answers[0])
 
         # oec.sh still reaches the bot over HTTP; the message goes out through the Web API.
-        project = next(p for p in stack.sim.projects.values() if p.slug == "acme-shop")
-        event = status_event(
-            project_id=project.id, env_id=stack.env_id("acme-shop/staging"), env_name="staging"
-        )
-        body, headers = signed_delivery(event)
-        r = await stack.http.post(f"{stack.bot_url}/webhooks/oec", content=body, headers=headers)
+        r = await deliver_staging_status_change(stack)
         assert r.status_code == 200
 
         def posted(f: FakeSlack) -> bool:
@@ -86,6 +89,16 @@ async def test_commands_arrive_over_the_websocket_and_webhooks_over_http(tmp_pat
 
     # Shutdown closed the WebSocket: Slack sends nothing more to this process.
     assert socket.closed
+
+
+async def deliver_staging_status_change(stack: Stack) -> httpx.Response:
+    """oec.sh's signed webhook that acme-shop/staging changed status, posted to the bot."""
+    project = next(p for p in stack.sim.projects.values() if p.slug == "acme-shop")
+    event = status_event(
+        project_id=project.id, env_id=stack.env_id("acme-shop/staging"), env_name="staging"
+    )
+    body, headers = signed_delivery(event)
+    return await stack.http.post(f"{stack.bot_url}/webhooks/oec", content=body, headers=headers)
 
 
 async def test_while_the_websocket_cannot_connect_http_still_serves(tmp_path: Path) -> None:
@@ -103,12 +116,7 @@ async def test_while_the_websocket_cannot_connect_http_still_serves(tmp_path: Pa
         ready = await stack.http.get(f"{stack.bot_url}/readyz")
         assert ready.status_code == 503
         assert ready.json() == {"ok": False, "failing": ["socket_mode"]}
-        project = next(p for p in stack.sim.projects.values() if p.slug == "acme-shop")
-        event = status_event(
-            project_id=project.id, env_id=stack.env_id("acme-shop/staging"), env_name="staging"
-        )
-        body, headers = signed_delivery(event)
-        r = await stack.http.post(f"{stack.bot_url}/webhooks/oec", content=body, headers=headers)
+        r = await deliver_staging_status_change(stack)
         assert r.status_code == 200
 
 
@@ -197,10 +205,7 @@ async def test_without_a_signing_secret_slack_events_does_not_exist(tmp_path: Pa
         ]
 
         assert [r.status_code for r in answers] == [404, 404, 404]
-        a = stack.c.store.approvals.get(approval_id)
-        assert a is not None
-        assert a.state is ApprovalState.PENDING
-        assert a.approvers == ()
+        assert_undecided(stack, approval_id)
         assert len(cards(stack.fake)) == 1
         assert await stack.actions_sent() == []
 

@@ -8,12 +8,7 @@ channel's history, and for an event message.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.support.stack import BOT_TOKEN, CHANNEL, Stack, sim_settings
+from tests.support.stack import BOT_TOKEN, CHANNEL, Stack
 from tests.support.webhook_helpers import (
     deliver,
     deployment_messages,
@@ -21,16 +16,9 @@ from tests.support.webhook_helpers import (
     new_task,
     outbox_settled,
     task_data,
-    webhook_stack,
 )
 
 STAGING = "acme-shop/staging"
-
-
-@pytest.fixture
-async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
-        yield s
 
 
 def _as_if_the_commit_was_lost(stack: Stack, kind: str, message_key: str) -> None:

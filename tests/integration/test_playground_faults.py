@@ -3,21 +3,11 @@ and what the bot then shows when oec.sh misbehaves."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
-import pytest
 
 from oec_chatops.playground import FakeSlack, Playground, SlackUserAgent, build_playground_app
 from oec_chatops.playground import serve_on_loopback as serve
-from tests.support.playground import PageClient, header_is, running_demo, text_of
-
-
-@pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[PageClient]:
-    async with running_demo(tmp_path) as client:
-        yield client
+from tests.support.playground import PageClient, header_is, text_of
 
 
 async def test_faults_are_read_and_set_through_the_playground(page: PageClient) -> None:

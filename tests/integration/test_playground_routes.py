@@ -3,11 +3,7 @@ as Slack sends them, and what the bot answers shows up in what the page is given
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
-import pytest
 
 from oec_chatops.playground import FakeSlack, Playground, build_playground_app, seed_demo_workspace
 from tests.support.playground import (
@@ -15,15 +11,8 @@ from tests.support.playground import (
     LEAD,
     PageClient,
     header_is,
-    running_demo,
     text_of,
 )
-
-
-@pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[PageClient]:
-    async with running_demo(tmp_path) as client:
-        yield client
 
 
 async def test_the_page_and_its_files_are_served(page: PageClient) -> None:

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from tests.support.stack import DEV, VIEWER, Stack, sim_settings
+from tests.support.stack import DEV, VIEWER, Stack
 from tests.support.webhook_helpers import (
     command,
     deliver,
     deployment_messages,
+    failed_with_its_log,
     new_task,
     outbox_settled,
     task_data,
     text_of,
-    webhook_stack,
 )
 
 ROOM = "C0ALERTS"  # no subscription until a test types one
 PROD, STAGING = "acme-shop/production", "acme-shop/staging"
-
-
-@pytest.fixture
-async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
-        yield s
 
 
 def _subs(stack: Stack, channel: str = ROOM) -> list[tuple[str, tuple[str, ...]]]:
@@ -53,13 +42,7 @@ async def test_subscribe_with_env_glob_and_event_filter_routes_only_matching_eve
     assert hooks.fake.messages(ROOM) == []
 
     # production failed: this is what the channel asked for, message and log thread.
-    await deliver(
-        hooks,
-        "deploy.failed",
-        task_data(hooks, PROD, started, "failed", error_message="migration 42 failed"),
-    )
-    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, ROOM, started))
-    await hooks.fake.wait_for(lambda f: f.thread(ROOM, msgs[0].ts))
+    msgs = await failed_with_its_log(hooks, PROD, started, ROOM, "migration 42 failed")
     await outbox_settled(hooks)
     assert "failed" in msgs[0].text.lower()
     assert deployment_messages(hooks.fake, ROOM, staged) == []

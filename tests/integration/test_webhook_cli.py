@@ -6,11 +6,9 @@ OEC_WEBHOOK_SECRET, and appears in no log line and in no later listing.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from oec_chatops.adapters import webhook_admin
 from oec_chatops.config import load_settings
 from oec_chatops.playground import serve_on_loopback
 from oec_chatops.sim import SimState, build_sim_app
+from tests.support.cli import run_cli
 from tests.support.stack import bot_environ, sim_settings
 
 BOT_URL = "https://chatops.example.com/webhooks/oec"
@@ -92,19 +91,7 @@ async def test_the_cli_registers_and_lists_in_a_subprocess(
     env = {**_environ(tmp_path, sim_url), "PATH": os.environ.get("PATH", "")}
 
     async def cli(*args: str) -> tuple[int, str, str]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "oec_chatops",
-            "webhooks",
-            *args,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        async with asyncio.timeout(20):
-            out, err = await proc.communicate()
-        return proc.returncode or 0, out.decode(), err.decode()
+        return await run_cli("webhooks", *args, env=env)
 
     code, out, err = await cli("register", "--url", BOT_URL, "--events", "deploy.*")
     assert code == 1

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.support.stack import ADMIN, CHANNEL, Stack, sim_settings
+from tests.support.stack import ADMIN, CHANNEL, Stack
 from tests.support.webhook_helpers import (
     deliver,
     deployment_messages,
@@ -17,17 +14,10 @@ from tests.support.webhook_helpers import (
     table_count,
     task_data,
     text_of,
-    webhook_stack,
 )
 
 STAGING = "acme-shop/staging"
 SIDE = "C0ALERTS"
-
-
-@pytest.fixture
-async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
-        yield s
 
 
 def _subscribe(stack: Stack, channel: str, events: tuple[str, ...], env_glob: str = "*") -> None:

@@ -7,30 +7,20 @@ so the tracker polls them as it would in production; only the deliveries are han
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from tests.support.stack import CHANNEL, Stack, sim_settings
+from tests.support.stack import CHANNEL, Stack
 from tests.support.webhook_helpers import (
     deliver,
     deployment_messages,
+    failed_with_its_log,
     new_task,
     outbox_settled,
     table_count,
     task_data,
     text_of,
-    webhook_stack,
 )
 
 STAGING = "acme-shop/staging"
-
-
-@pytest.fixture
-async def hooks(tmp_path: Path) -> AsyncIterator[Stack]:
-    async with webhook_stack(tmp_path, sim=sim_settings(task_seconds=600)) as s:
-        yield s
 
 
 def _status_word(stack: Stack, task_id: str) -> str:
@@ -130,13 +120,7 @@ async def test_completed_before_running_ends_completed(hooks: Stack) -> None:
 
 async def test_failed_then_late_completed_keeps_the_first_terminal_state(hooks: Stack) -> None:
     task_id = new_task(hooks, STAGING)
-    await deliver(
-        hooks,
-        "deploy.failed",
-        task_data(hooks, STAGING, task_id, "failed", error_message="pip install failed"),
-    )
-    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, CHANNEL, task_id))
-    await hooks.fake.wait_for(lambda f: f.thread(CHANNEL, msgs[0].ts))
+    msgs = await failed_with_its_log(hooks, STAGING, task_id, CHANNEL, "pip install failed")
     await deliver(hooks, "deploy.completed", task_data(hooks, STAGING, task_id, "completed"))
     await deliver(hooks, "deploy.failed", task_data(hooks, STAGING, task_id, "failed"))
     await outbox_settled(hooks)

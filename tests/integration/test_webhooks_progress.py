@@ -17,7 +17,8 @@ import pytest
 from oec_chatops.domain import Progress
 from oec_chatops.services.tracker import budget_interval, parse_step_progress
 from tests.support.stack import CHANNEL as ROOM
-from tests.support.stack import DEFAULT_EVENTS, Stack, sim_settings
+from tests.support.stack import Stack, running_stack, sim_settings
+from tests.support.stepped_clock import SteppedClock
 from tests.support.webhook_helpers import (
     deliver,
     deployment_messages,
@@ -41,9 +42,13 @@ def _versions(stack: Stack, task_id: str) -> list[str]:
     return [e.text + " " + str(e.blocks) for e in m.edits] + [text_of(m)]
 
 
-async def test_running_deployment_shows_bar_step_and_count_from_the_task(tmp_path: Path) -> None:
-    async with webhook_stack(
-        tmp_path, sim=sim_settings(task_seconds=1.5), webhook_events=DEFAULT_EVENTS
+async def test_running_deployment_shows_bar_step_and_count_from_the_task(
+    tmp_path: Path, stepped: SteppedClock
+) -> None:
+    """Given a deployment of 1.5 s on the stepped clock, polled every 0.1 s, when it runs, then
+    the living message shows a bar that only grows, the current step and the step count."""
+    async with running_stack(
+        tmp_path, clock=stepped, slack_clock=stepped, sim=sim_settings(task_seconds=1.5)
     ) as stack:
         r = await stack.http.post(
             f"{stack.sim_url}/api/public/v1/environments/{stack.env_id(STAGING)}/deploy",
@@ -54,9 +59,10 @@ async def test_running_deployment_shows_bar_step_and_count_from_the_task(tmp_pat
         task = stack.sim.task(task_id)
         step_keys = {s.key for s in task.timeline.plan.steps}
 
-        await stack.fake.wait_for(
-            lambda f: (m := deployment_messages(f, ROOM, task_id)) and "completed" in m[0].text,
-            timeout=8,
+        await stepped.until(
+            lambda: (
+                (m := deployment_messages(stack.fake, ROOM, task_id)) and "completed" in m[0].text
+            )
         )
         shown = _versions(stack, task_id)
 
@@ -92,8 +98,13 @@ def test_step_lines_of_the_log_are_the_fallback_progress() -> None:
 async def test_many_running_deployments_poll_within_a_fifth_of_the_read_limit(
     tmp_path: Path, active: int
 ) -> None:
-    """`read_limit` 3000 a minute: the tracker may use 600 a minute, ten a second, shared by
-    every task it follows. Count the simulator's task reads over a window."""
+    """Given a read limit of 3000 a minute, the tracker may use 600 a minute, ten a second,
+    shared by every task it follows. When 40 deployments run at once, then the simulator's task
+    reads over a real second stay within that share, and polling goes on.
+
+    This one stays on the real clock: the tracker's loop also wakes on real timeouts, so on a
+    `ManualClock` (moved by every idle worker) or a `SteppedClock` (moved by the test) the
+    count says nothing about the pace the bot keeps in production."""
     read_limit = 3000
     async with webhook_stack(
         tmp_path,
@@ -111,23 +122,9 @@ async def test_many_running_deployments_poll_within_a_fifth_of_the_read_limit(
 
         start_reads, start = await reads(), time.monotonic()
         project = stack.sim.project(stack.sim.environment(stack.env_id(STAGING)).project_id)
-        tasks = []
         for i in range(active):
-            env = stack.sim.create_environment(
-                project.id,
-                name=f"review-{i}",
-                environment_type="development",
-                branch=None,
-                server_id=None,
-                domain=None,
-                cpu_cores=None,
-                ram_mb=None,
-                disk_gb=None,
-            )
-            task = stack.sim.active_task(env.id)
-            assert task is not None
-            tasks.append(task.id)
-            data = {**env_data(stack, f"acme-shop/review-{i}"), "task_id": task.id}
+            task_id = review_deployment(stack, project.id, f"review-{i}")
+            data = {**env_data(stack, f"acme-shop/review-{i}"), "task_id": task_id}
             r = await deliver(stack, "deploy.started", {**data, "status": "running"})
             assert r.status_code == 200
         await until(
@@ -143,3 +140,14 @@ async def test_many_running_deployments_poll_within_a_fifth_of_the_read_limit(
     print(f"tracker reads: {window_reads} in {window:.2f} s; allowed {allowed_per_second}/s")
     assert window_reads <= allowed_per_second * window + 1, (window_reads, window)
     assert window_reads >= allowed_per_second * window / 4, "the tracker kept polling"
+
+
+def review_deployment(stack: Stack, project_id: str, name: str) -> str:
+    """A new review environment of `project_id`, whose creation starts a deployment: its id."""
+    unset = ("branch", "server_id", "domain", "cpu_cores", "ram_mb", "disk_gb")
+    env = stack.sim.create_environment(
+        project_id, name=name, environment_type="development", **dict.fromkeys(unset)
+    )
+    task = stack.sim.active_task(env.id)
+    assert task is not None
+    return task.id

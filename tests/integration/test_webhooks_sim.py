@@ -8,19 +8,32 @@ place to its final state, and a failure must add exactly one thread reply carryi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
-from oec_chatops.playground import FakeSlack
+import pytest
+
+from oec_chatops.playground import FakeSlack, Message
 from tests.support.stack import CHANNEL, DEV, RW_KEY, Stack, running_stack, sim_settings
+from tests.support.stepped_clock import SteppedClock
 from tests.support.webhook_helpers import (
     deployment_messages,
-    outbox_settled,
     table_count,
     text_of,
-    until,
 )
 
 API = "/api/public/v1"
+
+
+@pytest.fixture
+def stack(stepped_stack: Stack) -> Stack:
+    """The deployments here run on the stepped clock: their minutes are moved, never slept."""
+    return stepped_stack
+
+
+def settled(stack: Stack) -> bool:
+    """No outbox row is pending: everything was sent (or is dead)."""
+    return stack.c.store.outbox.depth()[0] == 0
 
 
 async def _deploy_on_platform(stack: Stack, label: str) -> str:
@@ -34,21 +47,23 @@ async def _deploy_on_platform(stack: Stack, label: str) -> str:
     return str(body.get("task_id") or body.get("id") or body["task"]["id"])
 
 
-def _final(task_id: str, word: str):  # type: ignore[no-untyped-def]
-    def check(f: FakeSlack) -> list[object] | None:
+def _final(task_id: str, word: str) -> Callable[[FakeSlack], list[Message] | None]:
+    def check(f: FakeSlack) -> list[Message] | None:
         msgs = deployment_messages(f, CHANNEL, task_id)
         return msgs if msgs and word in text_of(msgs[0]).lower() else None
 
     return check
 
 
-async def test_platform_deploy_is_one_message_updated_to_completed(stack: Stack) -> None:
+async def test_platform_deploy_is_one_message_updated_to_completed(
+    stack: Stack, stepped: SteppedClock
+) -> None:
     task_id = await _deploy_on_platform(stack, "acme-shop/staging")
 
-    msgs = await stack.fake.wait_for(_final(task_id, "completed"), timeout=8)
+    msgs = await stepped.until(lambda: _final(task_id, "completed")(stack.fake))
     # Let the status_changed deliveries that follow the deploy land too: none may add a post.
-    await until(lambda: table_count(stack, "deliveries") >= 4, what="4 deliveries stored")
-    await outbox_settled(stack)
+    await stepped.until(lambda: table_count(stack, "deliveries") >= 4)
+    await stepped.until(lambda: settled(stack))
 
     assert len(msgs) == 1
     assert len(stack.fake.messages(CHANNEL)) == 1, [m.text for m in stack.fake.messages(CHANNEL)]
@@ -58,13 +73,15 @@ async def test_platform_deploy_is_one_message_updated_to_completed(stack: Stack)
     assert len(stack.fake.calls("chat.postMessage")) == 1
 
 
-async def test_failed_platform_deploy_adds_one_thread_reply_with_log_tail(stack: Stack) -> None:
+async def test_failed_platform_deploy_adds_one_thread_reply_with_log_tail(
+    stack: Stack, stepped: SteppedClock
+) -> None:
     await stack.sim_faults(fail_next_deploys=1)
     task_id = await _deploy_on_platform(stack, "acme-shop/staging")
 
-    msgs = await stack.fake.wait_for(_final(task_id, "failed"), timeout=8)
-    replies = await stack.fake.wait_for(lambda f: f.thread(CHANNEL, msgs[0].ts), timeout=5)
-    await outbox_settled(stack)
+    msgs = await stepped.until(lambda: _final(task_id, "failed")(stack.fake))
+    replies = await stepped.until(lambda: stack.fake.thread(CHANNEL, msgs[0].ts))
+    await stepped.until(lambda: settled(stack))
 
     assert len(deployment_messages(stack.fake, CHANNEL, task_id)) == 1
     assert len(stack.fake.thread(CHANNEL, msgs[0].ts)) == 1
@@ -105,17 +122,19 @@ async def _wait_attempts(stack: Stack) -> list[dict[str, object]]:
     return found
 
 
-async def test_a_deploy_the_bot_started_and_its_webhooks_share_one_message(stack: Stack) -> None:
+async def test_a_deploy_the_bot_started_and_its_webhooks_share_one_message(
+    stack: Stack, stepped: SteppedClock
+) -> None:
     """`/oec deploy` in a subscribed channel: the bot's own tracking and oec.sh's deliveries
     for the same task end in the one message, updated to completed."""
     r = await stack.agent.command("deploy acme-shop/staging", user_id=DEV, channel_id=CHANNEL)
     assert r.status_code == 200
-    await until(lambda: len(_task_ids(stack)) == 1, what="the bot recorded its task")
+    await stepped.until(lambda: len(_task_ids(stack)) == 1)
     (task_id,) = _task_ids(stack)
-    msgs = await stack.fake.wait_for(_final(task_id, "completed"), timeout=8)
+    msgs = await stepped.until(lambda: _final(task_id, "completed")(stack.fake))
     # oec.sh's own deliveries for this task (started, completed) reached the bot as well.
-    await until(lambda: _deploy_deliveries(stack, task_id) >= 2, what="oec.sh's deliveries")
-    await outbox_settled(stack)
+    await stepped.until(lambda: _deploy_deliveries(stack, task_id) >= 2)
+    await stepped.until(lambda: settled(stack))
 
     assert len(msgs) == 1
     top = stack.fake.messages(CHANNEL, include_replies=False)

@@ -18,7 +18,8 @@ import httpx
 
 from oec_chatops.clock import Clock
 from oec_chatops.config import Settings, load_settings
-from oec_chatops.container import Container, build_container
+from oec_chatops.container import Container
+from oec_chatops.domain import ApprovalState
 from oec_chatops.entrypoints.embedded import subscribe_to_every_project
 from oec_chatops.entrypoints.server import build_app
 from oec_chatops.playground import (
@@ -31,7 +32,6 @@ from oec_chatops.playground import (
     seed_demo_workspace,
 )
 from oec_chatops.playground import serve_on_loopback as serve
-from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 from oec_chatops.slack.blocks.approvals import REJECT_REASON_ACTION, REJECT_REASON_BLOCK
 from oec_chatops.store.rows import AuditRow
@@ -41,7 +41,9 @@ from tests.support.stack import (
     CHANNEL,
     DEV,
     SIGNING_SECRET,
+    SimControls,
     Stack,
+    bot_container,
     bot_environ,
     sim_settings,
 )
@@ -80,16 +82,7 @@ def build_with(
 ) -> Callable[[Settings], Container]:
     """A `running_stack(build=...)` that injects a clock and/or a policy."""
 
-    def build(settings: Settings) -> Container:
-        return build_container(
-            settings,
-            clock=clock,
-            policy=parse_policy(policy or policy_text()),
-            poll_pace=lambda elapsed: 0.1,
-            read_limit=lambda: 100_000,
-        )
-
-    return build
+    return lambda settings: bot_container(settings, clock=clock, policy=policy or policy_text())
 
 
 # -- the card, as the channel shows it ---------------------------------------------------------
@@ -107,6 +100,14 @@ def card(fake: FakeSlack, approval_id: str) -> Message | None:
         if payload.get("key") == f"apr:{approval_id}":
             return m
     return None
+
+
+def assert_undecided(stack: Stack, approval_id: str) -> None:
+    """Then the request is still pending, with nobody's approval counted on it."""
+    a = stack.c.store.approvals.get(approval_id)
+    assert a is not None
+    assert a.state is ApprovalState.PENDING
+    assert a.approvers == ()
 
 
 def cards(fake: FakeSlack) -> list[Message]:
@@ -136,6 +137,14 @@ async def wait_card(
         return m if all(n.lower() in text for n in needles) else None
 
     return await fake.wait_for(shows, timeout=timeout)
+
+
+async def approved_and_run(stack: Stack, approver: str) -> tuple[str, Message]:
+    """Given a production deploy requested, approved by `approver` and run: its id and card."""
+    approval_id, message = await request_change(stack)
+    await stack.agent.click(message, APPROVE, user_id=approver)
+    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    return approval_id, message
 
 
 async def request_change(
@@ -207,7 +216,7 @@ def actions_with_key(requests: Sequence[dict[str, Any]], key: str) -> list[dict[
 
 
 @dataclass
-class World:
+class World(SimControls):
     """The outside world of a restart test: one simulator and one fake Slack for its whole run."""
 
     tmp_path: Path
@@ -216,16 +225,6 @@ class World:
     sim_url: str
     sim: SimState
     http: httpx.AsyncClient
-
-    async def sim_faults(self, **faults: Any) -> None:
-        r = await self.http.post(f"{self.sim_url}/_sim/faults", json=faults)
-        r.raise_for_status()
-
-    async def sim_requests(self) -> list[dict[str, Any]]:
-        r = await self.http.get(f"{self.sim_url}/_sim/requests")
-        r.raise_for_status()
-        body = r.json()
-        return list(body["requests"] if isinstance(body, dict) else body)
 
 
 @contextlib.asynccontextmanager

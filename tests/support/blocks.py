@@ -3,46 +3,43 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from oec_chatops.slack.blocks import limit_violations
 
 
-def texts(body: Any) -> str:
-    """Every text in a body, one per line, for `in` checks."""
+def strings_in(node: Any, pick: Callable[[dict[str, Any]], object]) -> list[str]:
+    """Depth first, every string `pick` finds in the objects of a body (a block, a text object,
+    an element): the one walk behind every "all the text of" check."""
     found: list[str] = []
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):
+            picked = pick(item)
+            if isinstance(picked, str):
+                found.append(picked)
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
 
-    walk(body)
-    return "\n".join(found)
+    walk(node)
+    return found
+
+
+def texts(body: Any) -> str:
+    """Every text in a body, one per line, for `in` checks."""
+    return "\n".join(strings_in(body, lambda obj: obj.get("text")))
 
 
 def mrkdwn_texts(body: dict[str, Any]) -> str:
     """The fallback and every mrkdwn text: where Slack reads `<...>` as markup."""
-    found = [body["text"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body["blocks"])
-    return "\n".join(found)
+    mrkdwn = strings_in(
+        body["blocks"], lambda obj: obj["text"] if obj.get("type") == "mrkdwn" else None
+    )
+    return "\n".join([body["text"], *mrkdwn])
 
 
 SLACK_MARKUP = re.compile(

@@ -22,12 +22,11 @@ from typing import Any
 import httpx
 
 from oec_chatops.config import Settings
-from oec_chatops.container import Container, build_container
+from oec_chatops.container import Container
 from oec_chatops.playground import FakeSlack, Message, ResponsePost
-from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings
 from tests.support.command_answers import issue_command
-from tests.support.stack import CHANNEL, POLICY, Stack, running_stack
+from tests.support.stack import CHANNEL, POLICY, Stack, bot_container, running_stack
 
 
 class SkippingClock:
@@ -62,16 +61,7 @@ class SkippingClock:
 def container_with(clock: SkippingClock, policy: str = POLICY) -> Callable[[Settings], Container]:
     """A `running_stack(build=...)` that wires the bot as the stack does, on `clock`."""
 
-    def build(settings: Settings) -> Container:
-        return build_container(
-            settings,
-            clock=clock,
-            policy=parse_policy(policy),
-            poll_pace=lambda elapsed: 0.1,
-            read_limit=lambda: 100_000,
-        )
-
-    return build
+    return lambda settings: bot_container(settings, clock=clock, policy=policy)
 
 
 @contextlib.asynccontextmanager

@@ -24,7 +24,7 @@ from oec_chatops.deployerp.webhooks import DerpNotification, read_delivery
 from oec_chatops.deployerp_sim import DerpSimSettings, DerpSimState, build_derp_sim_app
 from oec_chatops.errors import SignatureRejected
 from oec_chatops.oec.models import Task
-from tests.support.sim_helpers import Received, Receiver, serve
+from tests.support.sim_helpers import Received, Receiver, SimAdmin, serve
 
 WRITE_KEY = "derp_sk_write_" + "W" * 32
 READ_KEY = "derp_sk_read_" + "R" * 32
@@ -34,7 +34,7 @@ START = 1_767_225_600.0 + 15 * 60  # 00:15 UTC: a quarter into a calendar hour
 
 
 @dataclass
-class DerpStack:
+class DerpStack(SimAdmin):
     url: str
     clock: ManualClock
     state: DerpSimState
@@ -50,15 +50,6 @@ class DerpStack:
         )
         self.clients.append(client)
         return DerpPlatform(client)
-
-    async def faults(self, **faults: Any) -> None:
-        (await self.admin.post("/_sim/faults", json=faults)).raise_for_status()
-
-    async def requests(self) -> list[dict[str, Any]]:
-        answer = await self.admin.get("/_sim/requests")
-        answer.raise_for_status()
-        entries: list[dict[str, Any]] = answer.json()["requests"]
-        return entries
 
     async def follow(self, platform: DerpPlatform, task_id: str, *, step: float = 1.0) -> Task:
         """Poll `get_task` as the tracker does, moving the shared clock between polls."""

@@ -18,6 +18,7 @@ import httpx
 from oec_chatops.config import load_settings
 from oec_chatops.entrypoints.embedded import Demo, embedded_demo
 from oec_chatops.playground import page_state
+from tests.support.blocks import texts
 
 DEV, LEAD, ADMIN = "U0DEV1", "U0LEAD1", "U0ADMIN"
 DEPLOYS = "C0DEPLOYS"
@@ -81,20 +82,7 @@ class PageClient:
 
 def text_of(item: Item) -> str:
     """Every text in an item's blocks (and its fallback), for plain substring checks."""
-    parts = [str(item.get("text", ""))]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(item.get("blocks", []))
-    return "\n".join(parts)
+    return texts({"text": str(item.get("text", "")), "blocks": item.get("blocks", [])})
 
 
 def header_is(title: str) -> Callable[[Item], bool]:

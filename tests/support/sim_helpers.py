@@ -31,6 +31,22 @@ RW = {"Authorization": f"Bearer {RW_KEY}"}
 RO = {"Authorization": f"Bearer {RO_KEY}"}
 
 
+class SimAdmin:
+    """A simulator's test routes (`/_sim/faults`, `/_sim/requests`) through its `admin` client;
+    the same on the oec.sh and the deployERP simulators."""
+
+    admin: httpx.AsyncClient
+
+    async def faults(self, **faults: Any) -> None:
+        (await self.admin.post("/_sim/faults", json=faults)).raise_for_status()
+
+    async def requests(self) -> list[dict[str, Any]]:
+        answer = await self.admin.get("/_sim/requests")
+        answer.raise_for_status()
+        entries: list[dict[str, Any]] = answer.json()["requests"]
+        return entries
+
+
 @asynccontextmanager
 async def asgi_client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     """A client that calls the app in-process (no lifespan: no background workers)."""

@@ -68,18 +68,11 @@ DEFAULT_EVENTS = [
 ]
 
 
-@dataclass
-class Stack:
-    fake: FakeSlack
-    slack_url: str
-    sim_url: str
-    sim: SimState
-    bot_url: str
-    c: Container
-    agent: SlackUserAgent
+class SimControls:
+    """The simulator's test routes, for anything that holds its URL and an HTTP client."""
+
     http: httpx.AsyncClient
-    settings: Settings
-    extra: dict[str, Any] = field(default_factory=dict)
+    sim_url: str
 
     async def sim_faults(self, **faults: Any) -> None:
         r = await self.http.post(f"{self.sim_url}/_sim/faults", json=faults)
@@ -90,6 +83,20 @@ class Stack:
         r.raise_for_status()
         body = r.json()
         return list(body["requests"] if isinstance(body, dict) else body)
+
+
+@dataclass
+class Stack(SimControls):
+    fake: FakeSlack
+    slack_url: str
+    sim_url: str
+    sim: SimState
+    bot_url: str
+    c: Container
+    agent: SlackUserAgent
+    http: httpx.AsyncClient
+    settings: Settings
+    extra: dict[str, Any] = field(default_factory=dict)
 
     async def actions_sent(self) -> list[dict[str, Any]]:
         """Action POSTs that reached the simulator."""
@@ -142,6 +149,25 @@ def bot_environ(tmp_path: Path, *, slack_url: str, sim_url: str, **extra: str) -
     return env
 
 
+def bot_container(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    policy: str = POLICY,
+    poll_seconds: float = 0.1,
+    read_limit: int = 100_000,
+) -> Container:
+    """The bot wired as it ships, but polling every `poll_seconds` with a `read_limit` to match
+    (the shipped pace is minutes; the tracker's budget still holds at any pace)."""
+    return build_container(
+        settings,
+        clock=clock,
+        policy=parse_policy(policy),
+        poll_pace=lambda elapsed: poll_seconds,
+        read_limit=lambda: read_limit,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_stack(
     tmp_path: Path,
@@ -168,17 +194,7 @@ async def running_stack(
         settings = load_settings(
             bot_environ(tmp_path, slack_url=slack_url, sim_url=sim_url, **(environ or {}))
         )
-        c = (
-            build(settings)
-            if build
-            else build_container(
-                settings,
-                clock=clock,
-                policy=parse_policy(policy),
-                poll_pace=lambda elapsed: 0.1,
-                read_limit=lambda: 100_000,
-            )
-        )
+        c = build(settings) if build else bot_container(settings, clock=clock, policy=policy)
         async with serve(build_app(c, grace=2.0), lifespan="on") as bot_url:
             state: SimState = sim_app.state.sim
             if webhook_events is not None:

@@ -17,16 +17,14 @@ from typing import Any
 import httpx
 import orjson
 
-from oec_chatops.clock import Clock, ManualClock, SystemClock
+from oec_chatops.clock import Clock, ManualClock
 from oec_chatops.config import Settings
-from oec_chatops.container import Container, build_container
+from oec_chatops.container import Container
 from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import FakeSlack
 from oec_chatops.playground.records import Message
-from oec_chatops.policy import parse_policy
-from oec_chatops.sim import SimSettings
 from oec_chatops.sim.timeline import TaskKind
-from tests.support.stack import ADMIN, POLICY, WEBHOOK_SECRET, Stack, running_stack
+from tests.support.stack import ADMIN, WEBHOOK_SECRET, Stack, bot_container, running_stack
 
 WEBHOOK_PATH = "/webhooks/oec"
 
@@ -153,6 +151,18 @@ def subscribe_channel(
     )
 
 
+async def failed_with_its_log(
+    hooks: Stack, label: str, task_id: str, channel: str, error: str
+) -> list[Message]:
+    """When oec.sh says the deployment `task_id` of `label` failed with `error`: the messages of
+    that deployment in `channel`, once the first has its log thread."""
+    data = task_data(hooks, label, task_id, "failed", error_message=error)
+    await deliver(hooks, "deploy.failed", data)
+    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, channel, task_id))
+    await hooks.fake.wait_for(lambda f: f.thread(channel, msgs[0].ts))
+    return msgs
+
+
 def advance(stack: Stack, seconds: float) -> None:
     """Move the bot's `ManualClock` on, and wake the outbox to look at what fell due."""
     clock = stack.c.clock
@@ -215,33 +225,21 @@ async def webhook_stack(
     tmp_path: Path,
     *,
     clock: Clock | None = None,
-    environ: dict[str, str] | None = None,
-    sim: SimSettings | None = None,
     webhook_events: list[str] | None = None,
-    subscribe: bool = True,
     poll_seconds: float = 0.1,
     read_limit: int = 100_000,
-    slack_clock: Clock | None = None,
+    **options: Any,
 ) -> AsyncIterator[Stack]:
-    """`running_stack` with the bot on `clock` (and the fake Slack on `slack_clock`); by default
-    the simulator sends no webhooks, so only the deliveries a test signs reach the bot."""
+    """`running_stack` (`options` are its own: `sim`, `environ`, `subscribe`, `slack_clock`) with
+    the bot alone on `clock`; by default the simulator sends no webhooks, so only the
+    deliveries a test signs reach the bot."""
 
     def build(settings: Settings) -> Container:
-        return build_container(
-            settings,
-            clock=clock or SystemClock(),
-            policy=parse_policy(POLICY),
-            poll_pace=lambda elapsed: poll_seconds,
-            read_limit=lambda: read_limit,
+        return bot_container(
+            settings, clock=clock, poll_seconds=poll_seconds, read_limit=read_limit
         )
 
     async with running_stack(
-        tmp_path,
-        sim=sim,
-        environ=environ,
-        webhook_events=webhook_events,
-        subscribe=subscribe,
-        build=build,
-        slack_clock=slack_clock,
+        tmp_path, webhook_events=webhook_events, build=build, **options
     ) as stack:
         yield stack

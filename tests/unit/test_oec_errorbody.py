@@ -26,19 +26,6 @@ def _parse(status: int, body: Any) -> Any:
     return parse_error_body(status, json.dumps(body).encode(), "application/json")
 
 
-def test_detail_object_is_the_usual_shape() -> None:
-    body = {
-        "detail": {
-            "error": "task_in_progress",
-            "message": "Another task is running.",
-            "task_id": "t-1",
-        }
-    }
-    parsed = _parse(409, body)
-    assert (parsed.code, parsed.message) == ("task_in_progress", "Another task is running.")
-    assert parsed.extra == {"task_id": "t-1"}
-
-
 def test_detail_list_is_a_validation_error_with_fields() -> None:
     body = {
         "detail": [
@@ -71,19 +58,6 @@ def test_detail_string() -> None:
     assert (parsed.code, parsed.message) == ("not_found", "Backup is not in COMPLETED status")
 
 
-def test_402_reason() -> None:
-    body = {
-        "detail": {
-            "reason": "subscription_blocked",
-            "subscription_status": "past_due",
-            "message": "Pay up.",
-        }
-    }
-    parsed = _parse(402, body)
-    assert (parsed.code, parsed.message) == ("subscription_blocked", "Pay up.")
-    assert parsed.extra == {"subscription_status": "past_due"}
-
-
 def test_top_level_error_keeps_non_empty_extras() -> None:
     parsed = _parse(404, {"error": "not_found", "message": "No such env.", "details": {}})
     assert (parsed.code, parsed.message, parsed.extra) == ("not_found", "No such env.", {})
@@ -93,16 +67,51 @@ def test_top_level_error_keeps_non_empty_extras() -> None:
     assert parsed.extra == {"retry_after": 23}
 
 
-def test_plan_feature_keeps_plans() -> None:
-    body = {
-        "detail": {
-            "error": "plan_feature_required",
-            "message": "Upgrade.",
-            "required_plan": "pro",
-            "current_plan": "starter",
-        }
-    }
-    assert _parse(403, body).extra == {"required_plan": "pro", "current_plan": "starter"}
+@pytest.mark.parametrize(
+    ("status", "detail", "code", "message", "extra"),
+    [
+        pytest.param(
+            409,
+            {"error": "task_in_progress", "message": "Another task is running.", "task_id": "t-1"},
+            "task_in_progress",
+            "Another task is running.",
+            {"task_id": "t-1"},
+            id="the-usual-shape",
+        ),
+        pytest.param(
+            402,
+            {
+                "reason": "subscription_blocked",
+                "subscription_status": "past_due",
+                "message": "Pay up.",
+            },
+            "subscription_blocked",
+            "Pay up.",
+            {"subscription_status": "past_due"},
+            id="402-reason",
+        ),
+        pytest.param(
+            403,
+            {
+                "error": "plan_feature_required",
+                "message": "Upgrade.",
+                "required_plan": "pro",
+                "current_plan": "starter",
+            },
+            "plan_feature_required",
+            "Upgrade.",
+            {"required_plan": "pro", "current_plan": "starter"},
+            id="plan-feature-keeps-plans",
+        ),
+    ],
+)
+def test_a_detail_object_gives_its_code_message_and_the_other_fields(
+    status: int, detail: dict[str, Any], code: str, message: str, extra: dict[str, Any]
+) -> None:
+    """Given an error whose `detail` is an object, its code (`error`, or a 402's `reason`) and
+    message are read from it, and every other field is kept as an extra."""
+    parsed = _parse(status, {"detail": detail})
+    assert (parsed.code, parsed.message, parsed.extra) == (code, message, extra)
 
 
 @pytest.mark.parametrize(
