@@ -51,25 +51,43 @@ class Instance:
         )
 
 
-@dataclass(slots=True)
-class Action:
-    """A lifecycle action or deploy; `runs_at` / `ends_at` are its planned transitions."""
+@dataclass(slots=True, kw_only=True)
+class Job:
+    """What an action and a backup share: planned to end at `ends_at`, failing then if planned.
+
+    One base, because both are the same thing to the simulator: a job on one instance that a
+    fault may mark `will_fail` when it is created and that `finish` settles at its planned end.
+    """
 
     id: str
     instance_id: str
-    action: str
     created_at: float
-    runs_at: float
     ends_at: float
     will_fail: bool = False
     status: str = "pending"
     error: str | None = None
-    started_at: float | None = None
     completed_at: float | None = None
 
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "failed")
+
+    def finish(self, error: str) -> None:
+        """Settle at the planned end: `failed` with `error` when planned to fail, else done."""
+        self.completed_at = self.ends_at
+        if self.will_fail:
+            self.status, self.error = "failed", error
+        else:
+            self.status = "completed"
+
+
+@dataclass(slots=True, kw_only=True)
+class Action(Job):
+    """A lifecycle action or deploy; `runs_at` / `ends_at` are its planned transitions."""
+
+    action: str
+    runs_at: float
+    started_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return as_json(
@@ -79,17 +97,9 @@ class Action:
         )
 
 
-@dataclass(slots=True)
-class Backup:
-    id: str
-    instance_id: str
-    created_at: float
-    ends_at: float
-    will_fail: bool = False
-    status: str = "pending"
+@dataclass(slots=True, kw_only=True)
+class Backup(Job):
     size_bytes: int | None = None
-    error: str | None = None
-    completed_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return as_json(

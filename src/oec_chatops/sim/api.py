@@ -28,7 +28,6 @@ from oec_chatops.sim.validation import (
     PageQuery,
     QuickUpdateBody,
     parse_body,
-    parse_id,
     parse_query,
 )
 
@@ -40,7 +39,7 @@ class PublicApi:
         self.state = state
 
     def _env(self, call: Call) -> Environment:
-        return self.state.environment(parse_id(call.path("env_id"), "env_id"))
+        return self.state.environment(call.path_id("env_id"))
 
     async def org(self, call: Call) -> Reply:
         return Reply(200, self.state.org.to_json())
@@ -67,7 +66,7 @@ class PublicApi:
         return Reply(200, cursor_page(items, limit=c.limit, cursor=c.cursor))
 
     async def project(self, call: Call) -> Reply:
-        project = self.state.project(parse_id(call.path("project_id"), "project_id"))
+        project = self.state.project(call.path_id("project_id"))
         count = self.state.environment_count(project_id=project.id)
         return Reply(200, project.to_json(environment_count=count))
 
@@ -80,19 +79,19 @@ class PublicApi:
         return Reply(200, cursor_page(items, limit=q.limit, cursor=q.cursor))
 
     async def server(self, call: Call) -> Reply:
-        server = self.state.server(parse_id(call.path("server_id"), "server_id"))
+        server = self.state.server(call.path_id("server_id"))
         count = self.state.environment_count(server_id=server.id)
         return Reply(200, server.to_json(environment_count=count))
 
     async def environments(self, call: Call) -> Reply:
-        project_id = parse_id(call.path("project_id"), "project_id")
+        project_id = call.path_id("project_id")
         q = parse_query(EnvironmentListQuery, call.query, lower=("status",))
         self.state.project(project_id)
         envs = self.state.environments_of(project_id, status=q.status)
         return Reply(200, [e.to_json() for e in envs])
 
     async def create_environment(self, call: Call) -> Reply:
-        project_id = parse_id(call.path("project_id"), "project_id")
+        project_id = call.path_id("project_id")
         body = parse_body(EnvironmentCreate, call.raw_body)
         env = self.state.create_environment(
             project_id,
@@ -111,7 +110,7 @@ class PublicApi:
         return Reply(200, self._env(call).to_json())
 
     async def update_environment(self, call: Call) -> Reply:
-        env_id = parse_id(call.path("env_id"), "env_id")
+        env_id = call.path_id("env_id")
         body = parse_body(EnvironmentPatch, call.raw_body)
         env = self.state.update_environment(env_id, body.model_dump(exclude_unset=True))
         return Reply(200, env.to_json())
@@ -152,14 +151,14 @@ class PublicApi:
         return Reply(200, cursor_page(items, limit=q.limit, cursor=q.cursor))
 
     async def deploy(self, call: Call) -> Reply:
-        env_id = parse_id(call.path("env_id"), "env_id")
+        env_id = call.path_id("env_id")
         body = parse_body(DeployBody, call.raw_body, optional=True)
         modules = tuple(body.update_modules or ())
         task = self.state.queue_action(env_id, TaskKind.DEPLOY, modules=modules)
         return Reply(202, task.accepted_json())
 
     async def quick_update(self, call: Call) -> Reply:
-        env_id = parse_id(call.path("env_id"), "env_id")
+        env_id = call.path_id("env_id")
         body = parse_body(QuickUpdateBody, call.raw_body)
         modules = tuple(body.modules or ()) if body.mode.endswith("_specific") else ()
         task = self.state.queue_action(
@@ -171,13 +170,13 @@ class PublicApi:
         """restart / start / stop: no body (one sent is ignored, as FastAPI ignores it)."""
 
         async def act(call: Call) -> Reply:
-            env_id = parse_id(call.path("env_id"), "env_id")
+            env_id = call.path_id("env_id")
             return Reply(202, self.state.queue_action(env_id, kind).accepted_json())
 
         return act
 
     async def task(self, call: Call) -> Reply:
-        task = self.state.task(parse_id(call.path("task_id"), "task_id"))
+        task = self.state.task(call.path_id("task_id"))
         return Reply(200, task.to_json(now=self.state.now()))
 
 
