@@ -7,6 +7,8 @@ Paths are relative to `/api/public/v1`. Actions live at `/environments/{id}/{act
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -14,7 +16,7 @@ from starlette.routing import BaseRoute, Match, Route
 from oec_chatops.sim.errors import ApiError, Shape, not_found
 from oec_chatops.sim.gateway import Access, Call, Endpoint, Gateway, Handler, Reply
 from oec_chatops.sim.paging import cursor_page, numbered_page, offset_page
-from oec_chatops.sim.records import Environment
+from oec_chatops.sim.records import Environment, Project, Server
 from oec_chatops.sim.state import SimState
 from oec_chatops.sim.timeline import TaskKind
 from oec_chatops.sim.validation import (
@@ -41,16 +43,23 @@ class PublicApi:
     def _env(self, call: Call) -> Environment:
         return self.state.environment(call.path_id("env_id"))
 
+    def _project_json(self, project: Project) -> dict[str, Any]:
+        """A project as oec.sh shows it, with the count of its environments."""
+        return project.to_json(
+            environment_count=self.state.environment_count(project_id=project.id)
+        )
+
+    def _server_json(self, server: Server) -> dict[str, Any]:
+        """A server as oec.sh shows it, with the count of environments placed on it."""
+        return server.to_json(environment_count=self.state.environment_count(server_id=server.id))
+
     async def org(self, call: Call) -> Reply:
         return Reply(200, self.state.org.to_json())
 
     async def projects(self, call: Call) -> Reply:
         """In the shape the `projects_pagination` fault selects (cursor by default)."""
         state = self.state
-        items = [
-            p.to_json(environment_count=state.environment_count(project_id=p.id))
-            for p in state.projects.values()
-        ]
+        items = [self._project_json(p) for p in state.projects.values()]
         shape = state.faults.projects_pagination
         if shape == "array":
             return Reply(200, items)
@@ -66,22 +75,15 @@ class PublicApi:
         return Reply(200, cursor_page(items, limit=c.limit, cursor=c.cursor))
 
     async def project(self, call: Call) -> Reply:
-        project = self.state.project(call.path_id("project_id"))
-        count = self.state.environment_count(project_id=project.id)
-        return Reply(200, project.to_json(environment_count=count))
+        return Reply(200, self._project_json(self.state.project(call.path_id("project_id"))))
 
     async def servers(self, call: Call) -> Reply:
         q = parse_query(CursorQuery, call.query)
-        items = [
-            s.to_json(environment_count=self.state.environment_count(server_id=s.id))
-            for s in self.state.servers.values()
-        ]
+        items = [self._server_json(s) for s in self.state.servers.values()]
         return Reply(200, cursor_page(items, limit=q.limit, cursor=q.cursor))
 
     async def server(self, call: Call) -> Reply:
-        server = self.state.server(call.path_id("server_id"))
-        count = self.state.environment_count(server_id=server.id)
-        return Reply(200, server.to_json(environment_count=count))
+        return Reply(200, self._server_json(self.state.server(call.path_id("server_id"))))
 
     async def environments(self, call: Call) -> Reply:
         project_id = call.path_id("project_id")
