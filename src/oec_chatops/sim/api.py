@@ -201,6 +201,13 @@ def api_routes(state: SimState, gateway: Gateway, extra: list[BaseRoute]) -> lis
     read, write = Access.READ, Access.WRITE
     action = "Idempotency-Key"
     create = "X-Idempotency-Key"
+    # Every action is a POST to /environments/{env_id}/<name> under an Idempotency-Key (§9.6).
+    simple = (TaskKind.RESTART, TaskKind.START, TaskKind.STOP)
+    actions: dict[str, Handler] = {
+        "deploy": api.deploy,
+        "quick-update": api.quick_update,
+        **{kind.value: api.simple_action(kind) for kind in simple},
+    }
     routes: list[BaseRoute] = [
         Route("/org", g(api.org, read), methods=["GET"]),
         Route("/projects", g(api.projects, read), methods=["GET"]),
@@ -218,23 +225,13 @@ def api_routes(state: SimState, gateway: Gateway, extra: list[BaseRoute]) -> lis
         Route("/environments/{env_id}/status", g(api.status, read), methods=["GET"]),
         Route("/environments/{env_id}/logs", g(api.logs, read), methods=["GET"]),
         Route("/environments/{env_id}/deployments", g(api.deployments, read), methods=["GET"]),
-        Route(
-            "/environments/{env_id}/deploy",
-            g(api.deploy, write, idempotency=action),
-            methods=["POST"],
-        ),
-        Route(
-            "/environments/{env_id}/quick-update",
-            g(api.quick_update, write, idempotency=action),
-            methods=["POST"],
-        ),
         *[
             Route(
-                f"/environments/{{env_id}}/{kind.value}",
-                g(api.simple_action(kind), write, idempotency=action),
+                f"/environments/{{env_id}}/{name}",
+                g(handler, write, idempotency=action),
                 methods=["POST"],
             )
-            for kind in (TaskKind.RESTART, TaskKind.START, TaskKind.STOP)
+            for name, handler in actions.items()
         ],
         Route("/deployments/{task_id}", g(api.task, read), methods=["GET"]),
         *extra,
