@@ -37,41 +37,30 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.http_requests = Counter(
-            "oec_chatops_http_requests", "HTTP requests served", ["route", "status"], registry=r
+        self.http_requests = self._counter("http_requests", "HTTP requests served", "route status")
+        self.signature_failures = self._counter(
+            "signature_failures", "Requests refused for their signature", "source reason"
         )
-        self.signature_failures = Counter(
-            "oec_chatops_signature_failures",
-            "Requests refused for their signature",
-            ["source", "reason"],
-            registry=r,
-        )
-        self.commands = Counter(
-            "oec_chatops_commands",
-            "Slash commands by verb and result",
-            ["verb", "result"],
-            registry=r,
+        self.commands = self._counter(
+            "commands", "Slash commands by verb and result", "verb result"
         )
         self.api_calls = Histogram(
             "oec_chatops_api_call_seconds",
             "oec.sh API calls (each attempt) by endpoint and status; status error: no answer",
             ["endpoint", "status"],
             buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0),
-            registry=r,
+            registry=self.registry,
         )
-        self.deliveries = Counter(
-            "oec_chatops_webhook_deliveries",
-            "Webhook deliveries by outcome",
-            ["outcome"],
-            registry=r,
+        self.deliveries = self._counter(
+            "webhook_deliveries", "Webhook deliveries by outcome", "outcome"
         )
-        self.slack_calls = Counter(
-            "oec_chatops_slack_calls",
-            "Slack Web API calls by method and result",
-            ["method", "result"],
-            registry=r,
+        self.slack_calls = self._counter(
+            "slack_calls", "Slack Web API calls by method and result", "method result"
         )
+
+    def _counter(self, name: str, documentation: str, labels: str) -> Counter:
+        """`oec_chatops_<name>` on this instance's registry; `labels` split on spaces."""
+        return Counter(f"oec_chatops_{name}", documentation, labels.split(), registry=self.registry)
 
     def observe_api_call(self, endpoint: str, status: int | None, seconds: float) -> None:
         """The oec client's `on_attempt` hook: one observation per HTTP attempt."""

@@ -21,3 +21,10 @@ def positive(settings: object, *names: str) -> None:
     for name in names:
         if getattr(settings, name) <= 0:
             raise ValueError(f"{type(settings).__name__}.{name} must be positive.")
+
+
+def not_negative(settings: object, *names: str) -> None:
+    """Refuse a delay, skew or count below zero (`... must not be negative.`)."""
+    for name in names:
+        if getattr(settings, name) < 0:
+            raise ValueError(f"{type(settings).__name__}.{name} must not be negative.")

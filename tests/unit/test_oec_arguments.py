@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from oec_chatops.deployerp.client import DerpClient
+from oec_chatops.deployerp.settings import DerpSettings
+from oec_chatops.ocore.client import OcoreClient
 from oec_chatops.oec.arguments import (
     action_name,
     check_base_url,
@@ -13,6 +16,7 @@ from oec_chatops.oec.arguments import (
     quick_update_body,
 )
 from oec_chatops.oec.errors import OecConfigError, OecInvalidRequest
+from tests.support.ocore_helpers import FULL_TOKEN
 
 EP = "POST /environments/{env_id}/deploy"
 
@@ -83,3 +87,12 @@ def test_base_url_and_root() -> None:
     for bad in ("api.oec.sh/v1", "ftp://x/y", "https://"):
         with pytest.raises(OecConfigError, match="OEC_API_URL"):
             check_base_url(bad)
+
+
+def test_each_platform_names_its_own_url_when_refusing_it() -> None:
+    """One URL check serves the three clients; each refusal names that platform's URL."""
+    with pytest.raises(OecConfigError, match=r"^The deployERP API URL must be") as derp:
+        DerpClient(key="derp_sk_" + "k" * 30, settings=DerpSettings(base_url="ftp://x/v1"))
+    assert "OEC_API_URL" not in str(derp.value)
+    with pytest.raises(OecConfigError, match=r"^The oCore URL must be .*api\.ocore\.dev"):
+        OcoreClient.create("api.ocore.dev/api", FULL_TOKEN)

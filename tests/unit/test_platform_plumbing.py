@@ -7,7 +7,7 @@ from pydantic import SecretStr
 
 from oec_chatops.deployerp.session import DerpKey
 from oec_chatops.httpapi.secret import REDACTED
-from oec_chatops.settings_rules import at_least_one, positive
+from oec_chatops.settings_rules import at_least_one, not_negative, positive
 from oec_chatops.simkit.records import as_json
 from oec_chatops.simkit.windows import CalendarCounter, Decision, SlidingCounter
 
@@ -71,8 +71,12 @@ def test_settings_rules_name_the_class_and_field() -> None:
     class Settings:
         attempts = 0
         timeout = 0.0
+        backoff = -0.5
 
     with pytest.raises(ValueError, match=r"^Settings\.attempts must be at least 1\.$"):
         at_least_one(Settings(), "attempts")
     with pytest.raises(ValueError, match=r"^Settings\.timeout must be positive\.$"):
         positive(Settings(), "timeout")
+    not_negative(Settings(), "attempts", "timeout")  # zero is allowed
+    with pytest.raises(ValueError, match=r"^Settings\.backoff must not be negative\.$"):
+        not_negative(Settings(), "backoff")

@@ -25,7 +25,7 @@ from oec_chatops.deployerp.models import (
     ListPage,
 )
 from oec_chatops.deployerp.session import DerpKey, DerpSession, Request
-from oec_chatops.deployerp.settings import DerpSettings
+from oec_chatops.deployerp.settings import DEFAULT_BASE_URL, DerpSettings
 from oec_chatops.httpapi.answers import contract_problems
 from oec_chatops.httpapi.lifecycle import AsyncClosing, new_http_client
 from oec_chatops.oec.arguments import check_base_url, check_idempotency_key, invalid, path_segment
@@ -48,7 +48,9 @@ class DerpClient(AsyncClosing):
         """Check the key and URL locally; nothing is sent until the first call."""
         self.settings = settings or DerpSettings()
         self._key = DerpKey.of(key)
-        self.base_url, _ = check_base_url(self.settings.base_url)
+        self.base_url, _ = check_base_url(
+            self.settings.base_url, what="The deployERP API URL", example=DEFAULT_BASE_URL
+        )
         self._clock: Clock = clock or SystemClock()
         self._http = new_http_client(timeout=self.settings.timeout, transport=transport)
         self._session = DerpSession(

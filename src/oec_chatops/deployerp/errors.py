@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from oec_chatops.httpapi.statuses import STATUS_CLASSES
+from oec_chatops.oec.errorbody import ErrorBody
 from oec_chatops.oec.errors import (
     OecAuthError,
     OecConflict,
@@ -57,20 +57,13 @@ READ_ONLY_MESSAGE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DerpErrorBody:
-    code: str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-
 def default_code(status: int) -> str:
     return "internal_error" if status >= 500 else _DEFAULT_CODES.get(status, f"http_{status}")
 
 
 def parse_error_body(
     status: int, content: bytes, *, redact: Callable[[str], str] = lambda s: s
-) -> DerpErrorBody:
+) -> ErrorBody:
     """The code, message and details of an error answer, whatever its shape. Never raises."""
     text = content.decode("utf-8", errors="replace").strip()
     try:
@@ -82,15 +75,15 @@ def parse_error_body(
         code = _text(error.get("code")) or default_code(status)
         message = _text(error.get("message")) or f"deployERP answered HTTP {status} ({code})."
         details = error.get("details")
-        return DerpErrorBody(
+        return ErrorBody(
             code, _clean(message, redact), dict(details) if isinstance(details, dict) else {}
         )
     if isinstance(error, str) and error.strip():  # a flatter `{"error": "code", "message"}`
         flat = _text(body.get("message")) if isinstance(body, dict) else None
-        return DerpErrorBody(
+        return ErrorBody(
             error.strip(), _clean(flat or f"deployERP answered HTTP {status}.", redact)
         )
-    return DerpErrorBody(
+    return ErrorBody(
         default_code(status),
         f"deployERP answered HTTP {status} ({default_code(status)}) with no error body it "
         "documents.",
@@ -99,7 +92,7 @@ def parse_error_body(
 
 def build_error(
     status: int,
-    body: DerpErrorBody,
+    body: ErrorBody,
     *,
     method: str,
     endpoint: str,
@@ -107,9 +100,9 @@ def build_error(
     retry_after: float | None = None,
 ) -> OecResponseError:
     """The exception for one error answer; `method` tells a refused write from a refused read."""
-    extra: dict[str, Any] = dict(body.details)
+    extra: dict[str, Any] = dict(body.extra)
     if body.code == "validation_error" and "fields" not in extra:
-        extra["fields"] = _fields(body.details)
+        extra["fields"] = _fields(body.extra)
     kwargs: dict[str, Any] = {
         "status": status,
         "code": body.code,

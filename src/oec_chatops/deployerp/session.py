@@ -30,13 +30,13 @@ from oec_chatops.deployerp.budget import Budget, LimitHeaders
 from oec_chatops.deployerp.errors import build_error, parse_error_body
 from oec_chatops.deployerp.settings import DerpSettings
 from oec_chatops.httpapi.attempts import (
+    RetryPacer,
     log_attempt,
-    pause_before_retry,
     redirect_refused,
     request_headers,
     transport_errors,
 )
-from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
+from oec_chatops.httpapi.backoff import parse_retry_after
 from oec_chatops.httpapi.secret import BearerSecret
 from oec_chatops.oec.errors import OecConfigError, OecRequestError
 
@@ -84,10 +84,12 @@ class DerpSession:
     settings: DerpSettings
     rand: Callable[[], float] = random.random
     budget: Budget = field(init=False)
+    pacer: RetryPacer = field(init=False)
     last_limits: LimitHeaders = field(init=False, default_factory=LimitHeaders)
 
     def __post_init__(self) -> None:
         self.budget = Budget(self.clock, self.settings)
+        self.pacer = RetryPacer(log, "deployerp.retry", self.clock, self.rand)
 
     async def send(self, req: Request) -> httpx.Response:
         """A 2xx answer, or the `OecError` the failure maps to once retries are used up."""
@@ -123,7 +125,9 @@ class DerpSession:
             except OecRequestError as exc:
                 note(attempt=attempt, started=started, status=None, error=type(exc).__name__)
                 if req.retry_safe and attempt < attempts:
-                    await self._wait(req, attempt, "no_answer", self._backoff(attempt))
+                    await self.pacer.pause(
+                        req.endpoint, attempt, "no_answer", self.pacer.backoff(attempt)
+                    )
                     continue
                 raise
             now = self.clock.time()
@@ -151,7 +155,7 @@ class DerpSession:
                 self.budget.pause(wait)
             elif status >= 500:
                 hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
-                wait = hinted if hinted is not None else self._backoff(attempt)
+                wait = hinted if hinted is not None else self.pacer.backoff(attempt)
             error = build_error(
                 status,
                 body,
@@ -166,20 +170,7 @@ class DerpSession:
                 and attempt < attempts
                 and wait <= self.settings.max_retry_wait
             ):
-                await self._wait(req, attempt, "rate_limited" if status == 429 else "server", wait)
+                reason = "rate_limited" if status == 429 else "server"
+                await self.pacer.pause(req.endpoint, attempt, reason, wait)
                 continue
             raise error
-
-    def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, rand=self.rand())
-
-    async def _wait(self, req: Request, attempt: int, reason: str, wait: float) -> None:
-        await pause_before_retry(
-            log,
-            "deployerp.retry",
-            self.clock,
-            endpoint=req.endpoint,
-            attempt=attempt,
-            reason=reason,
-            wait=wait,
-        )

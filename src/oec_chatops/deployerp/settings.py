@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oec_chatops.settings_rules import at_least_one
+from oec_chatops.settings_rules import at_least_one, positive
 
 DEFAULT_BASE_URL = "https://api.deployerp.com/v1"
 
@@ -45,10 +45,11 @@ class DerpSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= 100:
             raise ValueError("DerpSettings.page_size must be from 1 to 100 (the API's maximum).")
-        at_least_one(self, "fallback_burst_per_minute", "max_attempts", "max_pages")
+        at_least_one(
+            self, "fallback_burst_per_minute", "max_attempts", "max_pages", "webhook_tolerance"
+        )
+        positive(self, "timeout")
         if self.burst_per_minute is not None and self.burst_per_minute < 1:
             raise ValueError("DerpSettings.burst_per_minute must be at least 1 when set.")
         if not 0 < self.burst_share_of_hourly <= 1:
             raise ValueError("DerpSettings.burst_share_of_hourly must be in (0, 1].")
-        if self.timeout <= 0 or self.webhook_tolerance < 1:
-            raise ValueError("DerpSettings.timeout and webhook_tolerance must be positive.")

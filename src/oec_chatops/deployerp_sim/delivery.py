@@ -8,13 +8,13 @@ unchanged so the simulator signs exactly as the bot verifies.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from oec_chatops.deployerp_sim.outbox import Attempt, Delivery
 from oec_chatops.deployerp_sim.state import DerpSimState
 from oec_chatops.oec.signing import sign_standard_webhooks
 from oec_chatops.sim.delivery import Sender
+from oec_chatops.simkit.lifespan import cancel_all, poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +38,19 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._run(), name="derp-sim-delivery-worker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_all([self._task])
+        self._task = None
         await self._sender.close()
 
     async def _run(self) -> None:
-        while True:
-            try:
-                self._state.tick()
-                for delivery in self._state.outbox.due(self._state.now()):
-                    await self._send(delivery)
-            except Exception:
-                log.exception("derp_sim.worker_failed")
-            await asyncio.sleep(POLL_SECONDS)
+        await poll_forever(
+            self._round, every=POLL_SECONDS, logger=log, event="derp_sim.worker_failed"
+        )
+
+    async def _round(self) -> None:
+        self._state.tick()
+        for delivery in self._state.outbox.due(self._state.now()):
+            await self._send(delivery)
 
     async def _send(self, delivery: Delivery) -> None:
         state = self._state

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oec_chatops.settings_rules import at_least_one
+from oec_chatops.settings_rules import at_least_one, not_negative, positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +46,10 @@ class DerpSimSettings:
             for position, key in enumerate(getattr(self, name)):
                 if not key or any(c.isspace() for c in key):
                     raise ValueError(f"DerpSimSettings.{name}[{position}] is empty or has spaces.")
-        if self.action_seconds <= 0 or self.backup_seconds <= 0:
-            raise ValueError("DerpSimSettings.action_seconds and backup_seconds must be positive.")
+        positive(self, "action_seconds", "backup_seconds")
         at_least_one(self, "hourly_limit", "burst_limit", "default_per_page", "delivery_attempts")
         if not self.default_per_page <= self.max_per_page:
             raise ValueError("DerpSimSettings.default_per_page must not exceed max_per_page.")
-        if self.extra_instances < 0 or self.delivery_backoff < 0:
-            raise ValueError("DerpSimSettings.extra_instances and delivery_backoff must be >= 0.")
+        not_negative(self, "extra_instances", "delivery_backoff")
         if self.webhook_urls and not self.webhook_secret:
             raise ValueError("DerpSimSettings.webhook_urls need a webhook_secret to sign with.")

@@ -173,11 +173,7 @@ class DerpSimState:
         return moved
 
     def _finish_action(self, action: Action, instance: Instance | None) -> None:
-        action.completed_at = action.ends_at
-        if action.will_fail:
-            action.status, action.error = "failed", DEPLOY_ERROR
-        else:
-            action.status = "completed"
+        action.finish(DEPLOY_ERROR)
         if instance is None:
             return
         instance.updated_at = action.ends_at
@@ -191,11 +187,8 @@ class DerpSimState:
             self.emit("instance.stopped", {"instance": instance.to_json()}, at=action.ends_at)
 
     def _finish_backup(self, backup: Backup) -> None:
-        backup.completed_at = backup.ends_at
-        if backup.will_fail:
-            backup.status, backup.error = "failed", BACKUP_ERROR
-        else:
-            backup.status = "completed"
+        backup.finish(BACKUP_ERROR)
+        if not backup.will_fail:
             backup.size_bytes = 512 * 1024 * 1024 + self.random.randrange(64 * 1024 * 1024)
         event = "backup.failed" if backup.will_fail else "backup.completed"
         self.emit(event, {"backup": backup.to_json()}, at=backup.ends_at)

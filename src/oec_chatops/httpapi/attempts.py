@@ -12,12 +12,14 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 
 from oec_chatops import __version__
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
+from oec_chatops.httpapi.backoff import backoff_delay
 from oec_chatops.oec.errors import OecContractError, OecRequestError, OecTimeout
 
 USER_AGENT = f"oec-chatops/{__version__}"
@@ -122,25 +124,33 @@ def log_attempt(
     logger.log(logging.WARNING if failed else logging.INFO, event, extra=fields)
 
 
-async def pause_before_retry(
-    logger: logging.Logger,
-    event: str,
-    clock: Clock,
-    *,
-    endpoint: str,
-    attempt: int,
-    reason: str,
-    wait: float,
-) -> None:
-    """Log why and how long, then wait on the injected clock (tests see the exact waits)."""
-    logger.warning(
-        event,
-        extra={
-            "endpoint": endpoint,
-            "attempt": attempt,
-            "reason": reason,
-            "wait_s": round(wait, 3),
-            "request_id": current_request_id(),
-        },
-    )
-    await clock.sleep(wait)
+@dataclass(frozen=True, slots=True)
+class RetryPacer:
+    """How a session waits between attempts: a jittered backoff, and a logged pause.
+
+    Shared by the oCore and deployERP sessions, which wait alike; each makes one with its own
+    logger, event name, clock and random source (tests pass a `ManualClock` and a fixed rand).
+    """
+
+    logger: logging.Logger
+    event: str
+    clock: Clock
+    rand: Callable[[], float]
+
+    def backoff(self, attempt: int) -> float:
+        """The jittered exponential wait before attempt `attempt + 1` (`backoff_delay`)."""
+        return backoff_delay(attempt, rand=self.rand())
+
+    async def pause(self, endpoint: str, attempt: int, reason: str, wait: float) -> None:
+        """Log why and how long, then wait on the injected clock (tests see the exact waits)."""
+        self.logger.warning(
+            self.event,
+            extra={
+                "endpoint": endpoint,
+                "attempt": attempt,
+                "reason": reason,
+                "wait_s": round(wait, 3),
+                "request_id": current_request_id(),
+            },
+        )
+        await self.clock.sleep(wait)

@@ -29,8 +29,8 @@ from oec_chatops.ocore.models import (
 )
 from oec_chatops.ocore.settings import OcoreSettings
 from oec_chatops.ocore.token import OcoreToken
-from oec_chatops.oec.arguments import path_segment
-from oec_chatops.oec.errors import OecConfigError, OecContractError
+from oec_chatops.oec.arguments import check_base_url, path_segment
+from oec_chatops.oec.errors import OecContractError
 
 DEFAULT_BASE_URL = "https://api.ocore.dev/api"
 CONTROL_ACTIONS = ("start", "stop", "restart")
@@ -41,19 +41,6 @@ _INSTANCE = "GET /instances/{id}"
 _CONTROL = "POST /instances/{id}/control"
 _HEALTH = "GET /instances/{id}/health"
 _SCORE = "GET /instances/{id}/health-score"
-
-
-def check_base_url(base_url: str) -> str:
-    """The base URL without a trailing slash; an absolute http(s) URL or `OecConfigError`."""
-    try:
-        url = httpx.URL(base_url.strip())
-    except httpx.InvalidURL as exc:
-        raise OecConfigError("The oCore URL is not a valid URL.") from exc
-    if url.scheme not in {"http", "https"} or not url.host:
-        raise OecConfigError(
-            "The oCore URL must be an absolute http(s) URL, like https://api.ocore.dev/api."
-        )
-    return str(url).rstrip("/")
 
 
 class OcoreClient(AsyncClosing):
@@ -81,7 +68,9 @@ class OcoreClient(AsyncClosing):
         if http is None:
             owned = http = new_http_client()
         transport = OcoreHttp(
-            base_url=check_base_url(base_url),
+            base_url=check_base_url(
+                base_url, what="The oCore URL", example="https://api.ocore.dev/api"
+            )[0],
             token=parsed,
             settings=settings,
             clock=clock or SystemClock(),

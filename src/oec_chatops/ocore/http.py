@@ -3,7 +3,7 @@
 What is retried, and why:
 
 - GET: timeouts, connection failures and 5xx, with capped jittered backoff
-  (`oec.backoff.backoff_delay`), or the wait a 5xx's `Retry-After` names; and 429 after
+  (`httpapi.backoff.backoff_delay`), or the wait a 5xx's `Retry-After` names; and 429 after
   its `Retry-After` (`oec.backoff.parse_retry_after`), when that wait is within
   `max_retry_wait`. Reading twice changes nothing.
 - POST (`/control`): only when oCore surely did nothing: a 429, or a connection that was never
@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -32,13 +32,13 @@ import httpx
 from oec_chatops.clock import Clock
 from oec_chatops.context import current_request_id
 from oec_chatops.httpapi.attempts import (
+    RetryPacer,
     log_attempt,
-    pause_before_retry,
     redirect_refused,
     request_headers,
     transport_error,
 )
-from oec_chatops.httpapi.backoff import backoff_delay, parse_retry_after
+from oec_chatops.httpapi.backoff import parse_retry_after
 from oec_chatops.ocore.errors import (
     OcoreErrorBody,
     OcoreOutcomeUnknown,
@@ -66,8 +66,11 @@ class OcoreHttp:
     http: httpx.AsyncClient
     rand: Callable[[], float] = random.random
 
+    pacer: RetryPacer = field(init=False)
+
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        self.pacer = RetryPacer(log, "ocore.retry", self.clock, self.rand)
 
     def __repr__(self) -> str:
         return f"OcoreHttp(base_url={self.base_url!r})"
@@ -118,7 +121,9 @@ class OcoreHttp:
                 note(attempt=attempt, started=started, status=None)
                 retry = (safe or isinstance(exc, _NOT_SENT)) and attempt < attempts
                 if retry:
-                    await self._pause(endpoint, attempt, "no_answer", self._backoff(attempt))
+                    await self.pacer.pause(
+                        endpoint, attempt, "no_answer", self.pacer.backoff(attempt)
+                    )
                     continue
                 raise self._no_answer(exc, method, endpoint, request_id) from exc
             status = response.status_code
@@ -138,13 +143,13 @@ class OcoreHttp:
             now = self.clock.time()
             hinted = parse_retry_after(response.headers.get("retry-after"), now=now)
             if status == 429:
-                wait = hinted if hinted is not None else self._backoff(attempt)
+                wait = hinted if hinted is not None else self.pacer.backoff(attempt)
                 error = build_error(
                     status, body, endpoint=endpoint, request_id=request_id, retry_after=wait
                 )
                 # A 429 was refused before anything ran: safe to re-send, even a POST.
                 if attempt < attempts and wait <= self.settings.max_retry_wait:
-                    await self._pause(endpoint, attempt, "rate_limited", wait)
+                    await self.pacer.pause(endpoint, attempt, "rate_limited", wait)
                     continue
                 raise error
             if status >= 500:
@@ -157,9 +162,9 @@ class OcoreHttp:
                         endpoint=endpoint,
                         request_id=request_id,
                     )
-                wait = hinted if hinted is not None else self._backoff(attempt)
+                wait = hinted if hinted is not None else self.pacer.backoff(attempt)
                 if attempt < attempts and wait <= self.settings.max_retry_wait:
-                    await self._pause(endpoint, attempt, "server_error", wait)
+                    await self.pacer.pause(endpoint, attempt, "server_error", wait)
                     continue
             raise build_error(status, body, endpoint=endpoint, request_id=request_id)
 
@@ -203,17 +208,3 @@ class OcoreHttp:
                 endpoint=endpoint,
                 request_id=request_id,
             ) from exc
-
-    def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, rand=self.rand())
-
-    async def _pause(self, endpoint: str, attempt: int, reason: str, wait: float) -> None:
-        await pause_before_retry(
-            log,
-            "ocore.retry",
-            self.clock,
-            endpoint=endpoint,
-            attempt=attempt,
-            reason=reason,
-            wait=wait,
-        )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from oec_chatops.settings_rules import at_least_one, positive
+from oec_chatops.settings_rules import at_least_one, not_negative, positive
 
 
 def _no_servers() -> Mapping[str, str]:
@@ -53,7 +53,6 @@ class OcoreSettings:
     def __post_init__(self) -> None:
         positive(self, "poll_interval", "settle_limit", "timeout")
         at_least_one(self, "server_name_chars", "read_limit", "max_attempts")
-        if self.restart_skew < 0 or self.max_retry_wait < 0:
-            raise ValueError("OcoreSettings.restart_skew and max_retry_wait must not be negative.")
+        not_negative(self, "restart_skew", "max_retry_wait")
         # A frozen copy: a caller's dict changing later must not change the names shown.
         object.__setattr__(self, "servers", MappingProxyType(dict(self.servers)))

@@ -42,17 +42,23 @@ def invalid(message: str, field: str, endpoint: str) -> OecInvalidRequest:
     )
 
 
-def check_base_url(base_url: str) -> tuple[str, str]:
-    """The base URL without a trailing slash, and its scheme://host[:port] root."""
+def check_base_url(
+    base_url: str,
+    *,
+    what: str = "The oec.sh API URL (OEC_API_URL)",
+    example: str = "https://api.oec.sh/api/public/v1",
+) -> tuple[str, str]:
+    """The base URL without a trailing slash, and its scheme://host[:port] root.
+
+    Every platform client checks its URL here, `what` and `example` naming that platform's, so
+    a bad URL is refused at construction with the same sentence shape everywhere.
+    """
     try:
         url = httpx.URL(base_url.strip())
     except httpx.InvalidURL as exc:
-        raise OecConfigError("The oec.sh API URL (OEC_API_URL) is not a valid URL.") from exc
+        raise OecConfigError(f"{what} is not a valid URL.") from exc
     if url.scheme not in {"http", "https"} or not url.host:
-        raise OecConfigError(
-            "The oec.sh API URL (OEC_API_URL) must be an absolute http(s) URL, "
-            "like https://api.oec.sh/api/public/v1."
-        )
+        raise OecConfigError(f"{what} must be an absolute http(s) URL, like {example}.")
     port = f":{url.port}" if url.port else ""
     root = f"{url.scheme}://{url.host}{port}"
     return root + url.path.rstrip("/"), root

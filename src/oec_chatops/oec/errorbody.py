@@ -42,7 +42,11 @@ _MAX_EXCERPT = 200
 
 @dataclass(frozen=True, slots=True)
 class ErrorBody:
-    """What an error answer says: a code (documented or `http_<status>`), text, other keys."""
+    """What an error answer says: a code (documented or `http_<status>`), text, other keys.
+
+    deployERP's parser (`deployerp.errors`) reads its `{"error": {code, message, details}}`
+    into this same value (`details` as `extra`): one shape for every host's error answer.
+    """
 
     code: str
     message: str

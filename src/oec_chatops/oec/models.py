@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from oec_chatops.domain import Progress
+
 # Task statuses (CONTRACT.md §6.3, §9.7). Internal platform docs add more; `success` means
 # completed and `rolled_back` / `destroyed` are terminal. Anything else is "not finished yet".
 TASK_TERMINAL = frozenset(
@@ -152,6 +154,16 @@ class Task(ApiModel):
     @property
     def normalized_status(self) -> str:
         return normalize_task_status(self.status)
+
+    @property
+    def progress(self) -> Progress:
+        """How far the task says it is, as the living messages show progress."""
+        return Progress(
+            percent=self.progress_percent,
+            current_step=self.current_step,
+            steps_completed=self.steps_completed,
+            total_steps=self.total_steps,
+        )
 
 
 class ActionAccepted(ApiModel):

@@ -7,6 +7,8 @@ Paths are relative to `/api/public/v1`. Actions live at `/environments/{id}/{act
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -14,7 +16,7 @@ from starlette.routing import BaseRoute, Match, Route
 from oec_chatops.sim.errors import ApiError, Shape, not_found
 from oec_chatops.sim.gateway import Access, Call, Endpoint, Gateway, Handler, Reply
 from oec_chatops.sim.paging import cursor_page, numbered_page, offset_page
-from oec_chatops.sim.records import Environment
+from oec_chatops.sim.records import Environment, Project, Server
 from oec_chatops.sim.state import SimState
 from oec_chatops.sim.timeline import TaskKind
 from oec_chatops.sim.validation import (
@@ -28,7 +30,6 @@ from oec_chatops.sim.validation import (
     PageQuery,
     QuickUpdateBody,
     parse_body,
-    parse_id,
     parse_query,
 )
 
@@ -40,7 +41,17 @@ class PublicApi:
         self.state = state
 
     def _env(self, call: Call) -> Environment:
-        return self.state.environment(parse_id(call.path("env_id"), "env_id"))
+        return self.state.environment(call.path_id("env_id"))
+
+    def _project_json(self, project: Project) -> dict[str, Any]:
+        """A project as oec.sh shows it, with the count of its environments."""
+        return project.to_json(
+            environment_count=self.state.environment_count(project_id=project.id)
+        )
+
+    def _server_json(self, server: Server) -> dict[str, Any]:
+        """A server as oec.sh shows it, with the count of environments placed on it."""
+        return server.to_json(environment_count=self.state.environment_count(server_id=server.id))
 
     async def org(self, call: Call) -> Reply:
         return Reply(200, self.state.org.to_json())
@@ -48,10 +59,7 @@ class PublicApi:
     async def projects(self, call: Call) -> Reply:
         """In the shape the `projects_pagination` fault selects (cursor by default)."""
         state = self.state
-        items = [
-            p.to_json(environment_count=state.environment_count(project_id=p.id))
-            for p in state.projects.values()
-        ]
+        items = [self._project_json(p) for p in state.projects.values()]
         shape = state.faults.projects_pagination
         if shape == "array":
             return Reply(200, items)
@@ -67,32 +75,25 @@ class PublicApi:
         return Reply(200, cursor_page(items, limit=c.limit, cursor=c.cursor))
 
     async def project(self, call: Call) -> Reply:
-        project = self.state.project(parse_id(call.path("project_id"), "project_id"))
-        count = self.state.environment_count(project_id=project.id)
-        return Reply(200, project.to_json(environment_count=count))
+        return Reply(200, self._project_json(self.state.project(call.path_id("project_id"))))
 
     async def servers(self, call: Call) -> Reply:
         q = parse_query(CursorQuery, call.query)
-        items = [
-            s.to_json(environment_count=self.state.environment_count(server_id=s.id))
-            for s in self.state.servers.values()
-        ]
+        items = [self._server_json(s) for s in self.state.servers.values()]
         return Reply(200, cursor_page(items, limit=q.limit, cursor=q.cursor))
 
     async def server(self, call: Call) -> Reply:
-        server = self.state.server(parse_id(call.path("server_id"), "server_id"))
-        count = self.state.environment_count(server_id=server.id)
-        return Reply(200, server.to_json(environment_count=count))
+        return Reply(200, self._server_json(self.state.server(call.path_id("server_id"))))
 
     async def environments(self, call: Call) -> Reply:
-        project_id = parse_id(call.path("project_id"), "project_id")
+        project_id = call.path_id("project_id")
         q = parse_query(EnvironmentListQuery, call.query, lower=("status",))
         self.state.project(project_id)
         envs = self.state.environments_of(project_id, status=q.status)
         return Reply(200, [e.to_json() for e in envs])
 
     async def create_environment(self, call: Call) -> Reply:
-        project_id = parse_id(call.path("project_id"), "project_id")
+        project_id = call.path_id("project_id")
         body = parse_body(EnvironmentCreate, call.raw_body)
         env = self.state.create_environment(
             project_id,
@@ -111,7 +112,7 @@ class PublicApi:
         return Reply(200, self._env(call).to_json())
 
     async def update_environment(self, call: Call) -> Reply:
-        env_id = parse_id(call.path("env_id"), "env_id")
+        env_id = call.path_id("env_id")
         body = parse_body(EnvironmentPatch, call.raw_body)
         env = self.state.update_environment(env_id, body.model_dump(exclude_unset=True))
         return Reply(200, env.to_json())
@@ -152,14 +153,14 @@ class PublicApi:
         return Reply(200, cursor_page(items, limit=q.limit, cursor=q.cursor))
 
     async def deploy(self, call: Call) -> Reply:
-        env_id = parse_id(call.path("env_id"), "env_id")
+        env_id = call.path_id("env_id")
         body = parse_body(DeployBody, call.raw_body, optional=True)
         modules = tuple(body.update_modules or ())
         task = self.state.queue_action(env_id, TaskKind.DEPLOY, modules=modules)
         return Reply(202, task.accepted_json())
 
     async def quick_update(self, call: Call) -> Reply:
-        env_id = parse_id(call.path("env_id"), "env_id")
+        env_id = call.path_id("env_id")
         body = parse_body(QuickUpdateBody, call.raw_body)
         modules = tuple(body.modules or ()) if body.mode.endswith("_specific") else ()
         task = self.state.queue_action(
@@ -171,13 +172,13 @@ class PublicApi:
         """restart / start / stop: no body (one sent is ignored, as FastAPI ignores it)."""
 
         async def act(call: Call) -> Reply:
-            env_id = parse_id(call.path("env_id"), "env_id")
+            env_id = call.path_id("env_id")
             return Reply(202, self.state.queue_action(env_id, kind).accepted_json())
 
         return act
 
     async def task(self, call: Call) -> Reply:
-        task = self.state.task(parse_id(call.path("task_id"), "task_id"))
+        task = self.state.task(call.path_id("task_id"))
         return Reply(200, task.to_json(now=self.state.now()))
 
 
@@ -200,6 +201,13 @@ def api_routes(state: SimState, gateway: Gateway, extra: list[BaseRoute]) -> lis
     read, write = Access.READ, Access.WRITE
     action = "Idempotency-Key"
     create = "X-Idempotency-Key"
+    # Every action is a POST to /environments/{env_id}/<name> under an Idempotency-Key (§9.6).
+    simple = (TaskKind.RESTART, TaskKind.START, TaskKind.STOP)
+    actions: dict[str, Handler] = {
+        "deploy": api.deploy,
+        "quick-update": api.quick_update,
+        **{kind.value: api.simple_action(kind) for kind in simple},
+    }
     routes: list[BaseRoute] = [
         Route("/org", g(api.org, read), methods=["GET"]),
         Route("/projects", g(api.projects, read), methods=["GET"]),
@@ -217,23 +225,13 @@ def api_routes(state: SimState, gateway: Gateway, extra: list[BaseRoute]) -> lis
         Route("/environments/{env_id}/status", g(api.status, read), methods=["GET"]),
         Route("/environments/{env_id}/logs", g(api.logs, read), methods=["GET"]),
         Route("/environments/{env_id}/deployments", g(api.deployments, read), methods=["GET"]),
-        Route(
-            "/environments/{env_id}/deploy",
-            g(api.deploy, write, idempotency=action),
-            methods=["POST"],
-        ),
-        Route(
-            "/environments/{env_id}/quick-update",
-            g(api.quick_update, write, idempotency=action),
-            methods=["POST"],
-        ),
         *[
             Route(
-                f"/environments/{{env_id}}/{kind.value}",
-                g(api.simple_action(kind), write, idempotency=action),
+                f"/environments/{{env_id}}/{name}",
+                g(handler, write, idempotency=action),
                 methods=["POST"],
             )
-            for kind in (TaskKind.RESTART, TaskKind.START, TaskKind.STOP)
+            for name, handler in actions.items()
         ],
         Route("/deployments/{task_id}", g(api.task, read), methods=["GET"]),
         *extra,

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from oec_chatops.sim.backups import Backup, snapshot_of
 from oec_chatops.sim.errors import ApiError, Shape
-from oec_chatops.sim.gateway import Access, Call, Gateway, Reply
+from oec_chatops.sim.gateway import Access, Call, Gateway, Reply, over_own_limit
 from oec_chatops.sim.paging import numbered_page
 from oec_chatops.sim.records import Environment
 from oec_chatops.sim.runtime import metrics, runtime_log
@@ -35,7 +35,6 @@ from oec_chatops.sim.validation import (
     BackupListQuery,
     RuntimeLogsQuery,
     parse_body,
-    parse_id,
     parse_query,
 )
 from oec_chatops.simkit.records import iso
@@ -48,10 +47,10 @@ class OperationsApi:
         self.state = state
 
     def _env(self, call: Call) -> Environment:
-        return self.state.environment(parse_id(call.path("env_id"), "env_id"))
+        return self.state.environment(call.path_id("env_id"))
 
     def _backup(self, call: Call) -> Backup:
-        backup = self.state.backups.backups.get(parse_id(call.path("backup_id"), "backup_id"))
+        backup = self.state.backups.backups.get(call.path_id("backup_id"))
         if backup is None:
             raise ApiError(404, "not_found", "Backup not found", shape=Shape.STRING)
         return backup
@@ -112,12 +111,8 @@ class OperationsApi:
             env.id, limit=state.settings.target_limit, now=state.now()
         )
         if not decision.allowed:
-            raise ApiError(
-                429,
-                "target_rate_limit",
-                f"Too many calls to this environment's server: at most {decision.limit} a minute.",
-                headers={"Retry-After": str(decision.retry_after)},
-                retry_after=decision.retry_after,
+            raise over_own_limit(
+                decision, "target_rate_limit", "Too many calls to this environment's server"
             )
         if state.faults.target_unreachable > 0:
             state.faults.target_unreachable -= 1

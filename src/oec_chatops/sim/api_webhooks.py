@@ -19,7 +19,6 @@ from oec_chatops.sim.validation import (
     WebhookCreate,
     WebhookPatch,
     parse_body,
-    parse_id,
     parse_query,
 )
 from oec_chatops.sim.webhooks import Webhook, check_webhook_url
@@ -31,7 +30,7 @@ class WebhookApi:
         self.sender = sender
 
     def _webhook(self, call: Call) -> Webhook:
-        return self.state.webhook(parse_id(call.path("webhook_id"), "webhook_id"))
+        return self.state.webhook(call.path_id("webhook_id"))
 
     def _check_url(self, url: str) -> None:
         reason = check_webhook_url(url, allow_loopback=self.state.settings.allow_loopback_webhooks)

@@ -13,7 +13,6 @@ and stamina's sleeps would be on the real clock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -26,6 +25,7 @@ from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.sim.events import encode, envelope
 from oec_chatops.sim.state import SimState
 from oec_chatops.sim.webhooks import Attempt, Webhook
+from oec_chatops.simkit.lifespan import cancel_all, poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -132,24 +132,17 @@ class DeliveryWorker:
         self._loop_task = asyncio.create_task(self._run(), name="sim-delivery-worker")
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._loop_task, *self._lanes.values()) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all([self._loop_task, *self._lanes.values()])
         self._lanes.clear()
         self._loop_task = None
         await self._sender.close()
 
     async def _run(self) -> None:
-        while True:
-            try:
-                self._state.tick()
-                self._start_lanes()
-            except Exception:
-                log.exception("sim.worker_failed")
-            await asyncio.sleep(self._poll)
+        await poll_forever(self._round, every=self._poll, logger=log, event="sim.worker_failed")
+
+    async def _round(self) -> None:
+        self._state.tick()
+        self._start_lanes()
 
     def _start_lanes(self) -> None:
         for webhook_id in self._state.webhooks.waiting():

@@ -24,6 +24,7 @@ from oec_chatops.sim.errors import ApiError, Shape
 from oec_chatops.sim.keys import Caller, Tier, authenticate, presented_key
 from oec_chatops.sim.ratelimit import WINDOW_SECONDS, Decision, seconds_to_next_minute
 from oec_chatops.sim.state import SimState
+from oec_chatops.sim.validation import parse_id
 from oec_chatops.simkit.gateway import log_request
 from oec_chatops.simkit.records import iso
 
@@ -44,6 +45,10 @@ class Call:
 
     def path(self, name: str) -> str:
         return str(self.request.path_params[name])
+
+    def path_id(self, name: str) -> str:
+        """The path parameter `name` as a canonical UUID, or the 422 oec.sh answers."""
+        return parse_id(self.path(name), name)
 
     @property
     def query(self) -> Mapping[str, str]:
@@ -76,6 +81,21 @@ def _too_many(decision: Decision) -> ApiError:
         f"{WINDOW_SECONDS} seconds. Please wait before retrying.",
         shape=Shape.TOP_LEVEL,
         headers={"Retry-After": str(decision.retry_after), **_limit_headers(decision)},
+        retry_after=decision.retry_after,
+    )
+
+
+def over_own_limit(decision: Decision, code: str, what: str) -> ApiError:
+    """A 429 for one of the simulator's own per-minute limits (webhook changes, one target).
+
+    Unlike oec.sh's general limit (`_too_many`) these answer only `Retry-After`, no
+    `X-RateLimit-*` headers; one builder keeps the two such limits saying it the same way.
+    """
+    return ApiError(
+        429,
+        code,
+        f"{what}: at most {decision.limit} a minute.",
+        headers={"Retry-After": str(decision.retry_after)},
         retry_after=decision.retry_after,
     )
 
@@ -163,12 +183,8 @@ class Gateway:
                 caller.fingerprint, limit=settings.webhook_mutation_limit, now=now
             )
             if not hooks.allowed:
-                raise ApiError(
-                    429,
-                    "webhook_mutation_rate_limit",
-                    f"Too many webhook changes: at most {hooks.limit} a minute.",
-                    headers={"Retry-After": str(hooks.retry_after)},
-                    retry_after=hooks.retry_after,
+                raise over_own_limit(
+                    hooks, "webhook_mutation_rate_limit", "Too many webhook changes"
                 )
         return decision
 

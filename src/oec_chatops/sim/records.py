@@ -44,13 +44,7 @@ class Server:
 
     def to_json(self, *, environment_count: int) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "name": self.name,
-            "provider": self.provider,
-            "region": self.region,
-            "cpu_cores": self.cpu_cores,
-            "ram_mb": self.ram_mb,
-            "disk_gb": self.disk_gb,
+            **as_json(self, "id name provider region cpu_cores ram_mb disk_gb"),
             "environment_count": environment_count,
             "qualification_status": "qualified",
             "last_checked_at": iso(self.created_at),
@@ -71,16 +65,9 @@ class Project:
 
     def to_json(self, *, environment_count: int) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "name": self.name,
-            "slug": self.slug,
-            "odoo_version": self.odoo_version,
-            "git_repo_url": self.git_repo_url,
-            "git_provider": self.git_provider,
-            "default_branch": self.default_branch,
+            **as_json(self, "id name slug odoo_version git_repo_url git_provider default_branch"),
             "environment_count": environment_count,
-            "server_id": self.server_id,
-            "created_at": iso(self.created_at),
+            **as_json(self, "server_id created_at", times="created_at"),
         }
 
 
@@ -104,23 +91,11 @@ class Environment:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "environment_type": self.environment_type,
-            "url": self.url,
-            "odoo_version": self.odoo_version,
-            "branch": self.branch,
+            **as_json(self, "id name status environment_type url odoo_version branch"),
             "last_commit": None,  # "not yet implemented - always null" (§5.3)
-            "cpu_cores": self.cpu_cores,
-            "ram_mb": self.ram_mb,
-            "disk_gb": self.disk_gb,
-            "project_id": self.project_id,
-            "server_id": self.server_id,
-            "custom_domain": self.custom_domain,
+            **as_json(self, "cpu_cores ram_mb disk_gb project_id server_id custom_domain"),
             "custom_domain_verified": bool(self.custom_domain),
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
+            **as_json(self, "created_at updated_at", times="created_at updated_at"),
         }
 
     def status_json(self, last_deploy: Task | None) -> dict[str, Any]:

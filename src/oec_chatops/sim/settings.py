@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oec_chatops.settings_rules import at_least_one, positive
+from oec_chatops.settings_rules import at_least_one, not_negative, positive
 from oec_chatops.sim.keys import KEY_PATTERN
 
 
@@ -54,5 +54,4 @@ class SimSettings:
             "target_limit",
             "delivery_attempts",
         )
-        if self.delivery_backoff < 0:
-            raise ValueError("SimSettings.delivery_backoff must not be negative.")
+        not_negative(self, "delivery_backoff")

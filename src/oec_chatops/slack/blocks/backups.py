@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from oec_chatops.domain import EnvRef, Progress
+from oec_chatops.domain import EnvRef
 from oec_chatops.oec.models import Task
 from oec_chatops.oec.ops_models import Backup
 from oec_chatops.slack.blocks.deployments import modules_text
@@ -161,13 +161,7 @@ def render_backup_progress(
     status = backup.status.strip().lower()
     lines = [f"{backup_emoji(status)} *{escape(_status_word(status).capitalize())}*"]
     if task is not None and not backup.terminal:
-        progress = Progress(
-            percent=task.progress_percent,
-            current_step=task.current_step,
-            steps_completed=task.steps_completed,
-            total_steps=task.total_steps,
-        )
-        bar = progress_line(progress, task.status)
+        bar = progress_line(task.progress, task.status)
         if bar:
             lines.append(bar)
     fields = []
