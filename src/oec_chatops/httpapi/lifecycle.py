@@ -7,6 +7,7 @@ hand is three places to forget one of the two.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Self
 
@@ -25,11 +26,12 @@ def new_http_client(
     )
 
 
-class AsyncClosing:
+class AsyncClosing(ABC):
     """`async with client:` closes the client on the way out; subclasses define `aclose`."""
 
+    @abstractmethod
     async def aclose(self) -> None:
-        raise NotImplementedError
+        """Close the connections the client holds."""
 
     async def __aenter__(self) -> Self:
         return self

@@ -8,12 +8,12 @@ answers through them lands in the fake's state, attributed to the right user and
 from __future__ import annotations
 
 import json
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from oec_chatops.clock import Clock, SystemClock
+from oec_chatops.httpapi.lifecycle import AsyncClosing
 from oec_chatops.playground.fake_slack import FakeSlack
 from oec_chatops.playground.payloads import (
     FORM_CONTENT_TYPE,
@@ -48,7 +48,7 @@ def find_button(blocks: list[JsonDict], action_id: str) -> tuple[str, JsonDict]:
     raise LookupError(f"No element with action_id {action_id!r}; the message has {present}.")
 
 
-class SlackUserAgent:
+class SlackUserAgent(AsyncClosing):
     """Sends signed slash commands, button clicks and modal submissions to the bot."""
 
     def __init__(
@@ -72,17 +72,6 @@ class SlackUserAgent:
 
     def __repr__(self) -> str:
         return f"SlackUserAgent(events_url={self._events_url!r})"
-
-    async def __aenter__(self) -> SlackUserAgent:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

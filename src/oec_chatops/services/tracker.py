@@ -142,12 +142,7 @@ class Tracker(WorkerLoop):
             )
             self.store.deployments.set_next_poll(row.task_id, now + ERROR_RETRY_SECONDS)
             return reads
-        progress: Progress | None = Progress(
-            percent=task.progress_percent,
-            current_step=task.current_step,
-            steps_completed=task.steps_completed,
-            total_steps=task.total_steps,
-        )
+        progress: Progress | None = task.progress
         if (
             not task.terminal
             and task.progress_percent is None

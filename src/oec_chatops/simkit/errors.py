@@ -6,12 +6,13 @@ Handlers raise it and the simulator's gateway renders it; each platform subclass
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from oec_chatops.errors import ChatopsError
 
 
-class SimApiError(ChatopsError):
+class SimApiError(ChatopsError, ABC):
     """An error answer of a simulated API; `body()` is the platform's JSON shape."""
 
     def __init__(
@@ -23,5 +24,6 @@ class SimApiError(ChatopsError):
         self.message = message
         self.headers = dict(headers or {})
 
+    @abstractmethod
     def body(self) -> Any:
-        raise NotImplementedError
+        """The error as this platform puts it on the wire."""
