@@ -147,7 +147,7 @@ async def test_envs_deploy_and_approved_production_deploy_in_the_browser(
     await page.click("#confirm-ok")
 
     await _expect(card).to_contain_text("Approved", timeout=WAIT_MS)
-    await _expect(card).to_contain_text("has run", timeout=WAIT_MS)
+    await _expect(card).to_contain_text("has started", timeout=WAIT_MS)
     await _expect(card.locator('[data-action-id="approval.approve"]')).to_have_count(0)
     production = _message(page, "Deploy acme-shop/production")
     await _expect(production).to_contain_text("Completed", timeout=WAIT_MS)
