@@ -9,7 +9,17 @@ rejected, expired, or approved but failed. A cancel is the requester's own doing
 from __future__ import annotations
 
 from oec_chatops.domain import Approval, ApprovalState
-from oec_chatops.slack.blocks.kit import Message, code, cut, escape, mention, message, section
+from oec_chatops.slack.blocks.kit import (
+    MAX_FALLBACK_TEXT,
+    Message,
+    code,
+    cut,
+    escape,
+    fit_mrkdwn,
+    mention,
+    message,
+    section,
+)
 
 NOTIFIED_STATES = frozenset(
     {ApprovalState.DONE, ApprovalState.FAILED, ApprovalState.REJECTED, ApprovalState.EXPIRED}
@@ -44,4 +54,6 @@ def render_approval_note(a: Approval) -> Message:
         )
     else:  # not an end a requester is told about: say where it stands rather than nothing
         text = f"{who} your {what} is {a.state.value}."
-    return message(text, [section(text)])
+    # The fallback `text` is what the notification shows and what pings: it keeps the mention
+    # (`message` would escape it); every other part of it was escaped above.
+    return {**message(text, [section(text)]), "text": fit_mrkdwn(text, MAX_FALLBACK_TEXT)}
