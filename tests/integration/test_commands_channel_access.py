@@ -59,3 +59,15 @@ async def test_subscribe_where_the_bot_is_not_is_refused(hooks: Stack) -> None:
     answer = await ask(hooks, "subscribe acme-shop", user_id=DEV, channel_id=RANDOM)
     assert NOT_IN_RANDOM in answer.text
     assert hooks.c.store.subscriptions.for_channel(RANDOM) == []
+
+
+async def test_a_deploy_in_the_direct_message_with_the_bot_is_sent(
+    stepped_stack: Stack, stepped: SteppedClock
+) -> None:
+    """A DM has no `is_member`: the bot is in its own DM by definition, so it is not refused."""
+    stack = stepped_stack
+    dm = stack.fake.channel(DEV).channel_id  # the DM between the bot and DEV
+    r = await stack.agent.command("deploy acme-shop/staging", user_id=DEV, channel_id=dm)
+    assert r.status_code == 200
+    await stepped.until(lambda: deployment_messages(stack.fake, dm))
+    assert len(await stack.actions_sent()) == 1
