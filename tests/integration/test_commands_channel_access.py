@@ -7,6 +7,8 @@ first and sends nothing, stores no request and adds no subscription, and says so
 
 from __future__ import annotations
 
+import pytest
+
 from oec_chatops.domain import ApprovalState
 from tests.support.commands_helpers import ask, deployment_messages
 from tests.support.stack import DEV, Stack
@@ -45,12 +47,21 @@ async def test_protected_deploy_there_stores_no_request(stepped_stack: Stack) ->
     assert await stack.actions_sent() == []
 
 
-async def test_slack_not_answering_the_check_refuses_the_change(stepped_stack: Stack) -> None:
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        ("fatal_error", "Slack answered `fatal_error`"),  # Slack failed inside: no answer
+        ("missing_scope", "lacks the `channels:read` or `groups:read` scope"),  # an old install
+    ],
+)
+async def test_no_clear_answer_from_slack_refuses_the_change(
+    stepped_stack: Stack, error: str, why: str
+) -> None:
     stack = stepped_stack
-    # Slack's own answer when it failed inside: the bot cannot know, so it does not send.
-    stack.fake.fail("conversations.info", error="fatal_error", times=1)
+    stack.fake.fail("conversations.info", error=error, times=1)
     answer = await ask(stack, "deploy acme-shop/staging", user_id=DEV, channel_id=ALERTS)
     assert "I could not check that I can post in this channel" in answer.text
+    assert why in answer.text
     assert "nothing was sent" in answer.text
     assert await stack.actions_sent() == []
 

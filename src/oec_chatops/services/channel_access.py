@@ -75,8 +75,9 @@ class ChannelAccess:
                 raise CommandError(archived_text(None)) from None
             if error == "missing_scope":
                 raise CommandError(
-                    _unsure("the bot's Slack app lacks the `channels:read` or `groups:read` scope")
-                    + " An admin reinstalls the app from manifest.yml.",
+                    "I could not check that I can post in this channel: my Slack app lacks the "
+                    "`channels:read` or `groups:read` scope, so nothing was sent. An admin "
+                    "adds them by reinstalling the app from manifest.yml."
                 ) from None
             raise CommandError(_unsure(f"Slack answered `{error or 'an error'}`")) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
