@@ -32,6 +32,7 @@ from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
@@ -221,7 +222,8 @@ def build_container(
         policy=policy,
         directory=directory,
     )
-    subscriptions = Subscriptions(store=store, clock=clock, resolver=resolver)
+    channels = ChannelAccess(slack=slack, clock=clock)
+    subscriptions = Subscriptions(store=store, clock=clock, resolver=resolver, channels=channels)
     command_service = CommandService(
         policy=policy,
         directory=directory,
@@ -233,6 +235,7 @@ def build_container(
         actions=actions,
         approvals=approvals,
         subscriptions=subscriptions,
+        channels=channels,
     )
     return Container(
         settings=settings,

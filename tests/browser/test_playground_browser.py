@@ -147,15 +147,32 @@ async def test_envs_deploy_and_approved_production_deploy_in_the_browser(
     await page.click("#confirm-ok")
 
     await _expect(card).to_contain_text("Approved", timeout=WAIT_MS)
-    await _expect(card).to_contain_text("has run", timeout=WAIT_MS)
+    await _expect(card).to_contain_text("has started", timeout=WAIT_MS)
     await _expect(card.locator('[data-action-id="approval.approve"]')).to_have_count(0)
     production = _message(page, "Deploy acme-shop/production")
     await _expect(production).to_contain_text("Completed", timeout=WAIT_MS)
 
     # The bot took the signed click as Lea's: her name is on the card as the approver.
     await _expect(card).to_contain_text("Approved by @Lea Lead")
+    # Editing the card notified nobody: Dana is @-mentioned in its thread, once.
+    told = card.locator("li.msg-reply")
+    await _expect(told).to_contain_text("@Dana Developer your deploy", timeout=WAIT_MS)
+    await _expect(told).to_contain_text("has started")
+    await _expect(told).to_have_count(1)
     _make_artifacts_dir()
     await page.screenshot(path=str(ARTIFACTS / "playground.png"), animations="disabled")
+
+
+async def test_a_deploy_in_a_channel_without_the_bot_is_refused_in_words(page: Page) -> None:
+    await page.click('.channel-link[data-channel="C0RANDOM"]')
+    await _expect(page.locator("#channel-name")).to_have_text("#random", timeout=WAIT_MS)
+    await _run(page, "/oec deploy acme-shop/staging")
+    said = page.locator("#timeline > li.msg-ephemeral").filter(has_text="I'm not in #random")
+    await _expect(said).to_contain_text("/invite @oec", timeout=WAIT_MS)
+    await _expect(said).to_contain_text("Only visible to you")
+    await _expect(page.locator("#timeline > li.msg:not(.msg-ephemeral)")).to_have_count(0)
+    _make_artifacts_dir()
+    await page.screenshot(path=str(ARTIFACTS / "channel-without-bot.png"), animations="disabled")
 
 
 async def test_hints_complete_the_verb_and_the_reject_modal_submits_a_reason(page: Page) -> None:

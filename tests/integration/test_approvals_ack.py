@@ -100,5 +100,5 @@ async def test_a_click_is_acked_in_time_even_when_bolts_own_auth_test_hangs(
         assert r.status_code == 200
         assert took < SLACK_LIMIT - 0.5, f"the ack took {took:.3f} s"
         holds.release()
-        await wait_card(stack.fake, approval_id, "has run", timeout=10)
+        await wait_card(stack.fake, approval_id, "has started", timeout=10)
         assert len(await stack.actions_sent()) == 1

@@ -35,7 +35,7 @@ async def test_fifty_concurrent_approvals_execute_once(tmp_path: Path, required:
         answers = await asyncio.gather(*(s.agent.click(message, APPROVE, user_id=u) for u in CROWD))
         assert {r.status_code for r in answers} == {200}
 
-        await wait_card(s.fake, approval_id, "has run", f"{required}/{required}", timeout=15)
+        await wait_card(s.fake, approval_id, "has started", f"{required}/{required}", timeout=15)
         # Every click that did not count was told so.
         refused = required - len(CROWD)
 

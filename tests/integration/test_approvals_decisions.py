@@ -85,7 +85,7 @@ async def test_reject_modal_submitted_after_the_request_was_approved(stack: Stac
     views = await stack.fake.wait_for(lambda f: f.views(LEAD1))
 
     await stack.agent.click(message, APPROVE, user_id=LEAD2)
-    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    await wait_card(stack.fake, approval_id, "has started", timeout=10)
 
     await stack.agent.submit_view(views[0], values=reason_values("too late"))
     await wait_ephemeral(stack.fake, LEAD1, "already")

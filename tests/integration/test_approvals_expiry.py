@@ -100,7 +100,7 @@ async def test_expired_while_the_bot_was_down(tmp_path: Path) -> None:
         async with bot(w, clock=clock) as second:
             # Not yet due: both survive the restart, and the second one can still be approved.
             await second.agent.click(card(w.fake, other_id) or message, APPROVE, user_id=LEAD1)
-            await wait_card(w.fake, other_id, "has run", timeout=10)
+            await wait_card(w.fake, other_id, "has started", timeout=10)
             a = second.c.store.approvals.get(approval_id)
             assert a is not None
             assert a.state is ApprovalState.PENDING

@@ -93,7 +93,7 @@ async def test_lost_answer_still_runs_exactly_once(tmp_path: Path) -> None:
         await s.sim_faults(lose_next_answers=1)
 
         await s.agent.click(message, APPROVE, user_id=LEAD1)
-        await wait_card(s.fake, approval_id, "has run")
+        await wait_card(s.fake, approval_id, "has started")
         tries = actions_with_key(await s.sim_requests(), approval_id)
         assert [t["status"] for t in tries][:2] == [504, 202]
         assert len(s.sim.tasks_of(s.env_id(PROD))) == tasks_before + 1
@@ -115,7 +115,7 @@ async def test_no_answer_then_recovery_runs_once(tmp_path: Path) -> None:
 
         clock.advance(20)
         s.c.expiry.wake()
-        await wait_card(s.fake, approval_id, "has run")
+        await wait_card(s.fake, approval_id, "has started")
         assert len(s.sim.tasks_of(s.env_id(PROD))) == tasks_before + 1
         assert ("bot", "approval.execute", "no_answer") in audit_steps(s.c, approval_id)
 

@@ -48,7 +48,7 @@ async def test_deploy_to_production_waits_for_approval_then_runs_once(
     r = await stack.agent.click(message, APPROVE, user_id=LEAD1)
     assert r.status_code == 200
 
-    done = await wait_card(stack.fake, approval_id, "has run", "<@U0LEAD1>", timeout=10)
+    done = await wait_card(stack.fake, approval_id, "has started", "<@U0LEAD1>", timeout=10)
     assert done.ts == message.ts  # updated in place
     assert "approval.approve" not in flat(done.blocks)  # no buttons once decided
 
@@ -107,7 +107,7 @@ async def test_two_approvers_required(tmp_path: Path) -> None:
         assert a.approvers == (LEAD1,)
 
         await s.agent.click(counted, APPROVE, user_id=LEAD2)
-        await wait_card(s.fake, approval_id, "has run", "<@U0LEAD1>", "<@U0LEAD2>", timeout=10)
+        await wait_card(s.fake, approval_id, "has started", "<@U0LEAD1>", "<@U0LEAD2>", timeout=10)
         sent = await s.actions_sent()
         assert [r["idempotency_key"] for r in sent] == [approval_id]
 
@@ -129,7 +129,7 @@ async def test_self_approval_refused(stack: Stack) -> None:
 
     # Another approver can still approve it.
     await stack.agent.click(message, APPROVE, user_id=LEAD2)
-    await wait_card(stack.fake, approval_id, "has run", "<@U0LEAD2>", timeout=10)
+    await wait_card(stack.fake, approval_id, "has started", "<@U0LEAD2>", timeout=10)
     assert len(actions_with_key(await stack.sim_requests(), approval_id)) == 1
 
 
@@ -153,5 +153,5 @@ async def test_non_approver_refused(stack: Stack) -> None:
 async def test_admin_may_approve(stack: Stack) -> None:
     approval_id, message = await request_change(stack)
     await stack.agent.click(message, APPROVE, user_id="U0ADMIN")
-    await wait_card(stack.fake, approval_id, "has run", "<@U0ADMIN>", timeout=10)
+    await wait_card(stack.fake, approval_id, "has started", "<@U0ADMIN>", timeout=10)
     assert len(actions_with_key(await stack.sim_requests(), approval_id)) == 1

@@ -95,7 +95,7 @@ async def test_shutdown_during_the_api_call_then_resume_runs_it_once(tmp_path: P
 
         await w.sim_faults(latency_ms=0)
         async with bot(w) as second:
-            await wait_card(w.fake, approval_id, "has run", "<@U0LEAD1>", timeout=10)
+            await wait_card(w.fake, approval_id, "has started", "<@U0LEAD1>", timeout=10)
             a = second.c.store.approvals.get(approval_id)
             assert a is not None
             assert a.state is ApprovalState.DONE
@@ -118,7 +118,7 @@ async def test_restart_after_approved_before_the_call(tmp_path: Path) -> None:
         drive(w, approval_id, ApprovalState.APPROVED)
 
         async with bot(w) as second:
-            await wait_card(w.fake, approval_id, "has run", timeout=10)
+            await wait_card(w.fake, approval_id, "has started", timeout=10)
             a = second.c.store.approvals.get(approval_id)
             assert a is not None
             assert a.state is ApprovalState.DONE
@@ -132,7 +132,7 @@ async def test_restart_while_executing_when_the_call_never_left(tmp_path: Path) 
         drive(w, approval_id, ApprovalState.APPROVED, ApprovalState.EXECUTING)
 
         async with bot(w) as second:
-            await wait_card(w.fake, approval_id, "has run", timeout=10)
+            await wait_card(w.fake, approval_id, "has started", timeout=10)
             a = second.c.store.approvals.get(approval_id)
             assert a is not None
             assert a.state is ApprovalState.DONE
@@ -147,7 +147,7 @@ async def test_two_restarts_still_one_action(tmp_path: Path) -> None:
             approval_id, _ = await request_change(first, f"restart {PROD}")
         drive(w, approval_id, ApprovalState.APPROVED, ApprovalState.EXECUTING)
         async with bot(w):
-            await wait_card(w.fake, approval_id, "has run", timeout=10)
+            await wait_card(w.fake, approval_id, "has started", timeout=10)
         async with bot(w) as third:
             await third.agent.command("approvals", user_id=LEAD1, channel_id="C0DEPLOYS")
             await w.fake.wait_for(lambda f: f.ephemerals(LEAD1))
@@ -185,7 +185,7 @@ async def test_a_long_lived_request_approved_late_is_still_resumed(tmp_path: Pat
 
         clock.advance(1 * HOUR)  # the bot died mid-call and restarts an hour later
         async with bot(w, clock=clock, policy=policy) as second:
-            await wait_card(w.fake, approval_id, "has run", timeout=10)
+            await wait_card(w.fake, approval_id, "has started", timeout=10)
             a = second.c.store.approvals.get(approval_id)
             assert a is not None
             assert a.state is ApprovalState.DONE

@@ -85,7 +85,7 @@ async def test_a_full_run_logs_no_secret_and_carries_request_ids(
 
         approval_id, card = await request_change(stack)
         await stack.agent.click(card, "approval.approve", user_id=LEAD1)
-        await wait_card(stack.fake, approval_id, "has run", timeout=10)
+        await wait_card(stack.fake, approval_id, "has started", timeout=10)
 
         event = status_event(project_id=project.id, env_id=staging, env_name="staging")
         body, headers = signed_delivery(event, secret="whsec_forged_by_someone")

@@ -231,5 +231,5 @@ async def test_in_socket_mode_with_a_secret_slack_events_verifies_as_in_http_mod
         # Signed as Slack signs it, the same click over HTTP is applied.
         r = await stack.agent.click(cards(stack.fake)[0], APPROVE, user_id=LEAD1)
         assert r.status_code == 200
-        await wait_card(stack.fake, approval_id, "has run", timeout=10)
+        await wait_card(stack.fake, approval_id, "has started", timeout=10)
         assert len(await stack.actions_sent()) == 1

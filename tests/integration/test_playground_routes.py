@@ -68,7 +68,9 @@ async def test_a_production_deploy_is_approved_from_the_page(page: PageClient) -
     assert refusal["kind"] == "ephemeral"
 
     await page.click(card, "approval.approve", user=LEAD)
-    await page.wait_for_item(lambda i: i["ts"] == card["ts"] and "has run" in text_of(i), user=LEAD)
+    await page.wait_for_item(
+        lambda i: i["ts"] == card["ts"] and "has started" in text_of(i), user=LEAD
+    )
     deployed = await page.wait_for_item(
         lambda i: header_is("Deploy acme-shop/production")(i) and "*Completed*" in text_of(i),
         user=LEAD,

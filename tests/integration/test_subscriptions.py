@@ -92,22 +92,27 @@ async def test_a_viewer_lists_but_cannot_change(hooks: Stack) -> None:
     assert "globex" not in listing
 
 
-async def test_a_channel_the_bot_is_not_in_shows_its_flag_until_subscribed_again(
+async def test_a_channel_the_bot_left_shows_its_flag_in_words_until_subscribed_again(
     hooks: Stack,
 ) -> None:
-    outside = "C0RANDOM"
-    await command(hooks, "subscribe acme-shop", user_id=DEV, channel_id=outside)
+    await command(hooks, "subscribe acme-shop", user_id=DEV, channel_id=ROOM)
+    hooks.fake.remove_bot(ROOM)  # someone removes the bot after the subscription was made
     task_id = new_task(hooks, STAGING)
     await deliver(hooks, "deploy.started", task_data(hooks, STAGING, task_id, "running"))
     await outbox_settled(hooks)
+    assert [s.flagged_reason for s in hooks.c.store.subscriptions.for_channel(ROOM)] == [
+        "not_in_channel"
+    ]
 
-    listing = await command(hooks, "subscriptions", user_id=DEV, channel_id=outside)
-    assert "not_in_channel" in listing
-    hooks.fake.invite_bot(outside)
-    await command(hooks, "subscribe acme-shop", user_id=DEV, channel_id=outside)
-    listing = await command(hooks, "subscriptions", user_id=DEV, channel_id=outside)
-    assert "not_in_channel" not in listing
+    listing = await command(hooks, "subscriptions", user_id=DEV, channel_id=ROOM)
+    assert "Paused: I'm not in this channel any more" in listing
+    assert "`/invite @oec`, then `/oec subscribe acme-shop` to turn it back on" in listing
+    assert "`not_in_channel`" not in listing
+    hooks.fake.invite_bot(ROOM)
+    await command(hooks, "subscribe acme-shop", user_id=DEV, channel_id=ROOM)
+    listing = await command(hooks, "subscriptions", user_id=DEV, channel_id=ROOM)
+    assert "Paused" not in listing
 
     await deliver(hooks, "deploy.completed", task_data(hooks, STAGING, task_id, "completed"))
-    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, outside, task_id))
+    msgs = await hooks.fake.wait_for(lambda f: deployment_messages(f, ROOM, task_id))
     assert "completed" in text_of(msgs[0]).lower()

@@ -143,7 +143,7 @@ async def approved_and_run(stack: Stack, approver: str) -> tuple[str, Message]:
     """Given a production deploy requested, approved by `approver` and run: its id and card."""
     approval_id, message = await request_change(stack)
     await stack.agent.click(message, APPROVE, user_id=approver)
-    await wait_card(stack.fake, approval_id, "has run", timeout=10)
+    await wait_card(stack.fake, approval_id, "has started", timeout=10)
     return approval_id, message
 
 

@@ -117,7 +117,8 @@ def test_a_card_with_no_votes_yet() -> None:
         ),
         (
             {"state": ApprovalState.DONE, "approvers": ("U0LEAD1", "U0LEAD2"), "task_id": "t-7"},
-            ":white_check_mark: *Approved* by <@U0LEAD1>, <@U0LEAD2>; the deploy has run.",
+            ":white_check_mark: *Approved* by <@U0LEAD1>, <@U0LEAD2>; the deploy has started. "
+            "Its progress is in the deployment message below.",
             "Approval done: deploy shop/production",
         ),
         (

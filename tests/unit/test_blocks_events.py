@@ -185,15 +185,32 @@ def test_subscriptions_list_with_a_flag() -> None:
         render_subscriptions(
             [
                 ("shop", ["deploy.*", "environment.status_changed"], None),
-                ("blog/*-prod", [], "project <blog> no longer exists"),
+                ("blog/*-prod", [], "weird_<error>"),
             ]
         )
     )
     text = mrkdwn_texts(body)
     assert "`shop` → `deploy.*`, `environment.status_changed`" in text
-    assert "`blog/*-prod` → all events\n:warning: project &lt;blog&gt; no longer exists" in text
+    assert "`blog/*-prod` → all events\n:warning: Paused: Slack refused my last post" in text
+    assert "(`weird_&lt;error&gt;`)" in text
+    assert "`/oec subscribe blog/*-prod`" in text
     assert body["blocks"][0]["text"]["text"] == "Subscriptions (2)"
     assert body["text"] == "This channel has 2 subscriptions."
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("not_in_channel", "I'm not in this channel any more"),
+        ("channel_not_found", "`/invite @oec`, then `/oec subscribe shop` to turn it back on"),
+        ("is_archived", "this channel is archived"),
+        ("restricted_action", "Ask a Slack admin"),
+    ],
+)
+def test_a_flag_is_said_in_words_with_what_to_do(reason: str, words: str) -> None:
+    text = mrkdwn_texts(postable(render_subscriptions([("shop", ["deploy.*"], reason)])))
+    assert words in text
+    assert f"`{reason}`" not in text
 
 
 def test_no_subscriptions_says_how_to_add_one() -> None:

@@ -33,6 +33,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.history": frozenset({"channels:history", "groups:history"}),
     "conversations.replies": frozenset({"channels:history", "groups:history"}),
     "usergroups.list": frozenset({"usergroups:read"}),
+    # is_member of the channel a change is made from, public or private (services.channel_access)
+    "conversations.info": frozenset({"channels:read", "groups:read"}),
     "views.open": frozenset(),  # authorised by the trigger_id of the click
     "auth.test": frozenset(),  # any token
     # Socket Mode: called with the app-level token (scope connections:write, set on the

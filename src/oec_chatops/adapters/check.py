@@ -27,7 +27,15 @@ OK, FAIL, WARN = "ok  ", "FAIL", "warn"
 
 # The bot scopes in manifest.yml (tests/unit/test_manifest.py keeps the two the same).
 REQUIRED_SCOPES = frozenset(
-    {"commands", "chat:write", "channels:history", "groups:history", "usergroups:read"}
+    {
+        "commands",
+        "chat:write",
+        "channels:read",
+        "groups:read",
+        "channels:history",
+        "groups:history",
+        "usergroups:read",
+    }
 )
 
 Line = Callable[[str, str, str], None]

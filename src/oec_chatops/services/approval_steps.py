@@ -27,6 +27,7 @@ from oec_chatops.services.actions import Actions
 from oec_chatops.services.audit import audit
 from oec_chatops.services.explain import explain
 from oec_chatops.services.types import Wake
+from oec_chatops.slack import blocks
 from oec_chatops.store import Store
 
 log = logging.getLogger("oec_chatops.services.approvals")
@@ -84,7 +85,13 @@ class ApprovalSteps:
         )
 
     def refresh_card(self, a: Approval | str) -> None:
-        """Queue the card's update; the outbox renders the request as it then is."""
+        """Queue the card's update; the outbox renders the request as it then is.
+
+        A request that has just ended (approved and started, failed, rejected, expired) also
+        queues one reply in the card's thread that @-mentions its requester, in the same
+        transaction as the move: editing the card notifies nobody. The reply's row is keyed by
+        the request, and the outbox posts a key once, so a retry or a second refresh does not
+        post it twice."""
         approval_id = a if isinstance(a, str) else a.approval_id
         row = self.store.approvals.get(approval_id)
         if row is None:
@@ -96,6 +103,14 @@ class ApprovalSteps:
             body={},
             now=self.clock.time(),
         )
+        if row.state in blocks.NOTIFIED_STATES:
+            self.store.outbox.enqueue(
+                kind="approval_note",
+                key=approval_id,
+                channel_id=row.channel_id,
+                body={},
+                now=self.clock.time(),
+            )
 
     def finish(
         self, a: Approval | str, event: Event, *, actor: str, action: str, result: str, **kw: Any

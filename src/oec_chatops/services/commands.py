@@ -22,6 +22,7 @@ from oec_chatops.policy import Policy
 from oec_chatops.services.actions import Actions, intent_key
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
+from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
 from oec_chatops.services.resolver import Resolver
@@ -50,6 +51,7 @@ class CommandService:
     actions: Actions
     approvals: Approvals
     subscriptions: Subscriptions
+    channels: ChannelAccess
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -152,6 +154,8 @@ class CommandService:
         # The same command gives the same keys: run again after a restart, it neither sends the
         # action a second time nor asks for a second approval (slack.command_queue).
         origin = inv.trigger_id or request_id_var.get()
+        # Nothing is sent, and no request stored, unless its message or card can be posted here.
+        await self.channels.require_postable(inv.channel_id)
         if policy.is_protected(self.policy, ref):
             approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
             await self.approvals.request(inv, cmd, ref, reply, approval_id=approval_id)

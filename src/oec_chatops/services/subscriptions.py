@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
 from oec_chatops.services.audit import audit
+from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.resolver import Resolver, slugify
 from oec_chatops.services.types import Invocation, Reply
 from oec_chatops.slack import blocks, grammar
@@ -31,8 +32,12 @@ class Subscriptions:
     store: Store
     clock: Clock
     resolver: Resolver
+    channels: ChannelAccess
 
     async def subscribe(self, inv: Invocation, cmd: grammar.Command, reply: Reply) -> None:
+        """Add (or widen) a subscription; refused in a channel the bot cannot post in, where
+        every event would be lost."""
+        await self.channels.require_postable(inv.channel_id)
         project_q, env_glob = _split_target(cmd.target or "")
         project = await self.resolver.project(project_q)
         events = cmd.events or grammar.DEFAULT_SUBSCRIBE_EVENTS

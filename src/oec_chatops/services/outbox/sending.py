@@ -69,6 +69,8 @@ class Sender:
             await self._post_once(row, f"evt:{row.id}", row.body)
         elif row.kind == "failure_thread":
             await self._failure_thread(row)
+        elif row.kind == "approval_note":
+            await self._approval_note(row)
         elif row.kind == "ephemeral":
             await self.slack.call(
                 "chat.postEphemeral",
@@ -178,6 +180,20 @@ class Sender:
                 tail = f"(the deploy log could not be read: {exc})"
         body = blocks.render_failure_thread(deployment, tail)
         await self._post_once(row, f"fail:{row.key}", body, thread_ts=parent.ts if parent else None)
+
+    async def _approval_note(self, row: OutboxRow) -> None:
+        """The requester's @-mention in the card's thread when their request has ended.
+
+        Rendered from the request as it is now; posted once under its own key (`note:`), looked
+        up in the thread before any second try. The card was queued before this row in the same
+        channel, so its ts is known unless the card could not be posted at all."""
+        approval = self.store.approvals.get(row.key)
+        if approval is None:
+            self._finish(row)
+            return
+        card = self.store.messages.get(f"apr:{row.key}", row.channel_id)
+        body = blocks.render_approval_note(approval)
+        await self._post_once(row, f"note:{row.key}", body, thread_ts=card.ts if card else None)
 
 
 LIVING_PREFIXES = frozenset(LIVING_KINDS.values())

@@ -9,6 +9,7 @@ One module per kind of message: `queries` (help, whoami, projects, envs, status)
 and limits, `statuses` the emoji and the progress bar.
 """
 
+from oec_chatops.slack.blocks.approval_notes import NOTIFIED_STATES, render_approval_note
 from oec_chatops.slack.blocks.approvals import (
     ACTION_APPROVE,
     ACTION_CANCEL,
@@ -55,6 +56,7 @@ __all__ = [
     "ACTION_APPROVE",
     "ACTION_CANCEL",
     "ACTION_REJECT",
+    "NOTIFIED_STATES",
     "REJECT_REASON_ACTION",
     "REJECT_REASON_BLOCK",
     "Denial",
@@ -66,6 +68,7 @@ __all__ = [
     "limit_violations",
     "render_action_accepted",
     "render_approval",
+    "render_approval_note",
     "render_approvals_list",
     "render_denied",
     "render_deployment",

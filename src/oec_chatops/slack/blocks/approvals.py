@@ -143,7 +143,12 @@ def outcome(a: Approval, now: datetime) -> str:
     if state in (ApprovalState.APPROVED, ApprovalState.EXECUTING):
         return f"{emoji} *Approved* by {approved_by}; running the {escape(a.verb)} now."
     if state is ApprovalState.DONE:
-        return f"{emoji} *Approved* by {approved_by}; the {escape(a.verb)} has run."
+        # Accepted by the platform is not finished: the deploy may be at 70 %. Its living
+        # message, posted after this card, tells how it goes.
+        return (
+            f"{emoji} *Approved* by {approved_by}; the {escape(a.verb)} has started. "
+            "Its progress is in the deployment message below."
+        )
     if state is ApprovalState.FAILED:
         return f"{emoji} *Approved* by {approved_by}, but the {escape(a.verb)} failed{note}"
     if state is ApprovalState.REJECTED:

@@ -11,7 +11,6 @@ from oec_chatops.slack.blocks.kit import (
     Message,
     code,
     context,
-    escape,
     header,
     listing,
     message,
@@ -21,6 +20,35 @@ from oec_chatops.slack.blocks.kit import (
 
 SubscriptionRow = tuple[str, Sequence[str], str | None]
 """(target such as `shop/*-prod`, event names or globs, why it is flagged or None)."""
+
+INVITE = "/invite @oec"  # the bot user's display name in manifest.yml
+
+
+def flag_text(reason: str, target: str) -> str:
+    """Why a flagged subscription posts nothing, and what clears it, in words.
+
+    `reason` is the Slack error the outbox got when it last posted here (it flags every
+    subscription of a channel it cannot post in); subscribing again clears the flag."""
+    again = f"{code(f'/oec subscribe {target}')}"
+    if reason in ("not_in_channel", "channel_not_found"):
+        return (
+            "Paused: I'm not in this channel any more, so its events are not posted here. "
+            f"{code(INVITE)}, then {again} to turn it back on."
+        )
+    if reason in ("is_archived", "channel_is_archived"):
+        return (
+            "Paused: this channel is archived, so its events are not posted here. "
+            f"Unarchive it and run {again}, or subscribe another channel."
+        )
+    if reason == "restricted_action":
+        return (
+            "Paused: a workspace setting stops me from posting in this channel. "
+            f"Ask a Slack admin to allow it, then run {again}."
+        )
+    return (
+        f"Paused: Slack refused my last post here ({code(reason)}). "
+        f"Run {again} to try again once that is fixed."
+    )
 
 
 def events_text(events: Sequence[str]) -> str:
@@ -43,7 +71,7 @@ def render_subscriptions(rows: Sequence[SubscriptionRow]) -> Message:
     for target, events, flagged in rows:
         line = f"{code(target)} → {events_text(events)}"
         if flagged:
-            line += f"\n:warning: {escape(flagged)}"
+            line += f"\n:warning: {flag_text(flagged, target)}"
         lines.append(line)
     return message(
         f"This channel has {plural(len(rows), 'subscription')}.",
