@@ -21,6 +21,8 @@ from oec_chatops.slack.blocks.approvals import (
     render_reject_modal,
 )
 from oec_chatops.slack.blocks.deployments import (
+    ApprovalNote,
+    message_link,
     render_action_accepted,
     render_deployment,
     render_failure_thread,
@@ -57,6 +59,7 @@ __all__ = [
     "ACTION_REJECT",
     "REJECT_REASON_ACTION",
     "REJECT_REASON_BLOCK",
+    "ApprovalNote",
     "Denial",
     "HelpEntry",
     "Message",
@@ -64,6 +67,7 @@ __all__ = [
     "View",
     "escape",
     "limit_violations",
+    "message_link",
     "render_action_accepted",
     "render_approval",
     "render_approvals_list",
