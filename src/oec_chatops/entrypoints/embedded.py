@@ -48,7 +48,7 @@ DEMO_CHANNEL = "C0DEPLOYS"
 DEMO_TASK_SECONDS = 8.0  # long enough to watch a deploy go queued → running → completed
 # The events `webhooks register` follows, less `environment.deleted`, as the demo always had.
 DEMO_EVENTS = tuple(e for e in WEBHOOK_EVENTS_FOLLOWED if e != "environment.deleted")
-# The demo workspace's people (playground.seed_demo_workspace): Dana develops, Lea approves.
+# The demo workspace's people (playground.seed_demo_workspace): Dana deploys, Lea approves, Vic only looks.
 DEMO_POLICY = """
 default_role = "viewer"
 [roles]
