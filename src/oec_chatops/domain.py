@@ -118,6 +118,9 @@ class Deployment:
     duration_seconds: float | None = None
     error_message: str | None = None
     modules: tuple[str, ...] = ()
+    reason: str | None = None  # what the requester wrote after `--`
+    commit: str | None = None  # the commit deployed, where the task or its log names it
+    failed_step: str | None = None  # the step a failed task was on when it failed
 
 
 class ApprovalState(StrEnum):

@@ -156,7 +156,7 @@ async def test_envs_deploy_and_approved_production_deploy_in_the_browser(
     await _expect(card).to_contain_text("Approved by @Lea Lead")
     # Editing the card notified nobody: Dana is @-mentioned in its thread, once.
     told = card.locator("li.msg-reply")
-    await _expect(told).to_contain_text("@Dana Developer your deploy", timeout=WAIT_MS)
+    await _expect(told).to_contain_text("@Dana Deployer your deploy", timeout=WAIT_MS)
     await _expect(told).to_contain_text("has started")
     await _expect(told).to_have_count(1)
     _make_artifacts_dir()
@@ -207,3 +207,36 @@ async def test_hints_complete_the_verb_and_the_reject_modal_submits_a_reason(pag
     await _expect(
         page.locator("#timeline > li.msg-ephemeral").filter(has_text="is protected")
     ).to_have_count(1, timeout=WAIT_MS)
+
+
+async def test_the_deployment_message_tells_its_story_in_the_browser(page: Page) -> None:
+    """Roles as the policy names them, a viewer to switch to, and a production deploy whose
+    message quotes its reason (drawn as Slack draws `>`) and names its approver."""
+    people = page.locator("#people")
+    await _expect(people.locator('.person[data-user="U0DEV1"] .person-role')).to_have_text(
+        "deployer"
+    )
+    await _expect(people.locator('.person[data-user="U0VIEWER"] .person-role')).to_have_text(
+        "viewer"
+    )
+    await _expect(people).not_to_contain_text("developer")
+
+    await _run(page, "/oec deploy acme-shop/production --modules sale -- fixing invoice totals")
+    card = _message(page, "Approval: deploy acme-shop/production")
+    approve = card.locator('[data-action-id="approval.approve"]')
+    await _expect(approve).to_be_visible(timeout=WAIT_MS)
+    await page.click('.person[data-user="U0LEAD1"]')
+    await approve.click()
+    await page.click("#confirm-ok")
+
+    production = _message(page, "Deploy acme-shop/production")
+    await _expect(production).to_contain_text("Completed", timeout=WAIT_MS)
+    await _expect(production.locator("blockquote")).to_have_text("fixing invoice totals")
+    await _expect(production).to_contain_text("Approved by")
+    await _expect(production).to_contain_text("@Lea Lead")
+    await _expect(production.locator("a", has_text="the request")).to_have_count(1)
+    await _expect(production).to_contain_text("sale")
+    _make_artifacts_dir()
+    await production.screenshot(
+        path=str(ARTIFACTS / "deployment-message.png"), animations="disabled"
+    )

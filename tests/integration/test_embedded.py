@@ -40,6 +40,7 @@ async def test_run_embedded_prints_the_page_url_serves_it_and_stops(
         async with httpx.AsyncClient() as http:
             pages.append(await http.get(ready[0].playground_url))
             pages.append(await http.get(f"{ready[0].bot_url}/healthz"))
+            pages.append(await http.get(f"{ready[0].bot_url}/"))
         stop.set()
 
     visitor = asyncio.create_task(visit())
@@ -54,6 +55,9 @@ async def test_run_embedded_prints_the_page_url_serves_it_and_stops(
     assert pages[0].status_code == 200
     assert "oec-chatops playground" in pages[0].text
     assert pages[1].status_code == 200
+    # The bot's own port answers `/` with the way to the playground, not a bare 404.
+    assert pages[2].status_code == 200
+    assert f"<a href='{ready[0].playground_url}'>" in pages[2].text
     for marker in ("xoxb-", "oec_live_", "whsec_"):
         assert marker not in printed  # the demo's fresh secrets are never printed
 

@@ -127,9 +127,10 @@ def test_the_page_gets_names_people_hints_and_channel_flags(fake: FakeSlack) -> 
     )
 
     assert [(p["id"], p["name"], p["role"]) for p in state["people"]] == [
-        ("U0DEV1", "Dana Developer", "developer"),
+        ("U0DEV1", "Dana Deployer", "deployer"),
         ("U0LEAD1", "Lea Lead", "approver"),
         ("U0ADMIN", "Ada Admin", "admin"),
+        ("U0VIEWER", "Vic Viewer", "viewer"),
     ]
     assert state["me"] == "U0LEAD1"
     assert state["names"]["U0LEAD1"] == "Lea Lead"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from oec_chatops.domain import Progress
-from oec_chatops.services.tracker import budget_interval, parse_step_progress
+from oec_chatops.services.tracker import budget_interval, parse_commit, parse_step_progress
 from tests.support.stack import CHANNEL as ROOM
 from tests.support.stack import Stack, running_stack, sim_settings
 from tests.support.stepped_clock import SteppedClock
@@ -92,6 +92,14 @@ def test_step_lines_of_the_log_are_the_fallback_progress() -> None:
     )
     assert parse_step_progress("no steps here\n") is None
     assert parse_step_progress("Step 2/0: nonsense") is None
+
+
+def test_the_commit_comes_from_gits_own_line_in_the_log() -> None:
+    log = "Step 2/6: Pulling branch main...\n  HEAD is now at 3f2a9c1.\nStep 3/6: Building\n"
+    assert parse_commit(log) == "3f2a9c1"
+    assert parse_commit("HEAD is now at abc1234\nHEAD is now at 9d8e7f6a") == "9d8e7f6a"
+    # Not a sha (a branch name, a short word): no commit rather than a wrong one.
+    assert parse_commit("HEAD is now at main.\nHEAD is now at abc") is None
 
 
 @pytest.mark.parametrize("active", [40])

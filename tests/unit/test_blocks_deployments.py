@@ -9,6 +9,8 @@ import pytest
 
 from oec_chatops.domain import Deployment, EnvRef, Progress
 from oec_chatops.slack.blocks import (
+    ApprovalNote,
+    message_link,
     render_action_accepted,
     render_deployment,
     render_failure_thread,
@@ -192,3 +194,50 @@ def test_action_accepted() -> None:
     assert body["text"] == "Deploy Shop/staging queued"
     plain = postable(render_action_accepted(env, "restart", "t-10"))
     assert plain["blocks"][0]["text"]["text"] == ":rocket: Started *restart* on `Shop/staging`."
+
+
+def test_the_message_tells_why_who_approved_and_what_changed() -> None:
+    story = replace(RUNNING, reason="fix <totals> before the audit", commit="3f2a9c1d0e")
+    note = ApprovalNote(
+        approval_id="0d9e8f7a-6b5c-4d3e-9f10-112233445566",
+        approvers=("U0LEAD1", "U0LEAD2"),
+        card_url=message_link("C0DEPLOYS", "1700000000.000100"),
+    )
+    body = postable(render_deployment(story, note))
+    status = body["blocks"][1]["text"]["text"]
+    assert status.endswith("\n>fix &lt;totals&gt; before the audit")
+    fields = [f["text"] for f in body["blocks"][1]["fields"]]
+    assert fields[:4] == [
+        "*Requested by*\n<@U0DEV>",
+        "*Approved by*\n<@U0LEAD1>, <@U0LEAD2> · "
+        "<https://slack.com/archives/C0DEPLOYS/p1700000000000100|the request>",
+        "*Branch*\n`main`",
+        "*Commit*\n`3f2a9c1d0e`",
+    ]
+    assert "*Modules*\n`sale_custom`, `stock_extra`" in fields
+
+
+def test_the_reason_given_on_the_approval_is_shown_when_the_task_has_none() -> None:
+    note = ApprovalNote(approval_id="a" * 36, reason="quarterly release")
+    body = postable(render_deployment(replace(RUNNING, approval_id="a" * 36), note))
+    assert body["blocks"][1]["text"]["text"].endswith("\n>quarterly release")
+    # Nobody approved yet (or the row is gone): the short id, not 36 characters of noise.
+    assert "*Approval*\n`aaaaaaaa`" in [f["text"] for f in body["blocks"][1]["fields"]]
+
+
+def test_a_failed_deployment_names_the_step_it_failed_at() -> None:
+    failed = replace(
+        RUNNING, status="failed", failed_step="build", completed_at=ENDED, duration_seconds=61
+    )
+    body = postable(render_deployment(failed))
+    assert body["blocks"][1]["text"]["text"] == ":x: *Failed* in 1m 1s at step `build`"
+    # A deployment that ended well never shows a failing step.
+    done = postable(render_deployment(replace(failed, status="completed")))
+    assert "at step" not in texts(done)
+
+
+def test_a_long_reason_stays_postable_and_quoted_once() -> None:
+    body = postable(render_deployment(replace(RUNNING, reason="why " * 2000)))
+    status = body["blocks"][1]["text"]["text"]
+    assert status.count("\n>") == 1
+    assert len(status) < 700

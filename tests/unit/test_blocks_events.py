@@ -13,6 +13,7 @@ from oec_chatops.slack.blocks import (
     render_subscriptions,
     render_unsubscribed,
 )
+from oec_chatops.slack.blocks.event_names import friendly_events
 from oec_chatops.slack.blocks.events import event_label
 from tests.support.blocks import mrkdwn_texts, postable
 
@@ -190,7 +191,7 @@ def test_subscriptions_list_with_a_flag() -> None:
         )
     )
     text = mrkdwn_texts(body)
-    assert "`shop` → `deploy.*`, `environment.status_changed`" in text
+    assert "`shop` → deployments and status changes" in text
     assert "`blog/*-prod` → all events\n:warning: Paused: Slack refused my last post" in text
     assert "(`weird_&lt;error&gt;`)" in text
     assert "`/oec subscribe blog/*-prod`" in text
@@ -227,11 +228,32 @@ def test_many_subscriptions_stay_postable() -> None:
 
 def test_subscribed_and_unsubscribed() -> None:
     on = postable(render_subscribed("shop/*", ["deploy.*"]))
-    assert line(on) == ":bell: This channel now gets `deploy.*` from `shop/*`."
+    assert line(on) == ":bell: This channel now gets deployments from `shop/*`."
     off = postable(render_unsubscribed("shop/*", [], removed=True))
     assert line(off) == ":no_bell: This channel no longer gets anything from `shop/*`."
     some = postable(render_unsubscribed("shop", ["deploy.failed"], removed=True))
-    assert line(some) == ":no_bell: This channel no longer gets `deploy.failed` from `shop`."
+    assert line(some) == ":no_bell: This channel no longer gets failed deployments from `shop`."
     none = postable(render_unsubscribed("shop", ["deploy.failed"], removed=False))
-    assert line(none).startswith("This channel has no subscription to `shop` for `deploy.failed`.")
+    assert line(none).startswith(
+        "This channel has no subscription to `shop` for failed deployments."
+    )
     assert postable(render_unsubscribed("x", [], removed=False))
+
+
+@pytest.mark.parametrize(
+    ("names", "words"),
+    [
+        (["environment.status_changed"], "status changes"),
+        (["deploy.*", "environment.status_changed"], "deployments and status changes"),
+        (
+            ["deploy.failed", "monitoring.alert", "monitoring.*"],
+            "failed deployments and monitoring alerts",
+        ),
+        (["*"], "all events"),
+        ([], "all events"),
+        # No friendly form: shown exactly as typed, in code, never guessed at.
+        (["deploy.f*", "<odd>"], "`deploy.f*` and `&lt;odd&gt;`"),
+    ],
+)
+def test_event_names_in_words(names: list[str], words: str) -> None:
+    assert friendly_events(names) == words

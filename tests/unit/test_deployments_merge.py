@@ -156,3 +156,23 @@ def test_rank_of(status: str, rank: int) -> None:
 def test_state_survives_the_round_trip_through_the_store() -> None:
     d = _fold((QUEUED, RUNNING, POLL_60, FAILED))[-1]
     assert from_dict(to_dict(d)) == d
+
+
+def test_a_failure_keeps_the_step_it_broke_on_and_the_reason_and_commit_stay() -> None:
+    started = DeploymentUpdate(task_id=T, status="queued", verb="deploy", reason="hotfix")
+    seen = DeploymentUpdate(task_id=T, status="running", commit="3f2a9c1")
+    # The last poll saw `build` running; the failure itself names no step.
+    last = _fold((started, seen, POLL_60, FAILED))[-1]
+    assert (last.failed_step, last.reason, last.commit) == ("build", "hotfix", "3f2a9c1")
+    # The failing update's own step wins over the last one seen running.
+    broke = DeploymentUpdate(task_id=T, status="failed", progress=Progress(current_step="restart"))
+    assert _fold((started, POLL_60, broke))[-1].failed_step == "restart"
+    # A later, contradicting update neither moves the failed step nor the reason.
+    late = DeploymentUpdate(
+        task_id=T, status="failed", reason="other", progress=Progress(current_step="x")
+    )
+    again = _fold((started, POLL_60, broke, late))[-1]
+    assert (again.failed_step, again.reason) == ("restart", "hotfix")
+    assert from_dict(to_dict(again)) == again
+    # Only failures have a failed step.
+    assert _fold((started, POLL_60, COMPLETED))[-1].failed_step is None

@@ -26,6 +26,7 @@ from pathlib import Path
 from oec_chatops.config import DEFAULT_DB, Settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.domain import WEBHOOK_EVENTS_FOLLOWED
+from oec_chatops.entrypoints.front_door import with_front_door
 from oec_chatops.entrypoints.server import build_app
 from oec_chatops.errors import ConfigError
 from oec_chatops.playground import (
@@ -47,7 +48,7 @@ DEMO_CHANNEL = "C0DEPLOYS"
 DEMO_TASK_SECONDS = 8.0  # long enough to watch a deploy go queued → running → completed
 # The events `webhooks register` follows, less `environment.deleted`, as the demo always had.
 DEMO_EVENTS = tuple(e for e in WEBHOOK_EVENTS_FOLLOWED if e != "environment.deleted")
-# The demo workspace's people (playground.seed_demo_workspace): Dana develops, Lea approves.
+# The demo workspace's people (playground.seed_demo_workspace): Dana deploys, Lea approves, Vic only looks.
 DEMO_POLICY = """
 default_role = "viewer"
 [roles]
@@ -207,7 +208,10 @@ async def embedded_demo(
             c = build_container(settings, policy=parse_policy(DEMO_POLICY))
             async with (
                 serve_on_loopback(
-                    build_app(c, grace=grace), host=host, port=port, lifespan="on"
+                    with_front_door(build_app(c, grace=grace), f"{slack_url}/"),
+                    host=host,
+                    port=port,
+                    lifespan="on",
                 ) as bot_url,
                 SlackUserAgent(
                     bot_url=bot_url, signing_secret=s.signing_secret, fake=fake, fake_url=slack_url

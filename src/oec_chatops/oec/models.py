@@ -146,6 +146,9 @@ class Task(ApiModel):
     error_message: str | None = Field(
         default=None, validation_alias=AliasChoices("error_message", "error")
     )
+    # Not in the spec's task object today; read when a platform sends it, so the deployment
+    # message can name the commit without reading the log.
+    commit: str | None = Field(default=None, validation_alias=AliasChoices("commit", "commit_sha"))
 
     @property
     def terminal(self) -> bool:

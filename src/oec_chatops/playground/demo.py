@@ -22,23 +22,26 @@ class Persona:
     role: str
 
 
-# The page's user switcher: one person per kind of power the demo policy hands out.
+# The page's user switcher: one person per role the demo policy hands out, named as the policy
+# names them (a "developer" label taught people a role the policy does not have), and a viewer
+# so what someone without rights is told can be tried too.
 DEMO_PEOPLE: tuple[Persona, ...] = (
-    Persona("U0DEV1", "developer"),
+    Persona("U0DEV1", "deployer"),
     Persona("U0LEAD1", "approver"),
     Persona("U0ADMIN", "admin"),
+    Persona("U0VIEWER", "viewer"),
 )
 
 
 def seed_demo_workspace(fake: FakeSlack) -> FakeSlack:
     """Add the demo users, user group and channels to `fake`; returns it for chaining."""
     fake.add_user("U0ADMIN", "ada", real_name="Ada Admin", is_admin=True)
-    fake.add_user("U0DEV1", "dev", real_name="Dana Developer")
+    fake.add_user("U0DEV1", "dev", real_name="Dana Deployer")
     fake.add_user("U0DEV2", "sam", real_name="Sam Shipper")
     fake.add_user("U0LEAD1", "lea", real_name="Lea Lead")
     fake.add_user("U0LEAD2", "leo", real_name="Leo Lead")
     fake.add_user("U0VIEWER", "vic", real_name="Vic Viewer")
-    fake.add_usergroup("S0DEVTEAM", "devteam", ["U0DEV1", "U0DEV2"], name="Developers")
+    fake.add_usergroup("S0DEVTEAM", "devteam", ["U0DEV1", "U0DEV2"], name="Deployers")
     fake.add_usergroup("S0LEADS", "leads", ["U0LEAD1", "U0LEAD2"], name="Team leads")
     fake.add_channel("C0DEPLOYS", "deploys")
     fake.add_channel("C0GENERAL", "general")

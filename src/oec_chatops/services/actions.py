@@ -51,6 +51,7 @@ class Actions:
         channel_id: str,
         idempotency_key: str,
         approval_id: str | None = None,
+        reason: str | None = None,
     ) -> ActionAccepted:
         """Send the action (once per key) and record the task; raises OecError."""
         now = self.clock.time()
@@ -85,6 +86,7 @@ class Actions:
                     url=ref.url,
                     modules=modules,
                     origin_channel_id=channel_id,
+                    reason=reason,
                 ),
                 now=self.clock.time(),
                 env_name=ref.env_name,

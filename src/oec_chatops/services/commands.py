@@ -169,6 +169,7 @@ class CommandService:
                 requested_by=inv.user_id,
                 channel_id=inv.channel_id,
                 idempotency_key=key,
+                reason=cmd.reason,
             )
         except OecError as exc:
             e = explain(exc, env_label=ref.label, request_id=request_id_var.get())

@@ -69,6 +69,8 @@ class DeploymentUpdate:
     error_message: str | None = None
     modules: tuple[str, ...] = ()
     origin_channel_id: str | None = None
+    reason: str | None = None
+    commit: str | None = None
 
 
 def merge(current: Deployment | None, u: DeploymentUpdate) -> Deployment:
@@ -145,7 +147,22 @@ def merge(current: Deployment | None, u: DeploymentUpdate) -> Deployment:
         if status in ("failed", "cancelled", GAVE_UP)
         else None,
         modules=pick(current.modules, u.modules),
+        reason=pick(current.reason, u.reason),
+        commit=pick(current.commit, u.commit),
+        failed_step=_failed_step(current, u, status, ended_now),
     )
+
+
+def _failed_step(
+    current: Deployment, u: DeploymentUpdate, status: str, ended_now: bool
+) -> str | None:
+    """The step a failed task broke on: the one the failing update names, else the last one
+    seen running (a failing poll's progress is not merged, so it is read here)."""
+    if status != "failed":
+        return None
+    if ended_now and u.progress is not None and u.progress.current_step:
+        return u.progress.current_step
+    return current.failed_step or current.progress.current_step
 
 
 def _merge_progress(old: Progress, new: Progress) -> Progress:

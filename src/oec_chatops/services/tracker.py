@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MAX_TRACKING_SECONDS = 30 * 60
 ERROR_RETRY_SECONDS = 30.0
 _STEP = re.compile(r"Step\s+(\d+)\s*/\s*(\d+)\s*:?\s*(.*)", re.IGNORECASE)
+_COMMIT = re.compile(r"HEAD is now at ([0-9a-f]{7,40})\b")
 
 
 def default_pace(elapsed: float) -> float:
@@ -63,6 +64,12 @@ def parse_step_progress(log_text: str) -> Progress | None:
                 total_steps=total,
             )
     return None
+
+
+def parse_commit(log_text: str) -> str | None:
+    """The commit a task checked out, from git's "HEAD is now at <sha>" line, or None."""
+    found = _COMMIT.findall(log_text)
+    return found[-1] if found else None
 
 
 @dataclass(kw_only=True, eq=False)
@@ -143,6 +150,7 @@ class Tracker(WorkerLoop):
             self.store.deployments.set_next_poll(row.task_id, now + ERROR_RETRY_SECONDS)
             return reads
         progress: Progress | None = task.progress
+        commit = task.commit
         if (
             not task.terminal
             and task.progress_percent is None
@@ -153,6 +161,7 @@ class Tracker(WorkerLoop):
             try:
                 tail = await self.platform.get_logs(row.env_id, task_id=row.task_id, lines=20)
                 progress = parse_step_progress(tail.log) or progress
+                commit = commit or parse_commit(tail.log)
             except OecError:
                 pass
         # A poll that also read the log used two reads of the task's share.
@@ -167,6 +176,7 @@ class Tracker(WorkerLoop):
                 completed_at=task.completed_at,
                 duration_seconds=task.duration_seconds,
                 error_message=task.error_message,
+                commit=commit,
             ),
             next_poll_at=self.clock.time() + interval,
         )

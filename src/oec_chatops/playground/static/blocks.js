@@ -128,7 +128,9 @@ function inline(text, ctx, into) {
   if (last < text.length) into.append(unescapeSlack(text.slice(last)));
 }
 
-// Block-level mrkdwn: ``` fences become <pre>; `&gt; ` lines become quotes; the rest is inline.
+// Block-level mrkdwn: ``` fences become <pre>; lines starting with `>` (sent raw or as `&gt;`,
+// with or without a space after it, as Slack accepts them) become quotes; the rest is inline.
+const QUOTE = /^(?:>|&gt;) ?/;
 export function mrkdwn(text, ctx, className = "mrkdwn") {
   const root = el("div", className);
   const parts = String(text ?? "").split("```");
@@ -144,12 +146,12 @@ export function mrkdwn(text, ctx, className = "mrkdwn") {
     if (!chunk) return;
     let quote = null;
     chunk.split("\n").forEach((line, n) => {
-      if (line.startsWith("&gt; ") || line === "&gt;") {
+      if (QUOTE.test(line)) {
         if (!quote) {
           quote = el("blockquote");
           root.append(quote);
         } else quote.append(document.createElement("br"));
-        inline(line.replace(/^&gt; ?/, ""), ctx, quote);
+        inline(line.replace(QUOTE, ""), ctx, quote);
         return;
       }
       if (n > 0 && !quote) root.append(document.createElement("br"));

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from oec_chatops.clock import Clock
+from oec_chatops.domain import Deployment
 from oec_chatops.errors import ChatopsError
 from oec_chatops.services.deployments import from_dict
 from oec_chatops.services.outbox.calls import OutboxSlack
@@ -54,7 +55,8 @@ class Sender:
             if d_row is None:
                 self._finish(row)
                 return
-            body = blocks.render_deployment(from_dict(d_row.state))
+            deployment = from_dict(d_row.state)
+            body = blocks.render_deployment(deployment, self._approval_of(deployment))
             await self._living_message(row, f"dep:{row.key}", body)
         elif row.kind == "approval":
             approval = self.store.approvals.get(row.key)
@@ -70,7 +72,7 @@ class Sender:
         elif row.kind == "failure_thread":
             await self._failure_thread(row)
         elif row.kind == "approval_note":
-            await self._approval_note(row)
+            await self._requester_note(row)
         elif row.kind == "ephemeral":
             await self.slack.call(
                 "chat.postEphemeral",
@@ -87,6 +89,19 @@ class Sender:
             self.store.outbox.mark_dead(
                 row.id, reason=f"unknown kind {row.kind}", now=self.clock.time()
             )
+
+    def _approval_of(self, d: Deployment) -> blocks.ApprovalNote | None:
+        """Who approved the deployment and where the card is, read from the approval row at
+        send time (the card may have been posted, and its ts learnt, after the deployment)."""
+        if not d.approval_id:
+            return None
+        a = self.store.approvals.get(d.approval_id)
+        if a is None:
+            return None
+        card = blocks.message_link(a.channel_id, a.message_ts) if a.message_ts else None
+        return blocks.ApprovalNote(
+            approval_id=a.approval_id, approvers=a.approvers, card_url=card, reason=a.reason
+        )
 
     def _finish(self, row: OutboxRow) -> None:
         self.store.outbox.mark_sent(row, self.clock.time())
@@ -181,7 +196,7 @@ class Sender:
         body = blocks.render_failure_thread(deployment, tail)
         await self._post_once(row, f"fail:{row.key}", body, thread_ts=parent.ts if parent else None)
 
-    async def _approval_note(self, row: OutboxRow) -> None:
+    async def _requester_note(self, row: OutboxRow) -> None:
         """The requester's @-mention in the card's thread when their request has ended.
 
         Rendered from the request as it is now; posted once under its own key (`note:`), looked

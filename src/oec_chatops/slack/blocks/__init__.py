@@ -22,6 +22,8 @@ from oec_chatops.slack.blocks.approvals import (
     render_reject_modal,
 )
 from oec_chatops.slack.blocks.deployments import (
+    ApprovalNote,
+    message_link,
     render_action_accepted,
     render_deployment,
     render_failure_thread,
@@ -59,6 +61,7 @@ __all__ = [
     "NOTIFIED_STATES",
     "REJECT_REASON_ACTION",
     "REJECT_REASON_BLOCK",
+    "ApprovalNote",
     "Denial",
     "HelpEntry",
     "Message",
@@ -66,6 +69,7 @@ __all__ = [
     "View",
     "escape",
     "limit_violations",
+    "message_link",
     "render_action_accepted",
     "render_approval",
     "render_approval_note",

@@ -7,6 +7,7 @@ being redrawn as running is the tracker's job, which is why this function has no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from oec_chatops.domain import Deployment, EnvRef
 from oec_chatops.oec.models import is_terminal, normalize_task_status
@@ -30,24 +31,56 @@ from oec_chatops.slack.blocks.logs import DEFAULT_LOG_CHARS, code_block, tail, t
 from oec_chatops.slack.blocks.statuses import progress_line, task_emoji, task_word
 
 MAX_ERROR_CHARS = 1500
+MAX_REASON_CHARS = 500
+SHORT_ID = 8
 
 
-def render_deployment(d: Deployment) -> Message:
-    """Header with verb and environment, status, progress bar, who asked, and what changed."""
+def short_id(full_id: str) -> str:
+    """The first 8 characters of an id: enough to tell tasks apart in a channel, short enough
+    not to drown the message. The full id stays in the context line and the log command."""
+    return full_id[:SHORT_ID]
+
+
+def message_link(channel_id: str, ts: str) -> str:
+    """A link to one Slack message, built without an API call: Slack resolves
+    `https://slack.com/archives/<channel>/p<ts without the dot>` to the message in the reader's
+    workspace, and it needs no scope (`chat.getPermalink` would cost a call per redraw)."""
+    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalNote:
+    """What the deployment message says about the approval that let it run: who approved, a
+    link to the card (None until the card's ts is known), and the requester's reason."""
+
+    approval_id: str
+    approvers: tuple[str, ...] = ()
+    card_url: str | None = None
+    reason: str | None = None
+
+
+def render_deployment(d: Deployment, approval: ApprovalNote | None = None) -> Message:
+    """Header with verb and environment, status, progress bar, why, who asked and approved,
+    and what changed (branch, commit, modules); for a failure, the step that failed."""
     status = normalize_task_status(d.status)
     ended = is_terminal(status)
     duration = _duration(d) if ended else None
     state = f"{task_emoji(status)} *{task_word(status)}*"
     if duration is not None:
         state += f" in {format_duration(duration)}"
+    if status == "failed" and d.failed_step:
+        state += f" at step {code(d.failed_step)}"
     lines = [state]
     if not ended:
         bar = progress_line(d.progress, status)
         if bar:
             lines.append(bar)
+    reason = d.reason or (approval.reason if approval else None)
+    if reason:
+        lines.append(f">{escape(cut(reason, MAX_REASON_CHARS))}")
     blocks: list[Block] = [
         header(f"{_verb(d.verb)} {d.env_label}"),
-        section("\n".join(lines), fields=_fields(d)),
+        section("\n".join(lines), fields=_fields(d, approval)),
     ]
     if d.error_message and status != "completed":
         error = escape(defuse_fences(cut(d.error_message, MAX_ERROR_CHARS)))
@@ -68,16 +101,22 @@ def _duration(d: Deployment) -> float | None:
     return None
 
 
-def _fields(d: Deployment) -> list[str]:
+def _fields(d: Deployment, approval: ApprovalNote | None) -> list[str]:
     fields: list[str] = []
     if d.requested_by:
         fields.append(f"*Requested by*\n{mention(d.requested_by)}")
     elif d.triggered_by:
         fields.append(f"*Triggered by*\n{escape(d.triggered_by)}")
-    if d.approval_id:
-        fields.append(f"*Approval*\n{code(d.approval_id)}")
+    if approval is not None and approval.approvers:
+        who = ", ".join(mention(u) for u in approval.approvers)
+        card = f" · {link(approval.card_url, 'the request')}" if approval.card_url else ""
+        fields.append(f"*Approved by*\n{who}{card}")
+    elif d.approval_id:
+        fields.append(f"*Approval*\n{code(short_id(d.approval_id))}")
     if d.branch:
         fields.append(f"*Branch*\n{code(d.branch)}")
+    if d.commit:
+        fields.append(f"*Commit*\n{code(d.commit[:12])}")
     if d.modules:
         fields.append(f"*Modules*\n{modules_text(d.modules)}")
     if d.url:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from oec_chatops.blockkit_limits import (
     MAX_BLOCKS,
 )
+from oec_chatops.slack.blocks.event_names import friendly_events
 from oec_chatops.slack.blocks.kit import (
     Message,
     code,
@@ -52,7 +53,8 @@ def flag_text(reason: str, target: str) -> str:
 
 
 def events_text(events: Sequence[str]) -> str:
-    return ", ".join(code(e) for e in events) if events else "all events"
+    """In words ("deployments and status changes"): this is read by people, not typed."""
+    return friendly_events(events)
 
 
 def render_subscriptions(rows: Sequence[SubscriptionRow]) -> Message:
