@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.signing import Scheme
+from oec_chatops.platforms import PlatformSecrets, load_platforms, single_platform
 from oec_chatops.retention import (
     DEFAULT_AUDIT,
     DEFAULT_DELIVERIES,
@@ -49,6 +50,7 @@ CREDENTIALS = (
     "OEC_API_KEY",
     "OEC_API_KEY_RO",
     "OEC_WEBHOOK_SECRET",
+    "OEC_CHATOPS_PLATFORMS",  # the platforms file configures a real bot's hosts
 )
 SLACK_INGRESS = frozenset({"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})  # HTTP or Socket Mode
 # Variables in these namespaces are ours: one the bot does not read is most likely a misspelling.
@@ -69,6 +71,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         case_sensitive=False, extra="ignore", frozen=True, env_ignore_empty=True
     )
+    # Read by `load_settings` from the platforms file and the variables it names.
+    _platforms: tuple[PlatformSecrets, ...] = PrivateAttr(default=())
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -86,6 +90,8 @@ class Settings(BaseSettings):
 
     oec_chatops_db: Path = DEFAULT_DB
     oec_chatops_policy: Path | None = None
+    # Several hosting platforms (oec.sh, oCore, deployERP): a TOML file, see `platforms.py`.
+    oec_chatops_platforms: Path | None = None
     # Retention, as `30d`, `12h` or seconds (see `retention.py`). Dedupe keys default to a day
     # longer than payloads and may never be set shorter than payloads or the tolerance.
     oec_chatops_retain_deliveries: float = DEFAULT_DELIVERIES
@@ -205,6 +211,20 @@ class Settings(BaseSettings):
         raw = self.oec_webhook_secret.get_secret_value()
         return tuple(s.strip() for s in raw.split(",") if s.strip())
 
+    def platforms(self) -> tuple[PlatformSecrets, ...]:
+        """The hosts this bot serves: the platforms file's entries with their secrets, or the
+        single-platform OEC_API_* variables as one host named `oec` (empty in the demo)."""
+        if self.oec_chatops_platforms is not None:
+            return self._platforms
+        key, ro = self.oec_api_key, self.oec_api_key_ro
+        single = single_platform(
+            self.oec_api_url,
+            key.get_secret_value() if key else None,
+            ro.get_secret_value() if ro else None,
+            self.oec_webhook_secret.get_secret_value() if self.oec_webhook_secret else None,
+        )
+        return (single,) if single else ()
+
     def secret_values(self) -> tuple[str, ...]:
         """Every secret value, so the log filter can redact them wherever they would appear."""
         values = [
@@ -218,7 +238,10 @@ class Settings(BaseSettings):
             )
             if s is not None
         ]
-        return tuple(v for v in (*values, *self.webhook_secrets) if len(v) >= 6)
+        hosts = [v for p in self._platforms for v in p.values()]
+        # A webhook secret may be several, comma-separated (rotation): redact each.
+        hosts += [part.strip() for v in hosts for part in v.split(",")]
+        return tuple(v for v in (*values, *self.webhook_secrets, *hosts) if len(v) >= 6)
 
 
 def known_variables() -> frozenset[str]:
@@ -273,7 +296,8 @@ def missing_credentials(present: frozenset[str]) -> tuple[str, ...]:
     needs = (
         ("SLACK_BOT_TOKEN", {"SLACK_BOT_TOKEN"}),
         ("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)", SLACK_INGRESS),
-        ("OEC_API_KEY", {"OEC_API_KEY"}),
+        # With a platforms file, each host's key is named (and checked) there instead.
+        ("OEC_API_KEY", {"OEC_API_KEY", "OEC_CHATOPS_PLATFORMS"}),
     )
     missing = [name for name, any_of in needs if not present & any_of]
     return tuple(missing)
@@ -330,6 +354,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             message = str(error["msg"]).removeprefix("Value error, ")
             invalid.append(f"{name}: {message}")
     problems = _problems(present, invalid, unknown_variables(env))
+    hosts: tuple[PlatformSecrets, ...] = ()
+    if settings is not None and settings.oec_chatops_platforms is not None:
+        try:
+            hosts = load_platforms(settings.oec_chatops_platforms, env)
+        except ConfigError as exc:
+            problems.append(str(exc).rstrip("."))
     if problems or settings is None:
         raise ConfigError("; ".join(problems) + ".")
+    settings._platforms = hosts
     return settings
