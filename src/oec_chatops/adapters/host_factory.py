@@ -16,9 +16,46 @@ from pydantic import SecretStr
 from oec_chatops.clock import Clock
 from oec_chatops.deployerp import DerpClient, DerpPlatform, DerpSettings
 from oec_chatops.hosts import Host
-from oec_chatops.ocore import OcoreAdapter, OcoreClient, OcoreSettings
+from oec_chatops.ocore import (
+    OcoreAdapter,
+    OcoreClient,
+    OcoreEnvironmentStatus,
+    OcoreSettings,
+    format_health_score,
+)
 from oec_chatops.oec.client import OecClient
+from oec_chatops.platform import DetailedStatus
 from oec_chatops.platforms import PlatformSecrets
+
+class OcoreHost(OcoreAdapter):
+    """oCore with its health and health score in words on every status (`DetailedStatus`), so
+    the Slack rendering, which must not know oCore, shows them like any host's details."""
+
+    async def get_environment_status(self, env_id: str) -> OcoreEnvironmentStatus:
+        status = await super().get_environment_status(env_id)
+        return _detailed(status)
+
+
+def health_lines(status: OcoreEnvironmentStatus) -> list[str]:
+    """Status message, last seen, then the health score (grade, score, weakest factors)."""
+    lines = [status.status_message] if status.status_message else []
+    if status.last_seen_at is not None:
+        lines.append(f"Last seen {status.last_seen_at.strftime('%Y-%m-%d %H:%M UTC')}")
+    if status.health_score is not None:
+        lines.extend(format_health_score(status.health_score))
+    else:
+        lines.append("Health score: oCore could not give one right now.")
+    return lines
+
+
+class _OcoreDetailed(OcoreEnvironmentStatus, DetailedStatus):
+    """Both: the typed oCore fields, and the lines any renderer can show."""
+
+
+def _detailed(status: OcoreEnvironmentStatus) -> _OcoreDetailed:
+    # Construct, not validate: the fields are already oCore's validated values.
+    return _OcoreDetailed.model_construct(**dict(status), details=health_lines(status))
+
 
 DISPLAY = {"oec": "oec.sh", "ocore": "oCore", "deployerp": "deployERP"}
 
@@ -65,7 +102,7 @@ def build_host(
             await http.aclose()
 
         return BuiltHost(
-            Host(entry.name, display, OcoreAdapter(client, clock=clock, settings=settings)),
+            Host(entry.name, display, OcoreHost(client, clock=clock, settings=settings)),
             close_ocore,
         )
     if entry.kind == "deployerp":

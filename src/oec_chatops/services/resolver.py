@@ -66,6 +66,14 @@ class UnknownProject(_NoMatch):
         super().__init__(query, choices, f"No project matches `{query}`.", _did_you_mean(choices))
 
 
+class AmbiguousProject(_NoMatch):
+    """A project name found on several platforms; `choices` are its prefixed names."""
+
+    def __init__(self, query: str, choices: list[str]) -> None:
+        hint = "Say which one: " + ", ".join(f"`{c}`" for c in choices)
+        super().__init__(query, choices, f"`{query}` is on {len(choices)} platforms.", hint)
+
+
 def to_ref(project: Project, env: Environment) -> EnvRef:
     return EnvRef(
         env_id=env.id,
@@ -134,6 +142,12 @@ class Resolver:
         for p in snap.projects:
             if q in (p.id.lower(), p.name.lower(), (p.slug or slugify(p.name))):
                 return p
+        # Without a platform prefix: the one project of that name on any platform.
+        bare = [p for p in snap.projects if q in _names(p.id, p.name, p.slug)]
+        if len(bare) == 1:
+            return bare[0]
+        if len(bare) > 1:
+            raise AmbiguousProject(query, sorted(p.slug or p.name for p in bare))
         names = [p.slug or slugify(p.name) for p in snap.projects]
         raise UnknownProject(query, difflib.get_close_matches(q, names, n=3, cutoff=0.5))
 
@@ -141,7 +155,14 @@ class Resolver:
         """Resolve `project/env`, a bare unique env name, or an environment id."""
         q = query.strip()
         if _UUID.match(q):
-            return await self._by_id(q)
+            try:
+                return await self._by_id(q)
+            except UnknownEnvironment:
+                # With several platforms a bare id may be another host's: look it up by name.
+                found = _match((await self.snapshot()).refs, q)
+                if len(found) == 1:
+                    return found[0]
+                raise
         snap = await self.snapshot()
         found = _match(snap.refs, q)
         if not found:
@@ -189,15 +210,34 @@ class Resolver:
         return ref
 
 
+def _bare(value: str) -> str:
+    """`derp:eu-1` -> `eu-1`: a name without its platform prefix (`hosts.Hosts` adds it)."""
+    return value.partition(":")[2] or value
+
+
+def _names(*values: str | None) -> set[str]:
+    found = {v.lower() for v in values if v}
+    return found | {_bare(v) for v in found}
+
+
 def _match(refs: list[EnvRef], query: str) -> list[EnvRef]:
+    """The refs a query names: `[platform:]project/env`, `[platform:]env`, or an id.
+
+    With several platforms every id and project name carries its platform's prefix; a query
+    with a prefix matches that platform only, one without matches on every platform (and an
+    unambiguous bare name resolves, several give `AmbiguousEnvironment` with full labels).
+    """
     q = query.lower()
+    host, sep, rest = q.partition(":")
+    if sep and "/" not in host and any(r.env_id.lower().startswith(host + ":") for r in refs):
+        refs = [r for r in refs if r.env_id.lower().startswith(host + ":")]
+        q = rest
     if "/" in q:
         project_q, _, env_q = q.partition("/")
         return [
             r
             for r in refs
-            if project_q
-            in (r.project_id.lower(), r.project_name.lower(), (r.project_slug or "").lower())
-            and env_q in (r.env_name.lower(), r.env_id.lower())
+            if project_q in _names(r.project_id, r.project_name, r.project_slug)
+            and env_q in _names(r.env_name, r.env_id)
         ]
-    return [r for r in refs if q in (r.env_name.lower(), r.env_id.lower())]
+    return [r for r in refs if q in _names(r.env_name, r.env_id)]
