@@ -1,17 +1,18 @@
 """`Hosts`: several named platforms behind the one `Platform` the services are typed against.
 
-Every id the services ever see from a composite is `name:<host's id>` (projects, servers,
-environments, tasks), so an id alone says which host to ask; the services, the store and the
-tracker carry ids without knowing there is more than one host. Project slugs and names get the
-same prefix, so a label reads `derp:eu-1/shop-prod`, exactly what people type, and `/oec envs`
-shows where each environment lives.
+Every id the services see from a composite says which host to ask: `name:<host's id>` for
+projects (servers), environments and tasks of every host except the one named `oec`, whose ids
+stay as oec.sh gives them. Why that one stays bare: a bot that ran with the single-platform
+variables has oec.sh's bare ids in its database (subscriptions, deployments, approvals), and
+oec.sh's webhooks at `/webhooks/oec` carry bare ids too; adding a second host must not orphan
+any of them. Anything without a known prefix is therefore routed to `oec`, and is "not found"
+when no host has that name. oec.sh's ids are UUIDs and contain no `:`, so nothing is misrouted.
 
-Why always prefix (when there are several hosts) rather than leave oec.sh's ids bare: a bare
-id would be ambiguous the moment a second host uses UUIDs too, and the router would have to
-guess. A bot with a single platform does not use `Hosts` at all (container.py), so its ids,
-database and references stay exactly as before. A database written by such a bot keeps working
-after more hosts are added: an id without a known prefix is routed to the platform named `oec`
-when one is configured (its ids were the unprefixed ones), and is "not found" otherwise.
+Project names (what `/oec projects` and `/oec envs` print as headings) carry the prefix on
+every host, oec.sh included, so each environment shows where it lives; slugs carry it except on
+`oec`, so labels read `derp:eu-1/shop-prod` and `acme-shop/staging` as before, and the resolver
+also accepts `oec:acme-shop/staging`. A bot with a single oec.sh platform does not use `Hosts`
+at all (container.py).
 
 Listing everything (`list_everywhere`) asks every host at once; one host failing does not hide
 the others: the answer carries the rows of the hosts that answered and the names of those that
@@ -48,7 +49,7 @@ from oec_chatops.platform import Platform
 log = logging.getLogger(__name__)
 
 SEP = ":"
-LEGACY_NAME = "oec"  # unprefixed ids (a single-platform bot's database) belong to this host
+LEGACY_NAME = "oec"  # this host's ids stay bare; an id without a known prefix is its
 T = TypeVar("T")
 
 
@@ -70,7 +71,10 @@ class Listing:
 
 
 def prefixed(name: str, value: str | None) -> str | None:
-    return None if value is None else f"{name}{SEP}{value}"
+    """`value` as the services see it: `name:value`, or bare for the `oec` host."""
+    if value is None or name == LEGACY_NAME:
+        return value
+    return f"{name}{SEP}{value}"
 
 
 class Hosts:
@@ -191,12 +195,12 @@ class Hosts:
             host,
             host.platform.action(verb, own, idempotency_key=idempotency_key, modules=modules),
         )
-        # The poll URL is the host's own; the prefixed task id is what routes a poll back.
+        # A poll URL is the host's own; only oec.sh's (bare, routed to it) can be kept.
         return accepted.model_copy(
             update={
                 "task_id": prefixed(host.name, accepted.task_id),
                 "environment_id": prefixed(host.name, accepted.environment_id),
-                "poll_url": None,
+                "poll_url": accepted.poll_url if host.name == LEGACY_NAME else None,
             }
         )
 
@@ -247,7 +251,7 @@ def _project(host: Host, p: Project) -> Project:
     return p.model_copy(
         update={
             "id": prefixed(host.name, p.id),
-            "name": prefixed(host.name, p.name),
+            "name": f"{host.name}{SEP}{p.name}",  # where it lives, on every host
             "slug": prefixed(host.name, p.slug) if p.slug else None,
             "server_id": prefixed(host.name, p.server_id),
         }

@@ -220,6 +220,12 @@ def _names(*values: str | None) -> set[str]:
     return found | {_bare(v) for v in found}
 
 
+def _host_of(ref: EnvRef) -> str:
+    """The platform an environment lives on: its id's prefix; bare ids are oec.sh's (`oec`)."""
+    host, sep, _ = ref.env_id.lower().partition(":")
+    return host if sep else "oec"
+
+
 def _match(refs: list[EnvRef], query: str) -> list[EnvRef]:
     """The refs a query names: `[platform:]project/env`, `[platform:]env`, or an id.
 
@@ -229,8 +235,8 @@ def _match(refs: list[EnvRef], query: str) -> list[EnvRef]:
     """
     q = query.lower()
     host, sep, rest = q.partition(":")
-    if sep and "/" not in host and any(r.env_id.lower().startswith(host + ":") for r in refs):
-        refs = [r for r in refs if r.env_id.lower().startswith(host + ":")]
+    if sep and "/" not in host and any(_host_of(r) == host for r in refs):
+        refs = [r for r in refs if _host_of(r) == host]
         q = rest
     if "/" in q:
         project_q, _, env_q = q.partition("/")
