@@ -219,7 +219,7 @@ def build_container(
     gauges = StoreGauges(store=store, clock=clock)
     metrics.watch_store(gauges.read)
     runner = Runner()
-    resolver = Resolver(platform=platform, store=store, clock=clock)
+    resolver = Resolver(platform=platform, store=store, clock=clock, hosts=hosts)
     directory = Directory(slack=slack, policy=policy, clock=clock)
     expiry = ExpiryWorker(store=store, clock=clock, runner=runner)
     actions = Actions(

@@ -67,7 +67,11 @@ class Listing:
     """Every environment of the hosts that answered, and the hosts that could not be reached."""
 
     pairs: list[tuple[Project, Environment]]
-    unreachable: list[str]
+    errors: dict[str, OecError]  # host name -> why it could not be listed
+
+    @property
+    def unreachable(self) -> list[str]:
+        return list(self.errors)
 
 
 def prefixed(name: str, value: str | None) -> str | None:
@@ -140,12 +144,12 @@ class Hosts:
     ) -> Listing:
         """Every environment of every host (or of host `only`), and who could not be reached."""
         chosen = [self._hosts[only]] if only in self._hosts else list(self._hosts.values())
-        unreachable: list[str] = []
+        errors: dict[str, OecError] = {}
         results = await self._everywhere(
-            lambda h: h.platform.list_all_environments(status=status), chosen, unreachable
+            lambda h: h.platform.list_all_environments(status=status), chosen, errors
         )
         pairs = [(_project(h, p), _environment(h, e)) for h, ps in results.items() for p, e in ps]
-        return Listing(pairs, unreachable)
+        return Listing(pairs, errors)
 
     async def get_environment(self, env_id: str) -> Environment:
         host, own = self.split(env_id)
@@ -208,9 +212,9 @@ class Hosts:
         self,
         call: Callable[[Host], Awaitable[list[T]]],
         hosts: Sequence[Host] | None = None,
-        unreachable: list[str] | None = None,
+        unreachable: dict[str, OecError] | None = None,
     ) -> Mapping[Host, list[T]]:
-        """`call` on every host at once; a failing host is logged and named in `unreachable`.
+        """`call` on every host at once; a failing host is logged and put in `unreachable`.
 
         Only when every host fails does this raise (the first host's error), so the answer is
         never an empty list that looks like "nothing there".
@@ -228,7 +232,7 @@ class Hosts:
                 )
                 errors.append(answer)
                 if unreachable is not None:
-                    unreachable.append(host.name)
+                    unreachable[host.name] = answer
             elif isinstance(answer, BaseException):
                 raise answer
             else:

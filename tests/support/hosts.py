@@ -32,7 +32,7 @@ from oec_chatops.ocore_sim import (
 )
 from tests.support.derp_helpers import WEBHOOK_SECRET as DERP_SECRET
 from tests.support.derp_helpers import WRITE_KEY as DERP_KEY
-from tests.support.ocore_helpers import FULL_TOKEN
+from tests.support.ocore_helpers import FULL_TOKEN, READ_TOKEN
 from tests.support.sim_helpers import serve
 from tests.support.stack import Stack, running_stack
 
@@ -106,13 +106,14 @@ class Forwarder:
 
 @contextlib.asynccontextmanager
 async def hosts_stack(
-    tmp_path: Path, *, action_seconds: float = 0.5, **kwargs: Any
+    tmp_path: Path, *, action_seconds: float = 0.5, ocore_token: str = FULL_TOKEN, **kwargs: Any
 ) -> AsyncIterator[HostsStack]:
-    """Three simulators, the fake Slack and the bot configured for the three."""
+    """Three simulators, the fake Slack and the bot configured for the three; the bot's oCore
+    token is `ocore_token` (the simulator accepts the full one and a read-only one)."""
     forwarder = Forwarder()
     ocore_app = build_ocore_sim_app(
         OcoreSimSettings(
-            tokens=(FULL_TOKEN,),
+            tokens=(FULL_TOKEN, READ_TOKEN),
             start_seconds=action_seconds,
             stop_seconds=action_seconds,
             restart_seconds=action_seconds,
@@ -133,7 +134,7 @@ async def hosts_stack(
             path = tmp_path / "platforms.toml"
             environ = {
                 "OEC_CHATOPS_PLATFORMS": str(path),
-                "OCORE_TOKEN": FULL_TOKEN,
+                "OCORE_TOKEN": ocore_token,
                 "DEPLOYERP_API_KEY": DERP_KEY,
                 "DEPLOYERP_WEBHOOK_SECRET": DERP_SECRET,
                 **kwargs.pop("environ", {}),

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from oec_chatops.clock import Clock
 from oec_chatops.domain import EnvRef
 from oec_chatops.errors import CommandError
-from oec_chatops.oec.errors import OecNotFound
+from oec_chatops.hosts import Hosts
+from oec_chatops.oec.errors import OecError, OecNotFound
 from oec_chatops.oec.models import Environment, Project
 from oec_chatops.platform import Platform
 from oec_chatops.store.store import Store
@@ -92,6 +93,7 @@ class _Snapshot:
     at: float
     projects: list[Project]
     refs: list[EnvRef]
+    unreachable: dict[str, OecError] = field(default_factory=dict)  # host name -> its error
 
 
 @dataclass(kw_only=True, eq=False)
@@ -101,6 +103,8 @@ class Resolver:
     platform: Platform
     store: Store
     clock: Clock
+    # With several platforms: one listing per host, and which hosts could not be reached.
+    hosts: Hosts | None = None
     _snapshot: _Snapshot | None = field(default=None, init=False)
     _listing: asyncio.Task[_Snapshot] | None = field(default=None, init=False)
 
@@ -126,6 +130,15 @@ class Resolver:
         return await asyncio.shield(listing)
 
     async def _list(self, now: float) -> _Snapshot:
+        if self.hosts is not None:
+            listing = await self.hosts.list_everywhere()
+            seen: dict[str, Project] = {}
+            for project, _ in listing.pairs:
+                seen.setdefault(project.id, project)
+            refs = [to_ref(p, e) for p, e in listing.pairs]
+            self.store.environments.remember(refs, self.clock.time())
+            self._snapshot = _Snapshot(now, list(seen.values()), refs, listing.errors)
+            return self._snapshot
         projects = await self.platform.list_projects()
         env_lists = await asyncio.gather(*(self.platform.list_environments(p.id) for p in projects))
         refs = [to_ref(p, e) for p, envs in zip(projects, env_lists, strict=True) for e in envs]
@@ -170,9 +183,11 @@ class Resolver:
             snap = await self.snapshot(fresh=True)
             found = _match(snap.refs, q)
         if len(found) == 1:
+            _only_among_reachable(snap, q, found[0])
             return found[0]
         if len(found) > 1:
             raise AmbiguousEnvironment(q, sorted(r.label for r in found))
+        _unreachable(snap, q)
         labels = [r.label for r in snap.refs]
         close = difflib.get_close_matches(
             q.lower(), [lbl.lower() for lbl in labels], n=3, cutoff=0.4
@@ -208,6 +223,37 @@ class Resolver:
         )
         self.store.environments.remember([ref], self.clock.time())
         return ref
+
+
+def _unreachable(snap: _Snapshot, query: str) -> None:
+    """Nothing matched, but a platform did not answer: never say "no such environment" when it
+    may be on that platform. A reference to it raises its own error (explained in its words)."""
+    if not snap.unreachable:
+        return
+    host = query.partition(":")[0].lower() if ":" in query else None
+    if host in snap.unreachable:
+        raise snap.unreachable[host]
+    if host is None:
+        names = ", ".join(f"`{n}`" for n in snap.unreachable)
+        raise CommandError(
+            f"No environment matches `{query}` on the platforms that answered; "
+            f"{names} could not be reached.",
+            hint="Try again in a minute, or name the platform: `name:group/env`.",
+        )
+
+
+def _only_among_reachable(snap: _Snapshot, query: str, ref: EnvRef) -> None:
+    """A bare name that is unique only because a platform did not answer may name the wrong
+    environment (the other one was there too): refuse, and give the full reference."""
+    if not snap.unreachable or ":" in query:
+        return
+    names = ", ".join(f"`{n}`" for n in snap.unreachable)
+    full = ref.label if ":" in ref.label else f"oec:{ref.label}"
+    raise CommandError(
+        f"`{query}` matches `{ref.label}`, but {names} could not be reached and may have "
+        "one of that name too.",
+        hint=f"Name the platform to go ahead: `{full}`.",
+    )
 
 
 def _bare(value: str) -> str:
