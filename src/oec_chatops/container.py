@@ -294,8 +294,7 @@ def _platforms(
         oec = oec_client(None)
         return oec, oec, None, ()
     built = tuple(
-        build_host(e, clock=clock, several=len(entries) > 1, oec_client=oec_client)
-        for e in entries
+        build_host(e, clock=clock, several=len(entries) > 1, oec_client=oec_client) for e in entries
     )
     first_oec = next((b.oec for b in built if b.oec is not None), None)
     oec = first_oec or oec_client(None)

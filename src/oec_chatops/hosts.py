@@ -220,9 +220,7 @@ class Hosts:
         never an empty list that looks like "nothing there".
         """
         chosen = list(hosts or self._hosts.values())
-        answers = await asyncio.gather(
-            *(_call(h, call(h)) for h in chosen), return_exceptions=True
-        )
+        answers = await asyncio.gather(*(_call(h, call(h)) for h in chosen), return_exceptions=True)
         results: dict[Host, list[T]] = {}
         errors: list[BaseException] = []
         for host, answer in zip(chosen, answers, strict=True):

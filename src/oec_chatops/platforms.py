@@ -98,10 +98,14 @@ def _entry(item: dict[str, Any], where: str, problems: list[str]) -> PlatformEnt
     if not isinstance(name, str) or not _NAME.match(name):
         problems.append(f"{where}: name must be lower-case letters, digits and '-' (got {name!r})")
     kind = item.get("kind")
+    if name == "oec" and kind != "oec":  # `oec` is the host whose ids stay bare (hosts.py)
+        problems.append(f"{where}: the name 'oec' is for the oec.sh platform (kind = \"oec\")")
     if kind not in KINDS:
         problems.append(f"{where}: kind must be one of {', '.join(KINDS)} (got {kind!r})")
     url = item.get("url")
-    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("http://", "https://"))
+    ):
         problems.append(f"{where}: url must be an http(s) URL")
     for key in sorted(set(item) - _KNOWN):
         problems.append(f"{where}: unknown field {key!r}")
@@ -121,12 +125,14 @@ def _entry(item: dict[str, Any], where: str, problems: list[str]) -> PlatformEnt
         problems.append(f"{where}: servers must map server ids to names")
         servers = {}
     elif servers and kind != "ocore":
-        problems.append(f"{where}: servers is only for kind = \"ocore\"")
+        problems.append(f'{where}: servers is only for kind = "ocore"')
     if kind == "ocore" and envs["webhook_secret_env"]:
         problems.append(f"{where}: oCore sends no webhooks; remove webhook_secret_env")
     if len(problems) > before:
         return None
-    assert isinstance(name, str) and kind in KINDS and envs["key_env"]
+    assert isinstance(name, str)
+    assert kind in KINDS
+    assert envs["key_env"]
     return PlatformEntry(
         name=name,
         kind=kind,

@@ -37,7 +37,9 @@ async def test_envs_lists_every_host_and_says_where_each_environment_lives(
     assert "acme-shop/staging" in text  # oec.sh, its labels unchanged
     assert "ocore:eu-1/shop-staging" in text
     assert "derp:eu-1/shop-staging" in text
-    assert "derp:" in text and "ocore:" in text and "oec:" in text  # headings name the host
+    assert "derp:" in text
+    assert "ocore:" in text
+    assert "oec:" in text
 
 
 async def test_envs_of_one_platform_walks_every_page(hosts: HostsStack) -> None:
@@ -49,7 +51,8 @@ async def test_envs_of_one_platform_walks_every_page(hosts: HostsStack) -> None:
         if r["method"] == "GET" and r["path"] == "/v1/instances"
     }
     assert pages == {"1", "2"}
-    assert "ocore:" not in answer.text and "acme-shop" not in answer.text
+    assert "ocore:" not in answer.text
+    assert "acme-shop" not in answer.text
 
 
 async def test_ocore_status_shows_health_and_the_health_score(hosts: HostsStack) -> None:
@@ -66,7 +69,8 @@ async def test_a_bare_name_on_two_hosts_is_answered_with_the_candidates(
     answer = await ask(hosts.stack, "status shop-staging", user_id=VIEWER)
     text = answer.text
     assert "matches 2 environments" in text
-    assert "ocore:eu-1/shop-staging" in text and "derp:eu-1/shop-staging" in text
+    assert "ocore:eu-1/shop-staging" in text
+    assert "derp:eu-1/shop-staging" in text
     assert not actions_to(await hosts.requests(hosts.ocore_url), "/control")
 
 

@@ -27,6 +27,7 @@ from oec_chatops.oec.client import OecClient
 from oec_chatops.platform import DetailedStatus
 from oec_chatops.platforms import PlatformSecrets
 
+
 class OcoreHost(OcoreAdapter):
     """oCore with its health and health score in words on every status (`DetailedStatus`), so
     the Slack rendering, which must not know oCore, shows them like any host's details."""
