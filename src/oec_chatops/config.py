@@ -225,6 +225,12 @@ class Settings(BaseSettings):
         )
         return (single,) if single else ()
 
+    def with_platforms(self, path: Path, hosts: tuple[PlatformSecrets, ...]) -> Settings:
+        """A copy configured for `hosts`, read from the platforms file at `path` (the demo)."""
+        copy = self.model_copy(update={"oec_chatops_platforms": path})
+        copy._platforms = hosts
+        return copy
+
     def secret_values(self) -> tuple[str, ...]:
         """Every secret value, so the log filter can redact them wherever they would appear."""
         values = [
