@@ -60,7 +60,7 @@ class Container:
     settings: Settings
     clock: Clock
     store: Store
-    oec: OecClient
+    oec: OecClient | None  # None when the platforms file names no oec.sh platform
     slack: AsyncWebClient
     policy: Policy
     metrics: Metrics
@@ -137,7 +137,8 @@ class Container:
                 task.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
         await self.outbox.drain(timeout=grace)
-        await self.oec.aclose()
+        if self.oec is not None:
+            await self.oec.aclose()
         for built in self.host_adapters:
             if built.oec is not self.oec:
                 await built.close()
@@ -278,9 +279,9 @@ def build_container(
 
 def _platforms(
     settings: Settings, *, clock: Clock, oec_client: Callable[[PlatformSecrets | None], OecClient]
-) -> tuple[OecClient, Platform, Hosts | None, tuple[BuiltHost, ...]]:
-    """The oec.sh client (readiness, `check` and the webhook admin use it), the `Platform` the
-    services get, and, with several hosts, the composite and every host's adapter.
+) -> tuple[OecClient | None, Platform, Hosts | None, tuple[BuiltHost, ...]]:
+    """The oec.sh client (readiness probes it; None when no oec.sh platform is configured),
+    the `Platform` the services get, and, with several hosts, the composite and every host's adapter.
 
     A single oec.sh platform (the OEC_API_* variables, or a platforms file with one oec entry)
     is the client itself, unprefixed, exactly as before the platforms file existed. Anything
@@ -296,7 +297,5 @@ def _platforms(
     built = tuple(
         build_host(e, clock=clock, several=len(entries) > 1, oec_client=oec_client) for e in entries
     )
-    first_oec = next((b.oec for b in built if b.oec is not None), None)
-    oec = first_oec or oec_client(None)
     hosts = Hosts([b.host for b in built])
-    return oec, hosts, hosts, built
+    return next((b.oec for b in built if b.oec is not None), None), hosts, hosts, built

@@ -13,8 +13,9 @@ import pytest
 
 from oec_chatops.adapters.check import run_check
 from tests.integration.test_ops_config import serve
+from tests.support.commands_helpers import ask
 from tests.support.hosts import hosts_stack, platforms_toml
-from tests.support.stack import BOT_TOKEN, RW_KEY, SIGNING_SECRET
+from tests.support.stack import BOT_TOKEN, RW_KEY, SIGNING_SECRET, VIEWER
 
 DERP_KEY = "derp_sk_write_" + "K" * 32
 
@@ -61,3 +62,13 @@ async def test_check_reports_each_configured_platform(tmp_path: Path) -> None:
     assert "[ok  ] ocore (ocore): reachable, token accepted (5 instances visible)" in report
     assert "[ok  ] derp (deployerp): reachable, key accepted (2 servers), 1000 requests" in report
     assert "derp webhook secret" in report
+
+
+async def test_a_bot_without_oec_sh_is_ready_and_serves_the_others(tmp_path: Path) -> None:
+    async with hosts_stack(tmp_path, names=("ocore", "derp"), webhook_events=None) as h:
+        ready = await h.stack.http.get(f"{h.stack.bot_url}/readyz")
+        assert ready.status_code == 200, ready.text
+        answer = await ask(h.stack, "envs", user_id=VIEWER)
+        assert "ocore:eu-1/shop-staging" in answer.text
+        assert "derp:eu-1/shop-staging" in answer.text
+        assert "acme-shop" not in answer.text

@@ -59,9 +59,20 @@ class HostsStack:
         (await self.stack.http.post(f"{url}/_sim/faults", json=faults)).raise_for_status()
 
 
-def platforms_toml(*, oec_url: str, ocore_url: str, derp_url: str) -> str:
-    """The contract's example (CONTRACT.md §1), pointed at the simulators."""
+def platforms_toml(
+    *,
+    oec_url: str,
+    ocore_url: str,
+    derp_url: str,
+    names: tuple[str, ...] = ("oec", "ocore", "derp"),
+) -> str:
+    """The contract's example (CONTRACT.md §1), pointed at the simulators; only `names`."""
     servers = ", ".join(f'"{k}" = "{v}"' for k, v in SEED_SERVERS.items())
+    entries = _EXAMPLE(oec_url, ocore_url, derp_url, servers).split("[[platform]]")[1:]
+    return "".join(f"[[platform]]{e}" for e in entries if e.split('"', 2)[1] in names)
+
+
+def _EXAMPLE(oec_url: str, ocore_url: str, derp_url: str, servers: str) -> str:
     return f"""
 [[platform]]
 name = "oec"
@@ -106,7 +117,12 @@ class Forwarder:
 
 @contextlib.asynccontextmanager
 async def hosts_stack(
-    tmp_path: Path, *, action_seconds: float = 0.5, ocore_token: str = FULL_TOKEN, **kwargs: Any
+    tmp_path: Path,
+    *,
+    action_seconds: float = 0.5,
+    ocore_token: str = FULL_TOKEN,
+    names: tuple[str, ...] = ("oec", "ocore", "derp"),
+    **kwargs: Any,
 ) -> AsyncIterator[HostsStack]:
     """Three simulators, the fake Slack and the bot configured for the three; the bot's oCore
     token is `ocore_token` (the simulator accepts the full one and a read-only one)."""
@@ -139,7 +155,7 @@ async def hosts_stack(
                 "DEPLOYERP_WEBHOOK_SECRET": DERP_SECRET,
                 **kwargs.pop("environ", {}),
             }
-            written = _PlatformsWriter(path, ocore_url + API_PREFIX, derp_url + "/v1")
+            written = _PlatformsWriter(path, ocore_url + API_PREFIX, derp_url + "/v1", names)
             async with running_stack(
                 tmp_path, environ=environ, prepare=written.write, **kwargs
             ) as stack:
@@ -159,12 +175,16 @@ class _PlatformsWriter:
     path: Path
     ocore_url: str
     derp_url: str
+    names: tuple[str, ...]
 
     def write(self, sim_url: str) -> None:
         """Written once the oec.sh simulator's URL is known, before the bot reads it."""
         self.path.write_text(
             platforms_toml(
-                oec_url=f"{sim_url}/api/public/v1", ocore_url=self.ocore_url, derp_url=self.derp_url
+                oec_url=f"{sim_url}/api/public/v1",
+                ocore_url=self.ocore_url,
+                derp_url=self.derp_url,
+                names=self.names,
             ),
             encoding="utf-8",
         )
