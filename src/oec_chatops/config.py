@@ -50,8 +50,10 @@ CREDENTIALS = (
     "OEC_API_KEY",
     "OEC_API_KEY_RO",
     "OEC_WEBHOOK_SECRET",
-    "OEC_CHATOPS_PLATFORMS",  # the platforms file configures a real bot's hosts
 )
+# Any one of these set means "this is a real bot": the credentials, and the platforms file
+# (it names the variables holding a real bot's hosts' secrets; the demo never reads it).
+REAL_BOT = (*CREDENTIALS, "OEC_CHATOPS_PLATFORMS")
 SLACK_INGRESS = frozenset({"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})  # HTTP or Socket Mode
 # Variables in these namespaces are ours: one the bot does not read is most likely a misspelling.
 OWN_PREFIXES = ("SLACK_", "OEC_")
@@ -189,7 +191,7 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no credential at all is set: run the simulator and the playground
         in-process. `load_settings` refuses every partial set, so this cannot be a typo."""
-        return all(getattr(self, name.lower()) is None for name in CREDENTIALS)
+        return all(getattr(self, name.lower()) is None for name in REAL_BOT)
 
     @field_validator("public_url")
     @classmethod
@@ -297,7 +299,7 @@ def missing_credentials(present: frozenset[str]) -> tuple[str, ...]:
     signing secret; the read-only key and the webhook secret are optional for a real bot
     (the webhook secret only feeds notifications), but each of them still makes it one.
     """
-    if not present & set(CREDENTIALS):
+    if not present & set(REAL_BOT):
         return ()
     needs = (
         ("SLACK_BOT_TOKEN", {"SLACK_BOT_TOKEN"}),
@@ -316,13 +318,13 @@ def _problems(
     problems = list(invalid)
     missing = missing_credentials(present)
     if missing:
-        found = ", ".join(n for n in CREDENTIALS if n in present)
+        found = ", ".join(n for n in REAL_BOT if n in present)
         problems.append(
             f"missing {', '.join(missing)} ({found} set: this is not the demo, which runs "
             "only when no Slack or oec.sh credential variable is set)"
         )
         problems.extend(str(u) for u in unknown)
-    elif unknown and not present & set(CREDENTIALS):
+    elif unknown and not present & set(REAL_BOT):
         problems.append(
             "; ".join(str(u) for u in unknown)
             + ": with no credential set this would start the demo; fix the name, or unset it"
