@@ -60,3 +60,21 @@ async def test_a_deployerp_deploy_and_backup_reach_the_subscribed_channel(tmp_pa
         else:
             raise AssertionError("the resent delivery never reached the bot")
         assert len(events_posted(s.fake, "backup.completed")) == 1
+
+
+async def test_a_delivery_not_signed_with_the_platforms_secret_is_refused(tmp_path: Path) -> None:
+    async with hosts_stack(tmp_path, subscribe=False) as h:
+        s = h.stack
+        body = b'{"id": "evt_forged", "event": "backup.failed", "data": {}}'
+        r = await s.http.post(
+            f"{s.bot_url}/webhooks/derp",
+            content=body,
+            headers={
+                "webhook-id": "msg_1",
+                "webhook-timestamp": str(int(s.c.clock.time())),
+                "webhook-signature": "v1,bm90IHRoZSBzaWduYXR1cmU=",
+                "content-type": "application/json",
+            },
+        )
+        assert r.status_code == 401
+        assert s.c.store.deliveries.count() == 0

@@ -23,9 +23,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from oec_chatops.deployerp_sim import DerpSimSettings, DerpSimState, build_derp_sim_app
+from oec_chatops.entrypoints.demo_hosts import demo_platforms_toml
 from oec_chatops.ocore_sim import (
     API_PREFIX,
-    SEED_SERVERS,
     OcoreSimSettings,
     OcoreSimState,
     build_ocore_sim_app,
@@ -66,36 +66,10 @@ def platforms_toml(
     derp_url: str,
     names: tuple[str, ...] = ("oec", "ocore", "derp"),
 ) -> str:
-    """The contract's example (CONTRACT.md §1), pointed at the simulators; only `names`."""
-    servers = ", ".join(f'"{k}" = "{v}"' for k, v in SEED_SERVERS.items())
-    entries = _EXAMPLE(oec_url, ocore_url, derp_url, servers).split("[[platform]]")[1:]
+    """The contract's example (CONTRACT.md §1) as the demo writes it, with only `names`."""
+    text = demo_platforms_toml(oec_url=oec_url, ocore_url=ocore_url, derp_url=derp_url)
+    entries = text.split("[[platform]]")[1:]
     return "".join(f"[[platform]]{e}" for e in entries if e.split('"', 2)[1] in names)
-
-
-def _EXAMPLE(oec_url: str, ocore_url: str, derp_url: str, servers: str) -> str:
-    return f"""
-[[platform]]
-name = "oec"
-kind = "oec"
-url = "{oec_url}"
-key_env = "OEC_API_KEY"
-read_key_env = "OEC_API_KEY_RO"
-webhook_secret_env = "OEC_WEBHOOK_SECRET"
-
-[[platform]]
-name = "ocore"
-kind = "ocore"
-url = "{ocore_url}"
-key_env = "OCORE_TOKEN"
-servers = {{ {servers} }}
-
-[[platform]]
-name = "derp"
-kind = "deployerp"
-url = "{derp_url}"
-key_env = "DEPLOYERP_API_KEY"
-webhook_secret_env = "DEPLOYERP_WEBHOOK_SECRET"
-"""
 
 
 class Forwarder:

@@ -21,7 +21,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from oec_chatops.adapters.receiver import read_limited, refuse
+from oec_chatops.adapters.receiver import persist, read_limited, refuse_delivery
 from oec_chatops.clock import Clock
 from oec_chatops.config import MAX_WEBHOOK_BODY
 from oec_chatops.context import new_request_id, request_id_var
@@ -30,7 +30,6 @@ from oec_chatops.errors import WebhookRejected
 from oec_chatops.hosts import SEP, prefixed
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.models import WebhookEvent
-from oec_chatops.services.notifications import ingest
 from oec_chatops.services.types import Wake
 from oec_chatops.store import Store
 
@@ -73,31 +72,12 @@ class DerpWebhookReceiver:
             body = await read_limited(request, MAX_WEBHOOK_BODY)
             n = read_delivery(body, request.headers, secrets=self.secrets, now=self.clock.time())
         except WebhookRejected as exc:
-            self.metrics.deliveries.labels(exc.reason).inc()
-            return refuse(
-                request,
-                exc,
-                metrics=self.metrics,
-                source=self.name,
-                logger=log,
-                event="webhook.rejected",
-            )
+            return refuse_delivery(self, request, exc, source=self.name)
         event = prefixed_event(self.name, n.event)
         delivery_id = f"{self.name}{SEP}{n.delivery_id}"
-        now = self.clock.time()
-        result = await self.store.write(
-            lambda repos: ingest(
-                repos, event, delivery_id=delivery_id, raw=body, signed_at=n.signed_at, now=now
-            )
+        result, outcome = await persist(
+            self, event, delivery_id=delivery_id, raw=body, signed_at=n.signed_at
         )
-        if result.rows:
-            self.wake_outbox()
-        if result.track_task:
-            self.wake_tracker()
-        outcome = (
-            "duplicate" if result.duplicate else ("stored" if result.known else "unknown_event")
-        )
-        self.metrics.deliveries.labels(outcome).inc()
         log.info(
             "webhook.accepted",
             extra={
