@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from oec_chatops.config import load_settings
 from oec_chatops.errors import ConfigError
 from oec_chatops.platforms import parse_platforms, read_secrets, single_platform
 
@@ -99,3 +102,22 @@ def test_the_single_platform_variables_make_one_host_named_oec() -> None:
     assert host is not None
     assert (host.entry.name, host.entry.kind, host.webhook_secret) == ("oec", "oec", "hook")
     assert single_platform("https://api.oec.sh/api/public/v1", None, None, None) is None
+
+
+def test_the_platforms_secrets_are_redacted_from_the_logs(tmp_path: Path) -> None:
+    path = tmp_path / "platforms.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1-token",
+            "SLACK_SIGNING_SECRET": "signing-secret",
+            "OEC_CHATOPS_PLATFORMS": str(path),
+            "OEC_API_KEY": "oec_live_rw_" + "a" * 40,
+            "OCORE_TOKEN": "ocore-jwt-secret",
+            "DEPLOYERP_API_KEY": "derp-key-secret",
+            "DEPLOYERP_WEBHOOK_SECRET": "whsec_new1, whsec_old2",
+        }
+    )
+    redacted = set(settings.secret_values())
+    assert {"ocore-jwt-secret", "derp-key-secret", "whsec_new1", "whsec_old2"} <= redacted
+    assert [h.entry.name for h in settings.platforms()] == ["oec", "ocore", "derp"]
