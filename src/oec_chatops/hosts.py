@@ -97,9 +97,6 @@ class Hosts:
     def names(self) -> tuple[str, ...]:
         return tuple(self._hosts)
 
-    def host(self, name: str) -> Host | None:
-        return self._hosts.get(name)
-
     def split(self, value: str) -> tuple[Host, str]:
         """The host an id belongs to and the host's own id; `OecNotFound` for no known host."""
         name, sep, rest = value.partition(SEP)
