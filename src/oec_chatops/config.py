@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -227,6 +227,10 @@ class Settings(BaseSettings):
         )
         return (single,) if single else ()
 
+    def platform_variables(self) -> tuple[str, ...]:
+        """The variables the platforms file names (none without one)."""
+        return tuple(v for p in self._platforms for v in p.entry.variables())
+
     def with_platforms(self, path: Path, hosts: tuple[PlatformSecrets, ...]) -> Settings:
         """A copy configured for `hosts`, read from the platforms file at `path` (the demo)."""
         copy = self.model_copy(update={"oec_chatops_platforms": path})
@@ -269,13 +273,16 @@ class UnknownVariable:
         return f"{self.name} is not a variable oec-chatops reads{hint}"
 
 
-def unknown_variables(environ: Mapping[str, str] | None = None) -> tuple[UnknownVariable, ...]:
+def unknown_variables(
+    environ: Mapping[str, str] | None = None, *, named: Iterable[str] = ()
+) -> tuple[UnknownVariable, ...]:
     """Each SLACK_/OEC_ variable the bot does not read: most likely a misspelt setting.
 
-    Names only, never values. `environ` defaults to the process environment.
+    Names only, never values. `environ` defaults to the process environment; `named` are the
+    variables the platforms file names (read too, e.g. `OEC_API_KEY_EU`).
     """
     env = os.environ if environ is None else environ
-    known = sorted(known_variables())
+    known = sorted(known_variables() | {n.upper() for n in named})
     found = []
     for raw_name, value in sorted(env.items()):
         name = raw_name.upper()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oec_chatops.config import load_settings
+from oec_chatops.config import load_settings, unknown_variables
 from oec_chatops.errors import ConfigError
 from oec_chatops.platforms import parse_platforms, read_secrets, single_platform
 
@@ -121,3 +121,10 @@ def test_the_platforms_secrets_are_redacted_from_the_logs(tmp_path: Path) -> Non
     redacted = set(settings.secret_values())
     assert {"ocore-jwt-secret", "derp-key-secret", "whsec_new1", "whsec_old2"} <= redacted
     assert [h.entry.name for h in settings.platforms()] == ["oec", "ocore", "derp"]
+
+
+def test_a_variable_the_platforms_file_names_is_not_called_unknown() -> None:
+    environ = {"OEC_API_KEY_EU": "x", "OEC_API_KEI": "y"}
+    named = [u.name for u in unknown_variables(environ, named=("OEC_API_KEY_EU",))]
+    assert named == ["OEC_API_KEI"]
+    assert [u.name for u in unknown_variables(environ)] == ["OEC_API_KEI", "OEC_API_KEY_EU"]
