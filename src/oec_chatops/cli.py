@@ -119,13 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # The report says everything; the client's own warnings would only repeat it.
             configure_logging(level="ERROR", secrets=settings.secret_values())
-            return asyncio.run(run_check(settings, out=sys.stdout, unknown=unknown_variables()))
+            unknown = unknown_variables(named=settings.platform_variables())
+            return asyncio.run(run_check(settings, out=sys.stdout, unknown=unknown))
         if args.command == "webhooks":
             from oec_chatops.adapters import webhook_admin
 
             # Client warnings (retries, refusals) go through the redacting filter, not bare.
             configure_logging(level="WARNING", fmt="text", secrets=settings.secret_values())
-            _warn_unknown_variables()
+            _warn_unknown_variables(settings)
             if args.webhooks_command == "register":
                 url = args.url or settings.webhook_url
                 if url is None:
@@ -187,7 +188,7 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     configure_logging(
         level=settings.log_level, fmt=settings.log_format, secrets=settings.secret_values()
     )
-    _warn_unknown_variables()
+    _warn_unknown_variables(settings)
     host = host or settings.host
     port = settings.port if port is None else port
     if settings.embedded:
@@ -225,10 +226,11 @@ def _serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     return 0
 
 
-def _warn_unknown_variables() -> None:
-    """Name each SLACK_/OEC_ variable the bot ignores. `load_settings` already refused the
-    configurations where one matters (a partial set, or one that would start the demo)."""
-    for unknown in unknown_variables():
+def _warn_unknown_variables(settings: Settings) -> None:
+    """Name each SLACK_/OEC_ variable the bot ignores (the platforms file's are read). `load_settings`
+    already refused the configurations where one matters (a partial set, or one that would start
+    the demo)."""
+    for unknown in unknown_variables(named=settings.platform_variables()):
         log.warning(
             "config.unknown_variable",
             extra={"variable": unknown.name, "did_you_mean": unknown.suggestion},

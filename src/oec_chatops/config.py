@@ -15,16 +15,17 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.signing import Scheme
+from oec_chatops.platforms import PlatformSecrets, load_platforms, single_platform
 from oec_chatops.retention import (
     DEFAULT_AUDIT,
     DEFAULT_DELIVERIES,
@@ -50,6 +51,9 @@ CREDENTIALS = (
     "OEC_API_KEY_RO",
     "OEC_WEBHOOK_SECRET",
 )
+# Any one of these set means "this is a real bot": the credentials, and the platforms file
+# (it names the variables holding a real bot's hosts' secrets; the demo never reads it).
+REAL_BOT = (*CREDENTIALS, "OEC_CHATOPS_PLATFORMS")
 SLACK_INGRESS = frozenset({"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})  # HTTP or Socket Mode
 # Variables in these namespaces are ours: one the bot does not read is most likely a misspelling.
 OWN_PREFIXES = ("SLACK_", "OEC_")
@@ -69,6 +73,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         case_sensitive=False, extra="ignore", frozen=True, env_ignore_empty=True
     )
+    # Read by `load_settings` from the platforms file and the variables it names.
+    _platforms: tuple[PlatformSecrets, ...] = PrivateAttr(default=())
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -86,6 +92,8 @@ class Settings(BaseSettings):
 
     oec_chatops_db: Path = DEFAULT_DB
     oec_chatops_policy: Path | None = None
+    # Several hosting platforms (oec.sh, oCore, deployERP): a TOML file, see `platforms.py`.
+    oec_chatops_platforms: Path | None = None
     # Retention, as `30d`, `12h` or seconds (see `retention.py`). Dedupe keys default to a day
     # longer than payloads and may never be set shorter than payloads or the tolerance.
     oec_chatops_retain_deliveries: float = DEFAULT_DELIVERIES
@@ -183,7 +191,7 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no credential at all is set: run the simulator and the playground
         in-process. `load_settings` refuses every partial set, so this cannot be a typo."""
-        return all(getattr(self, name.lower()) is None for name in CREDENTIALS)
+        return all(getattr(self, name.lower()) is None for name in REAL_BOT)
 
     @field_validator("public_url")
     @classmethod
@@ -205,6 +213,30 @@ class Settings(BaseSettings):
         raw = self.oec_webhook_secret.get_secret_value()
         return tuple(s.strip() for s in raw.split(",") if s.strip())
 
+    def platforms(self) -> tuple[PlatformSecrets, ...]:
+        """The hosts this bot serves: the platforms file's entries with their secrets, or the
+        single-platform OEC_API_* variables as one host named `oec` (empty in the demo)."""
+        if self.oec_chatops_platforms is not None:
+            return self._platforms
+        key, ro = self.oec_api_key, self.oec_api_key_ro
+        single = single_platform(
+            self.oec_api_url,
+            key.get_secret_value() if key else None,
+            ro.get_secret_value() if ro else None,
+            self.oec_webhook_secret.get_secret_value() if self.oec_webhook_secret else None,
+        )
+        return (single,) if single else ()
+
+    def platform_variables(self) -> tuple[str, ...]:
+        """The variables the platforms file names (none without one)."""
+        return tuple(v for p in self._platforms for v in p.entry.variables())
+
+    def with_platforms(self, path: Path, hosts: tuple[PlatformSecrets, ...]) -> Settings:
+        """A copy configured for `hosts`, read from the platforms file at `path` (the demo)."""
+        copy = self.model_copy(update={"oec_chatops_platforms": path})
+        copy._platforms = hosts
+        return copy
+
     def secret_values(self) -> tuple[str, ...]:
         """Every secret value, so the log filter can redact them wherever they would appear."""
         values = [
@@ -218,7 +250,10 @@ class Settings(BaseSettings):
             )
             if s is not None
         ]
-        return tuple(v for v in (*values, *self.webhook_secrets) if len(v) >= 6)
+        hosts = [v for p in self._platforms for v in p.values()]
+        # A webhook secret may be several, comma-separated (rotation): redact each.
+        hosts += [part.strip() for v in hosts for part in v.split(",")]
+        return tuple(v for v in (*values, *self.webhook_secrets, *hosts) if len(v) >= 6)
 
 
 def known_variables() -> frozenset[str]:
@@ -238,13 +273,16 @@ class UnknownVariable:
         return f"{self.name} is not a variable oec-chatops reads{hint}"
 
 
-def unknown_variables(environ: Mapping[str, str] | None = None) -> tuple[UnknownVariable, ...]:
+def unknown_variables(
+    environ: Mapping[str, str] | None = None, *, named: Iterable[str] = ()
+) -> tuple[UnknownVariable, ...]:
     """Each SLACK_/OEC_ variable the bot does not read: most likely a misspelt setting.
 
-    Names only, never values. `environ` defaults to the process environment.
+    Names only, never values. `environ` defaults to the process environment; `named` are the
+    variables the platforms file names (read too, e.g. `OEC_API_KEY_EU`).
     """
     env = os.environ if environ is None else environ
-    known = sorted(known_variables())
+    known = sorted(known_variables() | {n.upper() for n in named})
     found = []
     for raw_name, value in sorted(env.items()):
         name = raw_name.upper()
@@ -268,12 +306,13 @@ def missing_credentials(present: frozenset[str]) -> tuple[str, ...]:
     signing secret; the read-only key and the webhook secret are optional for a real bot
     (the webhook secret only feeds notifications), but each of them still makes it one.
     """
-    if not present & set(CREDENTIALS):
+    if not present & set(REAL_BOT):
         return ()
     needs = (
         ("SLACK_BOT_TOKEN", {"SLACK_BOT_TOKEN"}),
         ("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)", SLACK_INGRESS),
-        ("OEC_API_KEY", {"OEC_API_KEY"}),
+        # With a platforms file, each host's key is named (and checked) there instead.
+        ("OEC_API_KEY", {"OEC_API_KEY", "OEC_CHATOPS_PLATFORMS"}),
     )
     missing = [name for name, any_of in needs if not present & any_of]
     return tuple(missing)
@@ -286,13 +325,13 @@ def _problems(
     problems = list(invalid)
     missing = missing_credentials(present)
     if missing:
-        found = ", ".join(n for n in CREDENTIALS if n in present)
+        found = ", ".join(n for n in REAL_BOT if n in present)
         problems.append(
             f"missing {', '.join(missing)} ({found} set: this is not the demo, which runs "
             "only when no Slack or oec.sh credential variable is set)"
         )
         problems.extend(str(u) for u in unknown)
-    elif unknown and not present & set(CREDENTIALS):
+    elif unknown and not present & set(REAL_BOT):
         problems.append(
             "; ".join(str(u) for u in unknown)
             + ": with no credential set this would start the demo; fix the name, or unset it"
@@ -330,6 +369,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             message = str(error["msg"]).removeprefix("Value error, ")
             invalid.append(f"{name}: {message}")
     problems = _problems(present, invalid, unknown_variables(env))
+    hosts: tuple[PlatformSecrets, ...] = ()
+    if settings is not None and settings.oec_chatops_platforms is not None:
+        try:
+            hosts = load_platforms(settings.oec_chatops_platforms, env)
+        except ConfigError as exc:
+            problems.append(str(exc).rstrip("."))
     if problems or settings is None:
         raise ConfigError("; ".join(problems) + ".")
+    settings._platforms = hosts
     return settings

@@ -19,14 +19,18 @@ from typing import Any
 
 import aiohttp
 import httpx
+from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
+from oec_chatops.adapters.host_factory import BuiltHost, build_host
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
+from oec_chatops.hosts import Hosts
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.client import OecClient
 from oec_chatops.platform import Platform
+from oec_chatops.platforms import PlatformSecrets
 from oec_chatops.policy import Policy, load_policy
 from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
@@ -57,7 +61,7 @@ class Container:
     settings: Settings
     clock: Clock
     store: Store
-    oec: OecClient
+    oec: OecClient | None  # None when the platforms file names no oec.sh platform
     slack: AsyncWebClient
     policy: Policy
     metrics: Metrics
@@ -74,6 +78,10 @@ class Container:
     subscriptions: Subscriptions
     command_service: CommandService
     commands: CommandQueue
+    # Several hosting platforms (the platforms file): the composite the services use, and every
+    # host's adapter to close. None and empty for a single oec.sh platform.
+    hosts: Hosts | None = None
+    host_adapters: tuple[BuiltHost, ...] = ()
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -130,7 +138,11 @@ class Container:
                 task.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
         await self.outbox.drain(timeout=grace)
-        await self.oec.aclose()
+        if self.oec is not None:
+            await self.oec.aclose()
+        for built in self.host_adapters:
+            if built.oec is not self.oec:
+                await built.close()
         session = getattr(self.slack, "session", None)
         if session is not None:
             await session.close()
@@ -163,23 +175,27 @@ def build_container(
             else Policy.default()
         )
     metrics = Metrics()
-    oec = OecClient(
-        base_url=settings.oec_api_url,
-        rw_key=settings.oec_api_key,
-        ro_key=settings.oec_api_key_ro,
-        clock=clock,
-        transport=oec_transport,
-        on_retry=notify_retry,
-        on_attempt=metrics.observe_api_call,
-    )
-    platform: Platform = oec  # mypy checks here that the oec.sh client is a whole Platform
+
+    def oec_client(secrets: PlatformSecrets | None) -> OecClient:
+        """An oec.sh client for one entry; without one (the demo), keyless from settings."""
+        return OecClient(
+            base_url=(secrets.entry.url if secrets else None) or settings.oec_api_url,
+            rw_key=SecretStr(secrets.key) if secrets else None,
+            ro_key=SecretStr(secrets.read_key) if secrets and secrets.read_key else None,
+            clock=clock,
+            transport=oec_transport,
+            on_retry=notify_retry,
+            on_attempt=metrics.observe_api_call,
+        )
+
+    oec, platform, hosts, built = _platforms(settings, clock=clock, oec_client=oec_client)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # The timeout here applies only to sessions slack_sdk opens itself; see `start_workers`.
     timeout = max(1, math.ceil(settings.oec_chatops_slack_timeout))
     slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
 
     async def log_tail(env_id: str, task_id: str) -> str:
-        return (await oec.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
+        return (await platform.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
 
     outbox = OutboxWorker(
         store=store,
@@ -197,7 +213,7 @@ def build_container(
         platform=platform,
         clock=clock,
         on_change=outbox.wake,
-        read_limit=read_limit or oec.read_limit,
+        read_limit=read_limit or platform.read_limit,
         pace=poll_pace,
     )
 
@@ -205,7 +221,7 @@ def build_container(
     gauges = StoreGauges(store=store, clock=clock)
     metrics.watch_store(gauges.read)
     runner = Runner()
-    resolver = Resolver(platform=platform, store=store, clock=clock)
+    resolver = Resolver(platform=platform, store=store, clock=clock, hosts=hosts)
     directory = Directory(slack=slack, policy=policy, clock=clock)
     expiry = ExpiryWorker(store=store, clock=clock, runner=runner)
     actions = Actions(
@@ -236,6 +252,7 @@ def build_container(
         approvals=approvals,
         subscriptions=subscriptions,
         channels=channels,
+        hosts=hosts,
     )
     return Container(
         settings=settings,
@@ -258,4 +275,30 @@ def build_container(
         subscriptions=subscriptions,
         command_service=command_service,
         commands=CommandQueue(),
+        hosts=hosts,
+        host_adapters=built,
     )
+
+
+def _platforms(
+    settings: Settings, *, clock: Clock, oec_client: Callable[[PlatformSecrets | None], OecClient]
+) -> tuple[OecClient | None, Platform, Hosts | None, tuple[BuiltHost, ...]]:
+    """The oec.sh client (readiness probes it; None when no oec.sh platform is configured),
+    the `Platform` the services get, and, with several hosts, the composite and every host's adapter.
+
+    A single oec.sh platform (the OEC_API_* variables, or a platforms file with one oec entry)
+    is the client itself, unprefixed, exactly as before the platforms file existed. Anything
+    else goes through `Hosts`, so every id carries its host's name.
+    """
+    entries = settings.platforms()
+    if len(entries) == 1 and entries[0].entry.kind == "oec":
+        oec = oec_client(entries[0])
+        return oec, oec, None, ()
+    if not entries:  # the demo before it is configured, or a bot refusing to start anyway
+        oec = oec_client(None)
+        return oec, oec, None, ()
+    built = tuple(
+        build_host(e, clock=clock, several=len(entries) > 1, oec_client=oec_client) for e in entries
+    )
+    hosts = Hosts([b.host for b in built])
+    return next((b.oec for b in built if b.oec is not None), None), hosts, hosts, built

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from pydantic import Field
+
 from oec_chatops.oec.models import (
     ActionAccepted,
     Environment,
@@ -21,6 +23,13 @@ from oec_chatops.oec.models import (
     Task,
     TaskLog,
 )
+
+
+class DetailedStatus(EnvironmentStatus):
+    """A status with lines only its host reports (oCore's health message, last seen and health
+    score), already in words, so `/oec status` shows them without knowing the host."""
+
+    details: list[str] = Field(default_factory=list)
 
 
 class Platform(Protocol):

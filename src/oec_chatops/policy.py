@@ -291,7 +291,8 @@ def is_protected(policy: Policy, env: EnvRef) -> bool:
     """Does a change to this environment need approval?
 
     A pattern with a `/` is matched against `project/env` under each name the project goes by
-    (slug, name); a pattern without one against the environment's name and type. Matching is
+    (slug, name, with and without a `platform:` prefix, so `derp:*/*-prod` matches on one
+    platform and `*/*-prod` on all); a pattern without one against the environment's name and type. Matching is
     case-insensitive fnmatch, so a plain word such as `production` matches that type or name.
     """
     env_type = (env.env_type or "").strip().lower()
@@ -299,6 +300,9 @@ def is_protected(policy: Policy, env: EnvRef) -> bool:
         return True
     name = env.env_name.lower()
     projects = {p.lower() for p in (env.project_slug, env.project_name, env.project_id) if p}
+    # With several platforms names carry a `platform:` prefix; a glob without one matches on
+    # every platform, so each name is also matched without its prefix.
+    projects |= {p.partition(":")[2] for p in projects if ":" in p}
     labels = {f"{p}/{name}" for p in projects}
     words = {name, env_type} - {""}
     for glob in policy.protected:

@@ -50,7 +50,8 @@ async def test_subscribe_with_env_glob_and_event_filter_routes_only_matching_eve
 
 async def test_subscribe_without_events_takes_the_defaults(hooks: Stack) -> None:
     await command(hooks, "subscribe globex-erp", user_id=DEV, channel_id=ROOM)
-    assert _subs(hooks) == [("globex-erp", ("deploy.*", "environment.status_changed"))]
+    defaults = ("deploy.*", "environment.status_changed", "backup.*", "server.*")
+    assert _subs(hooks) == [("globex-erp", defaults)]
 
 
 async def test_unsubscribe_one_event_then_the_whole_subscription(hooks: Stack) -> None:

@@ -44,7 +44,7 @@ def _status_changed(
     }
 
 
-@pytest.mark.parametrize("event", ["backup.completed", "ping", "automation_rule.exploded"])
+@pytest.mark.parametrize("event", ["billing.updated", "ping", "automation_rule.exploded"])
 async def test_unknown_events_are_stored_and_acknowledged_but_not_posted(
     hooks: Stack, event: str
 ) -> None:

@@ -114,9 +114,14 @@ def line(body: dict[str, Any]) -> str:
             "Test delivery from oec.sh",
         ),
         (
-            event("backup.completed"),
-            ":grey_question: `backup.completed` on `shop/staging`",
-            "backup.completed on shop/staging",
+            event("backup.completed"),  # deployERP's (issue 14)
+            ":floppy_disk: Backup of `shop/staging` completed",
+            "Backup of shop/staging completed",
+        ),
+        (
+            event("billing.updated"),
+            ":grey_question: `billing.updated` on `shop/staging`",
+            "billing.updated on shop/staging",
         ),
     ],
     ids=lambda v: v.event if isinstance(v, WebhookEvent) else "",

@@ -115,6 +115,12 @@ def test_any_one_credential_alone_is_refused_never_the_demo(credential: str) -> 
     error_for({credential: VALUES[credential]})
 
 
+def test_a_platforms_file_alone_is_a_real_bot_missing_its_credentials() -> None:
+    message = error_for({"OEC_CHATOPS_PLATFORMS": "/etc/oec-chatops/platforms.toml"})
+    assert message.startswith("missing SLACK_BOT_TOKEN, ")
+    assert "OEC_API_KEY" not in message  # each host's key is named in the file instead
+
+
 def test_the_demo_is_only_the_empty_set_and_every_listed_credential_counts() -> None:
     """CREDENTIALS is what `embedded` looks at: each of them must make it false."""
     assert set(CREDENTIALS) == set(VALUES)  # every secret the bot takes, and nothing else
@@ -222,6 +228,7 @@ def test_field_names_are_the_documented_variables() -> None:
         "OEC_WEBHOOK_TOLERANCE",
         "OEC_CHATOPS_DB",
         "OEC_CHATOPS_POLICY",
+        "OEC_CHATOPS_PLATFORMS",
         "OEC_CHATOPS_RETAIN_DELIVERIES",
         "OEC_CHATOPS_RETAIN_AUDIT",
         "OEC_CHATOPS_RETAIN_DEDUPE",

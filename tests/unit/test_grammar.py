@@ -226,7 +226,7 @@ REFUSED = [
     ("subscribe /prod", "is not a subscription target", Verb.SUBSCRIBE),
     ("subscribe shop deploy.finished", "Unknown event `deploy.finished`", Verb.SUBSCRIBE),
     ("subscribe shop deploy.faild", "Did you mean `deploy.failed`?", Verb.SUBSCRIBE),
-    ("subscribe shop backup.*", "Unknown event `backup.*`", Verb.SUBSCRIBE),
+    ("subscribe shop billing.*", "Unknown event `billing.*`", Verb.SUBSCRIBE),
     ("unsubscribe shop ping", "Unknown event `ping`", Verb.UNSUBSCRIBE),
 ]
 

@@ -370,3 +370,17 @@ def test_approval_refusal() -> None:
 def test_policy_is_frozen(example: Policy) -> None:
     with pytest.raises(AttributeError):
         example.default_role = Role.ADMIN  # type: ignore[misc]
+
+
+def test_a_glob_with_a_platform_prefix_matches_that_platform_only() -> None:
+    p = parse_policy('[protected]\nmatch = ["derp:*/*-live"]')
+    assert is_protected(p, env("shop-live", slug="derp:eu-1", project="derp:eu-1"))
+    assert not is_protected(p, env("shop-live", slug="ocore:eu-1", project="ocore:eu-1"))
+    assert not is_protected(p, env("shop-live", slug="eu-1", project="eu-1"))
+
+
+def test_a_glob_without_a_prefix_matches_on_every_platform() -> None:
+    p = parse_policy('[protected]\nmatch = ["eu-1/shop-*"]')
+    assert is_protected(p, env("shop-live", slug="derp:eu-1", project="derp:eu-1"))
+    assert is_protected(p, env("shop-live", slug="ocore:eu-1", project="ocore:eu-1"))
+    assert is_protected(p, env("shop-live", slug="eu-1", project="eu-1"))

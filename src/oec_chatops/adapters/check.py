@@ -15,6 +15,7 @@ from typing import TextIO
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from oec_chatops.adapters.check_hosts import check_hosts
 from oec_chatops.config import Settings, UnknownVariable
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.client import OecClient
@@ -65,8 +66,11 @@ async def run_check(
         line(WARN, "configuration", str(variable))
 
     await _check_slack(settings, line)
-    await _check_oec(settings, line)
-    _check_webhook_secret(settings, line)
+    if settings.oec_chatops_platforms is not None:  # several hosts: one read on each
+        await check_hosts(settings, line, _key_line)
+    else:
+        await _check_oec(settings, line)
+        _check_webhook_secret(settings, line)
     _check_policy(settings, line)
     _check_database(settings, line)
 
@@ -129,8 +133,8 @@ async def _check_oec(settings: Settings, line: Line) -> None:
         line(FAIL, "oec.sh", str(exc))
 
 
-def _key_line(report: KeyReport, line: Line) -> None:
-    what = f"oec.sh {report.slot.value} key"
+def _key_line(report: KeyReport, line: Line, host: str = "oec.sh") -> None:
+    what = f"{host} {report.slot.value} key"
     if not report.ok:
         status = str(report.status) if report.status is not None else "no answer"
         reason = " ".join(p for p in (status, report.code) if p)

@@ -63,8 +63,10 @@ class Readiness:
     """The /readyz checks, with their cache. One instance per app."""
 
     def __init__(
-        self, *, store: Store, clock: Clock, oec: OecClient, slack: AsyncWebClient
+        self, *, store: Store, clock: Clock, oec: OecClient | None, slack: AsyncWebClient
     ) -> None:
+        """`oec` is None when no oec.sh platform is configured (a platforms file without one):
+        then there is no oec.sh to probe, and readiness must not fail for it."""
         self._store = store
         self._clock = clock
         self._oec_client = oec
@@ -86,6 +88,8 @@ class Readiness:
 
     async def _oec(self) -> tuple[bool, str]:
         """One GET with each configured key, no retries: a probe must answer quickly."""
+        if self._oec_client is None:
+            return True, "no oec.sh platform configured"
         try:
             reports = await self._oec_client.probe()
         except OecError as exc:

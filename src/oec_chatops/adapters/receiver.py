@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 from pydantic import ValidationError
@@ -25,7 +26,7 @@ from oec_chatops.errors import MalformedPayload, PayloadTooLarge, WebhookRejecte
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.models import WebhookEvent
 from oec_chatops.oec.signing import VerifiedDelivery, verify_delivery
-from oec_chatops.services.notifications import ingest
+from oec_chatops.services.notifications import Ingested, ingest
 from oec_chatops.services.types import Wake
 from oec_chatops.store import Store
 
@@ -108,6 +109,49 @@ def dedupe_key(verified: VerifiedDelivery, event: WebhookEvent, body: bytes) -> 
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+class Door(Protocol):
+    """What storing a verified delivery needs: every webhook route has these."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def metrics(self) -> Metrics: ...
+    @property
+    def wake_outbox(self) -> Wake: ...
+    @property
+    def wake_tracker(self) -> Wake: ...
+
+
+def refuse_delivery(door: Door, request: Request, exc: WebhookRejected, *, source: str) -> Response:
+    """A delivery refused at a webhook door: counted by reason, logged, answered (`refuse`)."""
+    door.metrics.deliveries.labels(exc.reason).inc()
+    return refuse(
+        request, exc, metrics=door.metrics, source=source, logger=log, event="webhook.rejected"
+    )
+
+
+async def persist(
+    door: Door, event: WebhookEvent, *, delivery_id: str, raw: bytes, signed_at: int | None
+) -> tuple[Ingested, str]:
+    """Store a verified delivery with what it causes (one transaction), wake the workers, count
+    it; the outcome is `stored`, `duplicate` or `unknown_event`. Shared by every host's door."""
+    now = door.clock.time()
+    result = await door.store.write(
+        lambda repos: ingest(
+            repos, event, delivery_id=delivery_id, raw=raw, signed_at=signed_at, now=now
+        )
+    )
+    if result.rows:
+        door.wake_outbox()
+    if result.track_task:
+        door.wake_tracker()
+    outcome = "duplicate" if result.duplicate else ("stored" if result.known else "unknown_event")
+    door.metrics.deliveries.labels(outcome).inc()
+    return result, outcome
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookReceiver:
     """The route's collaborators: the secrets and tolerance (settings), the store the delivery
@@ -136,36 +180,12 @@ class WebhookReceiver:
             )
             event = parse_event(body)
         except WebhookRejected as exc:
-            self.metrics.deliveries.labels(exc.reason).inc()
-            return refuse(
-                request,
-                exc,
-                metrics=self.metrics,
-                source="oec",
-                logger=log,
-                event="webhook.rejected",
-            )
+            return refuse_delivery(self, request, exc, source="oec")
 
         delivery_id = dedupe_key(verified, event, body)
-        now = self.clock.time()
-        result = await self.store.write(
-            lambda repos: ingest(
-                repos,
-                event,
-                delivery_id=delivery_id,
-                raw=body,
-                signed_at=verified.timestamp,
-                now=now,
-            )
+        result, outcome = await persist(
+            self, event, delivery_id=delivery_id, raw=body, signed_at=verified.timestamp
         )
-        if result.rows:
-            self.wake_outbox()
-        if result.track_task:
-            self.wake_tracker()
-        outcome = (
-            "duplicate" if result.duplicate else ("stored" if result.known else "unknown_event")
-        )
-        self.metrics.deliveries.labels(outcome).inc()
         # A stored delivery is already a row with its id and time, and a metric: a log line for
         # each would cost a quarter of the receiver's time (benchmarks/webhook_ingest.py). The
         # unusual outcomes, a duplicate or an event we do not know, are worth a line at INFO.

@@ -26,6 +26,7 @@ from pathlib import Path
 from oec_chatops.config import DEFAULT_DB, Settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.domain import WEBHOOK_EVENTS_FOLLOWED
+from oec_chatops.entrypoints.demo_hosts import free_port, other_hosts
 from oec_chatops.entrypoints.front_door import with_front_door
 from oec_chatops.entrypoints.server import build_app
 from oec_chatops.errors import ConfigError
@@ -98,6 +99,8 @@ class Demo:
     playground: Playground
     sim: SimState
     container: Container
+    ocore_url: str = ""
+    derp_url: str = ""
 
 
 def demo_settings(
@@ -196,21 +199,39 @@ async def embedded_demo(
     )
     sim_port = port + 1 if port else 0
     slack_port = port + 2 if port else 0
+    # deployERP's simulator is built knowing where to deliver: the bot's port is chosen first.
+    bot_port = port or free_port(host)
     async with (
         _demo_db() as db,
         serve_on_loopback(
             build_playground_app(playground), host=host, port=slack_port
         ) as slack_url,
         serve_on_loopback(sim_app, host=host, port=sim_port, lifespan="on") as sim_url,
+        other_hosts(
+            host=host,
+            ocore_port=port + 3 if port else 0,
+            derp_port=port + 4 if port else 0,
+            bot_url=f"http://{host}:{bot_port}",
+            oec_url=f"{sim_url}/api/public/v1",
+            oec_secrets={
+                "OEC_API_KEY": s.rw_key,
+                "OEC_API_KEY_RO": s.ro_key,
+                "OEC_WEBHOOK_SECRET": s.webhook_secret,
+            },
+            directory=db.parent,
+            action_seconds=task_seconds,
+        ) as hosts,
     ):
         try:
-            settings = demo_settings(base, s, slack_url=slack_url, sim_url=sim_url, db=db)
+            settings = demo_settings(
+                base, s, slack_url=slack_url, sim_url=sim_url, db=db
+            ).with_platforms(hosts.platforms_file, hosts.platforms)
             c = build_container(settings, policy=parse_policy(DEMO_POLICY))
             async with (
                 serve_on_loopback(
                     with_front_door(build_app(c, grace=grace), f"{slack_url}/"),
                     host=host,
-                    port=port,
+                    port=bot_port,
                     lifespan="on",
                 ) as bot_url,
                 SlackUserAgent(
@@ -219,6 +240,7 @@ async def embedded_demo(
             ):
                 sim_state.add_webhook(f"{bot_url}/webhooks/oec", DEMO_EVENTS, s.webhook_secret)
                 subscribe_to_every_project(c, sim_state)
+                await subscribe_to_other_hosts(c)
                 playground.connect(agent, sim_url=sim_url)
                 yield Demo(
                     playground_url=f"{slack_url}/",
@@ -228,6 +250,8 @@ async def embedded_demo(
                     playground=playground,
                     sim=sim_state,
                     container=c,
+                    ocore_url=hosts.ocore_url,
+                    derp_url=hosts.derp_url,
                 )
         finally:
             await playground.aclose()  # ends the page's live feeds, or the server waits for them
@@ -244,6 +268,28 @@ def subscribe_to_every_project(
                 channel_id=channel_id,
                 project_id=p.id,
                 project_label=p.slug,
+                env_glob="*",
+                events=DEFAULT_SUBSCRIBE_EVENTS,
+                created_by=by,
+                now=c.clock.time(),
+            )
+
+
+async def subscribe_to_other_hosts(
+    c: Container, *, channel_id: str = DEMO_CHANNEL, by: str = "U0ADMIN"
+) -> None:
+    """Subscribe `channel_id` to every server of the demo's oCore and deployERP, as a person
+    typing `/oec subscribe derp:eu-1/*` for each would (oec.sh's projects: above)."""
+    if c.hosts is None:
+        return
+    listing = await c.hosts.list_everywhere()
+    projects = {p.id: p for p, _ in listing.pairs if ":" in p.id}
+    with c.store.tx():
+        for p in projects.values():
+            c.store.subscriptions.add(
+                channel_id=channel_id,
+                project_id=p.id,
+                project_label=p.slug or p.name,
                 env_glob="*",
                 events=DEFAULT_SUBSCRIBE_EVENTS,
                 created_by=by,
@@ -281,6 +327,8 @@ async def run_embedded(
             f"    open the playground:  {demo.playground_url}\n"
             f"    bot:                  {demo.bot_url}  (/slack/events, /webhooks/oec, /metrics)\n"
             f"    oec.sh simulator:     {demo.sim_url}/api/public/v1\n"
+            f"    oCore simulator:      {demo.ocore_url}/api  (platform `ocore`)\n"
+            f"    deployERP simulator:  {demo.derp_url}/v1  (platform `derp`)\n"
             f"    database:             {demo_db_note(base, demo)}\n"
             "  Press Ctrl+C to stop.\n",
             file=sys.stderr,

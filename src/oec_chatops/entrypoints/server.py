@@ -3,6 +3,7 @@
 POST /slack/events   slash commands and interactivity (`slack.ingress`: verified, then Bolt);
                      not routed in Socket Mode without a signing secret
 POST /webhooks/oec   signed oec.sh deliveries (persist, then ack)
+POST /webhooks/<name> signed deliveries of each deployERP platform of the platforms file
 GET  /healthz        the process answers
 GET  /readyz         database writable, oec.sh and Slack reachable (cached)
 GET  /metrics        Prometheus exposition
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from oec_chatops.adapters.derp_receiver import DerpWebhookReceiver
 from oec_chatops.adapters.health import Readiness
 from oec_chatops.adapters.receiver import WebhookReceiver
 from oec_chatops.container import Container
@@ -68,6 +70,20 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         wake_outbox=c.outbox.wake,
         wake_tracker=c.tracker.wake,
     )
+    # deployERP platforms: `/webhooks/<name>`, one door each, with that platform's secrets.
+    derp_doors = [
+        DerpWebhookReceiver(
+            name=p.entry.name,
+            secrets=tuple(s.strip() for s in p.webhook_secret.split(",") if s.strip()),
+            clock=c.clock,
+            store=c.store,
+            metrics=c.metrics,
+            wake_outbox=c.outbox.wake,
+            wake_tracker=c.tracker.wake,
+        )
+        for p in c.settings.platforms()
+        if p.entry.kind == "deployerp" and p.webhook_secret and p.entry.name != "oec"
+    ]
     socket_mode: list[AsyncSocketModeHandler] = []  # one while serving in Socket Mode
     started = time.monotonic()
 
@@ -139,6 +155,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         routes=[
             *([counted("/slack/events", door.handle)] if door is not None else []),
             counted("/webhooks/oec", oec_webhook),
+            *(counted(f"/webhooks/{d.name}", d.receive) for d in derp_doors),
             counted("/healthz", healthz),
             counted("/readyz", readyz),
             counted("/metrics", metrics),

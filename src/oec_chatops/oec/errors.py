@@ -34,6 +34,8 @@ from oec_chatops.errors import ChatopsError
 class OecError(ChatopsError):
     """Base of every oec.sh client error."""
 
+    host: str = "oec.sh"  # the platform named in sentences; `hosts.Hosts` sets it per host
+
     def __init__(self, message: str, *, endpoint: str = "", request_id: str = "") -> None:
         super().__init__(message)
         self.message = message

@@ -15,6 +15,7 @@ from oec_chatops.clock import Clock
 from oec_chatops.context import request_id_var
 from oec_chatops.domain import ACTION_VERBS, ApprovalState, EnvRef, Verb
 from oec_chatops.errors import CommandError
+from oec_chatops.hosts import Hosts
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.errors import OecError
 from oec_chatops.platform import Platform
@@ -52,6 +53,8 @@ class CommandService:
     approvals: Approvals
     subscriptions: Subscriptions
     channels: ChannelAccess
+    # With several platforms: `/oec envs <platform>`, and a line naming a host that is down.
+    hosts: Hosts | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -117,13 +120,18 @@ class CommandService:
         elif verb is Verb.PROJECTS:
             await reply(blocks.render_projects(await platform.list_projects()))
         elif verb is Verb.ENVS:
-            if cmd.project:
+            unreachable: list[str] = []
+            hosts = self.hosts
+            if hosts is not None and (not cmd.project or cmd.project in hosts.names()):
+                listing = await hosts.list_everywhere(status=cmd.status, only=cmd.project)
+                pairs, unreachable = listing.pairs, listing.unreachable
+            elif cmd.project:
                 project = await self.resolver.project(cmd.project)
                 envs = await platform.list_environments(project.id, status=cmd.status)
                 pairs = [(project, e) for e in envs]
             else:
                 pairs = await platform.list_all_environments(status=cmd.status)
-            await reply(blocks.render_envs(pairs, status=cmd.status))
+            await reply(blocks.render_envs(pairs, status=cmd.status, unreachable=unreachable))
         elif verb is Verb.STATUS:
             ref = await self.resolver.environment(_need_env(cmd))
             status = await platform.get_environment_status(ref.env_id)

@@ -54,18 +54,19 @@ def explain(exc: OecError, *, env_label: str | None = None, request_id: str = ""
 
 
 def _explain(exc: OecError, *, env_label: str | None, request_id: str) -> Explanation:
+    h = exc.host  # "oec.sh" unless `hosts.Hosts` says which platform answered
     where = f" on `{env_label}`" if env_label else ""
     ref = f" (request id `{request_id}`)" if request_id else ""
     if isinstance(exc, OecReadOnlyKey):
         return Explanation(
-            "The configured API key is read-only, so oec.sh refused the action.",
+            f"The configured API key is read-only, so {h} refused the action.",
             "An admin should set OEC_API_KEY to a full-access key (`oec_live_rw_…`).",
         )
     if isinstance(exc, OecInvalidRequest):
         return Explanation(f"The bot refused to send that request: {exc}")
     if isinstance(exc, OecWaitTimeout):
         return Explanation(
-            f"oec.sh did not finish the task in time{ref}.", "Follow it with `/oec status`."
+            f"{h} did not finish the task in time{ref}.", "Follow it with `/oec status`."
         )
     if isinstance(exc, OecConfigError):
         return Explanation(
@@ -73,12 +74,14 @@ def _explain(exc: OecError, *, env_label: str | None, request_id: str) -> Explan
         )
     if isinstance(exc, OecAuthError):
         return Explanation(
-            "oec.sh refused the bot's API key (missing, invalid, expired or revoked).",
-            "An admin should check OEC_API_KEY with `oec-chatops check`.",
+            f"{h} refused the bot's API key (missing, invalid, expired or revoked).",
+            "An admin should check OEC_API_KEY with `oec-chatops check`."
+            if h == "oec.sh"
+            else f"An admin should check {h}'s key with `oec-chatops check`.",
         )
     if isinstance(exc, OecPaymentRequired):
         return Explanation(
-            "oec.sh blocks API access for this organisation (subscription).",
+            f"{h} blocks API access for this organisation (subscription).",
             "The account owner should check billing in the oec.sh dashboard.",
         )
     if isinstance(exc, OecConflict):
@@ -95,30 +98,32 @@ def _explain(exc: OecError, *, env_label: str | None, request_id: str) -> Explan
     if isinstance(exc, OecNotFound):
         what = f"`{env_label}`" if env_label else "that"
         return Explanation(
-            f"oec.sh does not know {what}, or the API key cannot see it.",
-            "A project-scoped key only sees its own project.",
+            f"{h} does not know {what}, or the API key cannot see it.",
+            "A project-scoped key only sees its own project." if h == "oec.sh" else None,
         )
     if isinstance(exc, OecForbidden):
-        return Explanation(f"oec.sh refused{where}: {exc.message}")
+        return Explanation(f"{h} refused{where}: {exc.message}")
     if isinstance(exc, OecRateLimited):
         return Explanation(
-            f"oec.sh is rate limiting us; retry in {int(exc.retry_after + 0.999)} s.",
+            f"{h} is rate limiting us; retry in {int(exc.retry_after + 0.999)} s.",
         )
     if isinstance(exc, OecValidationError):
-        return Explanation(f"oec.sh refused the request{where}: {exc.message}")
+        return Explanation(f"{h} refused the request{where}: {exc.message}")
     if isinstance(exc, OecTimeout):
-        return Explanation(f"oec.sh did not answer in time{ref}.", "Try again in a minute.")
+        return Explanation(f"{h} did not answer in time{ref}.", "Try again in a minute.")
     if isinstance(exc, OecServerError):
         return Explanation(
-            f"oec.sh is having trouble (HTTP {exc.status}){ref}.", "Try again in a minute."
+            f"{h} is having trouble (HTTP {exc.status}){ref}.", "Try again in a minute."
         )
     if isinstance(exc, OecRequestError):
-        return Explanation(f"oec.sh cannot be reached{ref}.", "Try again in a minute.")
+        return Explanation(f"{h} cannot be reached{ref}.", "Try again in a minute.")
     if isinstance(exc, OecContractError):
         return Explanation(
-            f"oec.sh sent an answer the bot does not understand{ref}.",
+            f"{h} sent an answer the bot does not understand{ref}.",
             "The details are in the bot's log.",
         )
     if isinstance(exc, OecResponseError):
-        return Explanation(f"oec.sh answered HTTP {exc.status}{where}: {exc.message}{ref}")
-    return Explanation(f"The oec.sh request failed{ref}.")
+        return Explanation(f"{h} answered HTTP {exc.status}{where}: {exc.message}{ref}")
+    if h != "oec.sh" and exc.message:  # the adapter's own sentence (oCore: outcome unknown)
+        return Explanation(f"{h}: {exc.message}{ref}")
+    return Explanation(f"The {h} request failed{ref}.")

@@ -21,9 +21,10 @@ from oec_chatops.services.deployments import (
 )
 from oec_chatops.services.resolver import slugify
 from oec_chatops.slack import blocks
+from oec_chatops.slack.grammar.specs import HOST_EVENTS
 from oec_chatops.store.store import Repos
 
-KNOWN_EVENTS = frozenset(WEBHOOK_EVENTS)
+KNOWN_EVENTS = frozenset((*WEBHOOK_EVENTS, *HOST_EVENTS))
 
 _DEPLOY_STATUS = {
     "deploy.started": "running",

@@ -107,6 +107,15 @@ def _describe(name: str, d: EventData, label: str) -> tuple[str, str]:
             f"{task_emoji(status)} Deployment of {where}: *{escape(task_word(status))}*{url}",
             f"Deployment of {label}: {task_word(status).lower()}",
         )
+    if name.startswith("backup."):  # deployERP: the sentence (id, size) is in `message`
+        failed = name == "backup.failed"
+        emoji = ":x:" if failed else ":floppy_disk:"
+        word = "failed" if failed else "completed"
+        return f"{emoji} Backup of {where} {word}", f"Backup of {label} {word}"
+    if name.startswith("server."):  # deployERP: a server (a group of environments)
+        word = "removed" if name == "server.deleted" else "provisioned"
+        project = d.project_name or d.project_id or "?"
+        return f":desktop_computer: Server {code(project)} {word}", f"Server {project} {word}"
     if name == "ping":
         return ":wave: Test delivery from oec.sh received.", "Test delivery from oec.sh"
     return f"{UNKNOWN} {code(name)} on {where}", f"{name} on {label}"

@@ -14,6 +14,7 @@ from oec_chatops.blockkit_limits import (
 )
 from oec_chatops.domain import EnvRef, Role
 from oec_chatops.oec.models import Environment, EnvironmentStatus, Project
+from oec_chatops.platform import DetailedStatus
 from oec_chatops.slack.blocks.kit import (
     Block,
     Message,
@@ -134,22 +135,32 @@ def _project_line(p: Project) -> str:
 
 
 def render_envs(
-    rows: Sequence[tuple[Project, Environment]], *, status: str | None = None
+    rows: Sequence[tuple[Project, Environment]],
+    *,
+    status: str | None = None,
+    unreachable: Sequence[str] = (),
 ) -> Message:
     """Environments grouped by project, one line each with a status circle.
 
     `status` is the filter the user asked for, only to say so in the title and when empty.
+    `unreachable` names the platforms that did not answer: said, so that their absence is
+    never read as "no environments there".
     """
     where = f" with status {code(status)}" if status else ""
+    down = (
+        [context(f":warning: Could not reach {', '.join(code(n) for n in unreachable)}.")]
+        if unreachable
+        else []
+    )
     if not rows:
         return message(
             "No environments" + (f" with status {status}" if status else "") + ".",
-            [section(f"No environments{where}.")],
+            [section(f"No environments{where}."), *down],
         )
     groups: dict[str, tuple[Project, list[Environment]]] = {}
     for project, env in rows:
         groups.setdefault(project.id, (project, []))[1].append(env)
-    budget = MAX_BLOCKS - 2  # the header, and the note when something does not fit
+    budget = MAX_BLOCKS - 2 - len(down)  # the header, the note when something does not fit
     blocks: list[Block] = [header("Environments" + (f" ({status})" if status else ""))]
     shown = 0
     for project, envs in groups.values():
@@ -167,6 +178,7 @@ def render_envs(
                 f"{code('/oec envs <project>')} or `--status`._"
             )
         )
+    blocks.extend(down)
     return message(plural(len(rows), "environment") + (f" ({status})" if status else ""), blocks)
 
 
@@ -195,10 +207,18 @@ def render_status(env: EnvRef, status: EnvironmentStatus) -> Message:
     notes = [f"Environment {code(env.env_id)}"]
     if env.env_type:
         notes.append(f"type {escape(env.env_type)}")
+    health = _host_details(status)
     return message(
         f"{env.label}: {status.status}",
-        [header(env.label), section(state, fields=fields), context(*notes)],
+        [header(env.label), section(state, fields=fields), *health, context(*notes)],
     )
+
+
+def _host_details(status: EnvironmentStatus) -> list[Block]:
+    """Lines only its host reports (oCore's health and health score), as the host wrote them."""
+    if not isinstance(status, DetailedStatus) or not status.details:
+        return []
+    return [section("\n".join(escape(line) for line in status.details))]
 
 
 def _last_deploy(status: EnvironmentStatus) -> str:

@@ -14,6 +14,7 @@ from oec_chatops.slack.grammar.args import Args, at_most, check_name, env_ref, n
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
     DEFAULT_SUBSCRIBE_EVENTS,
+    HOST_EVENTS,
     MAX_LINES,
     MAX_MODULES,
     MAX_REASON_CHARS,
@@ -184,6 +185,9 @@ def _parse_subscription(verb: Verb, args: Args, reason: str | None) -> Command:
     return Command(verb, target=target, events=events)
 
 
+SUBSCRIBABLE = (*WEBHOOK_EVENTS, *HOST_EVENTS)
+
+
 def _events(verb: Verb, words: tuple[str, ...]) -> tuple[str, ...]:
     events: list[str] = []
     for word in words:
@@ -191,10 +195,10 @@ def _events(verb: Verb, words: tuple[str, ...]) -> tuple[str, ...]:
             name = piece.strip().lower()
             if not name or name in events:
                 continue
-            if not fnmatch.filter(WEBHOOK_EVENTS, name):
-                close = difflib.get_close_matches(name, WEBHOOK_EVENTS, n=1, cutoff=0.6)
+            if not fnmatch.filter(SUBSCRIBABLE, name):
+                close = difflib.get_close_matches(name, SUBSCRIBABLE, n=1, cutoff=0.6)
                 guess = f" Did you mean `{close[0]}`?" if close else ""
-                known = ", ".join(f"`{e}`" for e in WEBHOOK_EVENTS)
+                known = ", ".join(f"`{e}`" for e in SUBSCRIBABLE)
                 raise CommandError(
                     f"Unknown event {quote(name)}.{guess}",
                     hint=f"{usage(verb)}\nEvents: {known}; globs like `deploy.*` work too.",

@@ -12,7 +12,21 @@ from oec_chatops.domain import Role, Verb
 from oec_chatops.errors import CommandError
 from oec_chatops.slack.grammar.text import quote
 
-DEFAULT_SUBSCRIBE_EVENTS: tuple[str, ...] = ("deploy.*", "environment.status_changed")
+# Events other hosts send that oec.sh has no equivalent for (deployERP's backups and servers,
+# `deployerp.webhooks.EVENTS_WITHOUT_OEC_EQUIVALENT`): known to the grammar and the pipeline.
+HOST_EVENTS: tuple[str, ...] = (
+    "backup.completed",
+    "backup.failed",
+    "server.created",
+    "server.deleted",
+)
+# oec.sh never sends backup.* or server.*, so having them by default changes nothing there.
+DEFAULT_SUBSCRIBE_EVENTS: tuple[str, ...] = (
+    "deploy.*",
+    "environment.status_changed",
+    "backup.*",
+    "server.*",
+)
 
 MIN_LINES = 1
 MAX_LINES = 5000  # the API's bound for `GET /environments/{id}/logs?lines=` (§5.3)
