@@ -14,6 +14,7 @@ from pathlib import Path
 
 from oec_chatops.sim.keys import Tier, fingerprint
 from oec_chatops.sim.seed import seed_id
+from tests.support.command_answers import is_note
 from tests.support.commands_helpers import (
     ask,
     audit_rows,
@@ -55,8 +56,11 @@ async def test_the_ack_comes_back_while_the_api_call_is_still_in_flight(stack: S
     assert [(r["path"].rsplit("/", 1)[-1], r["status"]) for r in in_flight] == [("projects", None)]
     assert posts_for(stack.fake, DEV) == []
 
-    # Only once oec.sh answers does the answer reach Slack, through the response_url.
-    (post,) = await stack.fake.wait_for(lambda f: posts_for(f, DEV), timeout=5)
+    # Only once oec.sh answers does the answer reach Slack, through the response_url (after
+    # the "working on it" note its second of waiting brought).
+    *_, post = await stack.fake.wait_for(
+        lambda f: p if (p := posts_for(f, DEV)) and not is_note(p[-1].body) else None, timeout=5
+    )
     assert "Acme Shop" in post.body["text"]
     assert [r["status"] for r in await stack.sim_requests()] == [200]
 

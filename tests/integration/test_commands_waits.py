@@ -31,6 +31,7 @@ from tests.support.ops_helpers import Outside, SocketModeStandIn, outside_world
 from tests.support.stack import (
     CHANNEL,
     DEV,
+    LEAD1,
     POLICY,
     VIEWER,
     Stack,
@@ -136,7 +137,8 @@ async def test_a_command_too_old_to_answer_is_not_answered_but_logged_and_audite
             old, body = issue_command(o.fake, agent, "status acme-shop/staging", user_id=DEV)
             assert (await agent.post_signed(body)).status_code == 200
             clock.advance(20 * 60)
-            young, body = issue_command(o.fake, agent, "status globex-erp/staging", user_id=DEV)
+            # Another person's: one person's second command would wait for their first.
+            young, body = issue_command(o.fake, agent, "status globex-erp/staging", user_id=LEAD1)
             assert (await agent.post_signed(body)).status_code == 200
             # Both are still waiting on the slow simulator when this life ends.
             await wait_until(lambda: command_states(c.settings.oec_chatops_db) == {"running": 2})

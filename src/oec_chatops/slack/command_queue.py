@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from oec_chatops.slack import command_answer as answers
-from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
+from oec_chatops.slack.command_answer import NOTE_AFTER, WORKING_AFTER, Pending
 from oec_chatops.slack.command_listener import run
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ Each holds an oec.sh call (hundreds of ms) and then a Slack post. oec.sh allows 
 reads a minute, so more at once would only wait somewhere else.
 """
 
+WATCH_POLL = 0.1
+"""Real seconds between looks at the clock for commands past WORKING_AFTER. The watch reads
+the injected clock rather than sleeping on it: a test clock's `sleep` moves time itself (or
+waits for the test to), and a timer must not move time for everyone else."""
 NOTES_AT_ONCE = 4  # notes sent at once: they must not crowd out the acks and the answers
 NOTES_GRACE = 2.0  # of the shutdown grace, at most, for telling the interrupted commands
 _AVERAGE_WEIGHT = 0.2  # of the newest run time, in the moving average
@@ -74,6 +78,8 @@ class CommandQueue:
         self._notes: deque[tuple[Pending, str, str]] = deque()
         self._noting = 0
         self._http: aiohttp.ClientSession | None = None
+        self._busy: dict[str, Pending] = {}  # user id -> their command in flight
+        self._watch: asyncio.Task[None] | None = None
         self.closed = False
 
     def http(self) -> aiohttp.ClientSession:
@@ -89,12 +95,37 @@ class CommandQueue:
 
     def put(self, c: CommandDesk, p: Pending) -> None:
         self._waiting.append(p)
+        self._start_watch(c)
         if len(self._tasks) < self._max and not self.closed:
             task = asyncio.get_running_loop().create_task(self._work(c), name="oec-commands")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
             self._tell_if_long(c, p, len(self._waiting) - 1)
+
+    # -- heard: the "working on it" note ------------------------------------------------------
+
+    def _start_watch(self, c: CommandDesk) -> None:
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(
+                self._watching(c), name="oec-watch"
+            )
+
+    async def _watching(self, c: CommandDesk) -> None:
+        """While commands are in the queue, give each one not answered WORKING_AFTER seconds
+        after it arrived, and not yet told anything, a note saying what it waits for."""
+        while (self._waiting or self._running) and not self.closed:
+            now = c.clock.time()
+            for p in [*self._running.values(), *self._waiting]:
+                if p.note is None and not p.finished and now - p.received_at >= WORKING_AFTER:
+                    self.note_soon(c, p, "working", self._working_text(p))
+            await asyncio.sleep(WATCH_POLL)
+
+    def _working_text(self, p: Pending) -> str:
+        previous = self._busy.get(p.inv.user_id)
+        if previous is not None and previous is not p:
+            return answers.behind_text(previous)
+        return answers.working_text(p.inv.text)
 
     # -- waiting, said out loud ------------------------------------------------------------
 
@@ -145,10 +176,21 @@ class CommandQueue:
 
     # -- working -------------------------------------------------------------------------
 
+    def _next(self) -> Pending | None:
+        """The oldest waiting command whose user has none in flight: one person's commands
+        are answered in the order they were typed, and nobody else waits for them."""
+        for i, p in enumerate(self._waiting):
+            if p.inv.user_id not in self._busy:
+                del self._waiting[i]
+                return p
+        return None
+
     async def _work(self, c: CommandDesk) -> None:
-        while self._waiting and not self.closed:
-            p = self._waiting.popleft()
+        # A worker with nothing it may take ends; the worker of the blocking command picks
+        # the user's next one up when it is done.
+        while not self.closed and (p := self._next()) is not None:
             self._running[p.request_id] = p
+            self._busy[p.inv.user_id] = p
             started = c.clock.monotonic()
             try:
                 await run(c, p, self)
@@ -158,6 +200,7 @@ class CommandQueue:
                 log.exception("command.worker_error", extra={"request_id": p.request_id})
             finally:
                 self._running.pop(p.request_id, None)
+                self._busy.pop(p.inv.user_id, None)
             took = c.clock.monotonic() - started
             self._average += _AVERAGE_WEIGHT * (took - self._average)
 
@@ -182,6 +225,9 @@ class CommandQueue:
         """Tell everyone still waiting the bot is restarting; give the ones in flight most of
         `grace`, then tell them too. Takes `grace` at most, so shutdown takes no longer."""
         self.closed = True
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         waiting = list(self._waiting)
         self._waiting.clear()
         self._notes.clear()  # the restart note says more than any wait note still queued
