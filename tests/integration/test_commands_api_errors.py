@@ -7,7 +7,6 @@ where nothing listens. The bot waits for retries on a `SkippingClock`, so a 429'
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.support.commands_helpers import (
     audit_rows,
     closed_port_url,
     deployment_messages,
+    in_flight_at_the_sim,
     posts_for,
     skipping_stack,
 )
@@ -50,9 +50,7 @@ async def test_the_ack_comes_back_while_the_api_call_is_still_in_flight(stack: S
 
     # The API call the command needs is now under way (or about to be): wait until the
     # simulator holds it, still unanswered, and the user has still been told nothing.
-    async with asyncio.timeout(2):
-        while not (in_flight := await stack.sim_requests()):  # noqa: ASYNC110 - no change feed
-            await asyncio.sleep(0.01)
+    in_flight = await in_flight_at_the_sim(stack)
     assert [(r["path"].rsplit("/", 1)[-1], r["status"]) for r in in_flight] == [("projects", None)]
     assert posts_for(stack.fake, DEV) == []
 

@@ -74,6 +74,14 @@ async def skipping_stack(
         yield s, clock
 
 
+async def in_flight_at_the_sim(stack: Stack) -> list[dict[str, Any]]:
+    """Wait until the simulator holds a request of the bot's, not yet answered; the requests."""
+    async with asyncio.timeout(5):
+        while not (held := [r for r in await stack.sim_requests() if r["status"] is None]):  # noqa: ASYNC110 - the simulator has no change feed
+            await asyncio.sleep(0.01)
+    return held
+
+
 def closed_port_url() -> str:
     """A loopback URL where nothing listens: connecting is refused at once."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
