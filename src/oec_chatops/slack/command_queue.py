@@ -11,7 +11,13 @@ Nobody waits in silence. A command expected to wait NOTE_AFTER seconds or more b
 starts is told at once how many commands are ahead of it and about how long: the estimate is
 the time the commands in flight are known to be held (a rate limit wait one of them announced)
 plus one round of the recent average run time for every `workers` commands ahead. When a
-command in flight announces a longer hold, the commands waiting behind it are told too.
+command in flight announces a longer hold, the commands waiting behind it are told too. And
+whatever nobody announced (oec.sh slow, a listing of many pages), a command not answered
+WORKING_AFTER seconds after it arrived, and told nothing yet, is told what it waits for.
+
+One person's commands are answered in the order they were typed: a worker takes the oldest
+waiting command whose user has none in flight, so a second command waits for the first's
+answer while everybody else's go ahead.
 
 Every command was stored before its ack (`store.commands`), so nothing acknowledged is lost:
 
@@ -80,6 +86,7 @@ class CommandQueue:
         self._http: aiohttp.ClientSession | None = None
         self._busy: dict[str, Pending] = {}  # user id -> their command in flight
         self._watch: asyncio.Task[None] | None = None
+        self._heard: set[str] = set()  # request ids given a working note (queued or sent)
         self.closed = False
 
     def http(self) -> aiohttp.ClientSession:
@@ -117,7 +124,13 @@ class CommandQueue:
         while (self._waiting or self._running) and not self.closed:
             now = c.clock.time()
             for p in [*self._running.values(), *self._waiting]:
-                if p.note is None and not p.finished and now - p.received_at >= WORKING_AFTER:
+                if (
+                    p.note is None
+                    and not p.finished
+                    and p.request_id not in self._heard
+                    and now - p.received_at >= WORKING_AFTER
+                ):
+                    self._heard.add(p.request_id)  # once: a slow Slack must not pile up notes
                     self.note_soon(c, p, "working", self._working_text(p))
             await asyncio.sleep(WATCH_POLL)
 
@@ -201,6 +214,7 @@ class CommandQueue:
             finally:
                 self._running.pop(p.request_id, None)
                 self._busy.pop(p.inv.user_id, None)
+                self._heard.discard(p.request_id)
             took = c.clock.monotonic() - started
             self._average += _AVERAGE_WEIGHT * (took - self._average)
 
