@@ -73,3 +73,29 @@ async def test_one_persons_commands_are_answered_in_the_order_typed_and_others_n
     # The second command said why it was waiting, if it waited long enough to say anything.
     for note in [p for p in posts_for(stack.fake, DEV) if is_note(p.body)]:
         assert "Working on it" in note.body["text"]
+
+
+async def test_a_command_waiting_for_the_same_persons_previous_one_says_so(
+    stepped_stack: Stack, stepped: SteppedClock
+) -> None:
+    stack = stepped_stack
+    await stack.sim_faults(latency_ms=1500)
+    for text in ("status acme-shop/staging", "whoami"):
+        r = await stack.agent.command(text, user_id=DEV, channel_id=CHANNEL)
+        assert r.status_code == 200
+    await in_flight_at_the_sim(stack)
+
+    await stepped.advance(1.0)
+    notes = await stack.fake.wait_for(
+        lambda f: n if len(n := posts_for(f, DEV)) == 2 else None, timeout=5
+    )
+    said = sorted(p.body["text"] for p in notes)
+    assert said == [
+        "Working on it: reading `acme-shop/staging`'s status from oec.sh.",
+        "Working on it: your previous command `/oec status acme-shop/staging` is answered first.",
+    ]
+    status, whoami = await stack.fake.wait_for(
+        lambda f: a if len(a := answers_of(f, DEV)) == 2 else None, timeout=10
+    )
+    assert "acme-shop/staging" in status.body["text"]
+    assert whoami.body["replace_original"] is True

@@ -111,7 +111,10 @@ async def test_commands_queued_behind_a_held_one_are_told_how_many_are_ahead(
         # Reads take 300 ms of real time: all three are acked before the first one, which
         # needs a fourth read this minute, finds out that it must wait for the next one.
         await stack.sim_faults(latency_ms=300)
-        first, second, third = [await send(stack, "status acme-shop/staging") for _ in range(3)]
+        # Three people: one person's second command would wait aside for their first.
+        first, second, third = [
+            await send(stack, "status acme-shop/staging", user_id=u) for u in (VIEWER, DEV, LEAD1)
+        ]
         await answered(stack, first, second, third)
 
     (held,) = shown(stack.fake, first).notes

@@ -84,7 +84,8 @@ class CommandQueue:
         self._notes: deque[tuple[Pending, str, str]] = deque()
         self._noting = 0
         self._http: aiohttp.ClientSession | None = None
-        self._busy: dict[str, Pending] = {}  # user id -> their command in flight
+        self._busy: dict[str, Pending] = {}  # user id -> their oldest command not yet done
+        self._behind: dict[str, deque[Pending]] = {}  # user id -> their later ones, in order
         self._watch: asyncio.Task[None] | None = None
         self._heard: set[str] = set()  # request ids given a working note (queued or sent)
         self.closed = False
@@ -98,11 +99,18 @@ class CommandQueue:
 
     @property
     def waiting(self) -> int:
-        return len(self._waiting)
+        return len(self._waiting) + sum(len(q) for q in self._behind.values())
 
     def put(self, c: CommandDesk, p: Pending) -> None:
-        self._waiting.append(p)
         self._start_watch(c)
+        user = p.inv.user_id
+        if user in self._busy:
+            # One person's commands in the order typed: this one waits, aside, for the one
+            # before it to be answered; nobody else's waits for it, and no worker scans it.
+            self._behind.setdefault(user, deque()).append(p)
+            return
+        self._busy[user] = p
+        self._waiting.append(p)
         if len(self._tasks) < self._max and not self.closed:
             task = asyncio.get_running_loop().create_task(self._work(c), name="oec-commands")
             self._tasks.add(task)
@@ -123,7 +131,8 @@ class CommandQueue:
         after it arrived, and not yet told anything, a note saying what it waits for."""
         while (self._waiting or self._running) and not self.closed:
             now = c.clock.time()
-            for p in [*self._running.values(), *self._waiting]:
+            behind = [p for q in self._behind.values() for p in q]
+            for p in [*self._running.values(), *self._waiting, *behind]:
                 if (
                     p.note is None
                     and not p.finished
@@ -189,21 +198,24 @@ class CommandQueue:
 
     # -- working -------------------------------------------------------------------------
 
-    def _next(self) -> Pending | None:
-        """The oldest waiting command whose user has none in flight: one person's commands
-        are answered in the order they were typed, and nobody else waits for them."""
-        for i, p in enumerate(self._waiting):
-            if p.inv.user_id not in self._busy:
-                del self._waiting[i]
-                return p
-        return None
+    def _done(self, p: Pending) -> None:
+        """`p` is answered: its user's next command, if any, runs next (it was typed before
+        the commands that arrived while it waited aside)."""
+        user = p.inv.user_id
+        later = self._behind.get(user)
+        if later:
+            nxt = later.popleft()
+            if not later:
+                del self._behind[user]
+            self._busy[user] = nxt
+            self._waiting.appendleft(nxt)
+        else:
+            self._busy.pop(user, None)
 
     async def _work(self, c: CommandDesk) -> None:
-        # A worker with nothing it may take ends; the worker of the blocking command picks
-        # the user's next one up when it is done.
-        while not self.closed and (p := self._next()) is not None:
+        while self._waiting and not self.closed:
+            p = self._waiting.popleft()
             self._running[p.request_id] = p
-            self._busy[p.inv.user_id] = p
             started = c.clock.monotonic()
             try:
                 await run(c, p, self)
@@ -213,8 +225,8 @@ class CommandQueue:
                 log.exception("command.worker_error", extra={"request_id": p.request_id})
             finally:
                 self._running.pop(p.request_id, None)
-                self._busy.pop(p.inv.user_id, None)
                 self._heard.discard(p.request_id)
+                self._done(p)
             took = c.clock.monotonic() - started
             self._average += _AVERAGE_WEIGHT * (took - self._average)
 
@@ -242,8 +254,9 @@ class CommandQueue:
         if self._watch is not None:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
-        waiting = list(self._waiting)
+        waiting = [*self._waiting, *(p for q in self._behind.values() for p in q)]
         self._waiting.clear()
+        self._behind.clear()
         self._notes.clear()  # the restart note says more than any wait note still queued
         noting = min(NOTES_GRACE, grace / 2)
         telling = asyncio.get_running_loop().create_task(
