@@ -136,6 +136,7 @@ class CommandQueue:
                 if (
                     p.note is None
                     and not p.finished
+                    and p.answer is None  # decided before a restart: only sent again
                     and p.request_id not in self._heard
                     and now - p.received_at >= WORKING_AFTER
                 ):
