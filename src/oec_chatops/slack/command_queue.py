@@ -15,9 +15,9 @@ command in flight announces a longer hold, the commands waiting behind it are to
 whatever nobody announced (oec.sh slow, a listing of many pages), a command not answered
 WORKING_AFTER seconds after it arrived, and told nothing yet, is told what it waits for.
 
-One person's commands are answered in the order they were typed: a worker takes the oldest
-waiting command whose user has none in flight, so a second command waits for the first's
-answer while everybody else's go ahead.
+One person's commands are answered in the order they were typed: a command whose user has one
+waiting or in flight waits aside, in that user's own line, and joins the queue's head once the
+one before it is answered; everybody else's commands go ahead meanwhile.
 
 Every command was stored before its ack (`store.commands`), so nothing acknowledged is lost:
 
