@@ -240,3 +240,28 @@ async def test_the_deployment_message_tells_its_story_in_the_browser(page: Page)
     await production.screenshot(
         path=str(ARTIFACTS / "deployment-message.png"), animations="disabled"
     )
+
+
+async def test_a_slow_command_shows_working_on_it_then_the_answer_in_its_place(
+    page: Page,
+) -> None:
+    """oec.sh made slow from the faults panel: the bot's private note says what it waits
+    for within about a second, and the answer then takes the note's place."""
+    await page.click('.fault[data-fault="slow"]')
+    await _expect(page.locator("#fault-state")).to_contain_text("every API answer waits 2 s")
+
+    await _run(page, "/oec status acme-shop/staging")
+    mine = page.locator("#timeline > li.msg-ephemeral")
+    note = mine.filter(has_text="Working on it")
+    await _expect(note).to_contain_text(
+        "reading acme-shop/staging's status from oec.sh", timeout=WAIT_MS
+    )
+    await _expect(note).to_contain_text("Only visible to you")
+    _make_artifacts_dir()
+    await page.screenshot(path=str(ARTIFACTS / "slow-command.png"), animations="disabled")
+
+    answer = mine.filter(has_text="Last deployment")
+    await _expect(answer).to_have_count(1, timeout=WAIT_MS)
+    await _expect(answer).to_contain_text("(edited)")
+    await _expect(note).to_have_count(0)  # replaced, not added to
+    await _expect(mine).to_have_count(1)

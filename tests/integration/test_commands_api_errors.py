@@ -7,18 +7,19 @@ where nothing listens. The bot waits for retries on a `SkippingClock`, so a 429'
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from pathlib import Path
 
 from oec_chatops.sim.keys import Tier, fingerprint
 from oec_chatops.sim.seed import seed_id
+from tests.support.command_answers import is_note
 from tests.support.commands_helpers import (
     ask,
     audit_rows,
     closed_port_url,
     deployment_messages,
+    in_flight_at_the_sim,
     posts_for,
     skipping_stack,
 )
@@ -49,14 +50,15 @@ async def test_the_ack_comes_back_while_the_api_call_is_still_in_flight(stack: S
 
     # The API call the command needs is now under way (or about to be): wait until the
     # simulator holds it, still unanswered, and the user has still been told nothing.
-    async with asyncio.timeout(2):
-        while not (in_flight := await stack.sim_requests()):  # noqa: ASYNC110 - no change feed
-            await asyncio.sleep(0.01)
+    in_flight = await in_flight_at_the_sim(stack)
     assert [(r["path"].rsplit("/", 1)[-1], r["status"]) for r in in_flight] == [("projects", None)]
     assert posts_for(stack.fake, DEV) == []
 
-    # Only once oec.sh answers does the answer reach Slack, through the response_url.
-    (post,) = await stack.fake.wait_for(lambda f: posts_for(f, DEV), timeout=5)
+    # Only once oec.sh answers does the answer reach Slack, through the response_url (after
+    # the "working on it" note its second of waiting brought).
+    *_, post = await stack.fake.wait_for(
+        lambda f: p if (p := posts_for(f, DEV)) and not is_note(p[-1].body) else None, timeout=5
+    )
     assert "Acme Shop" in post.body["text"]
     assert [r["status"] for r in await stack.sim_requests()] == [200]
 

@@ -207,7 +207,7 @@ async def test_logs_default_to_forty_lines_and_say_nothing_is_missing(stack: Sta
 async def test_unknown_verb_answers_with_the_usage_of_the_closest_verb(stack: Stack) -> None:
     answer = await ask(stack, "deplyo acme-shop/staging", user_id=DEV)
 
-    assert "Unknown command `deplyo`. Did you mean `deploy`?" in answer.text
+    assert "Unknown command `deplyo`. Did you mean `/oec deploy acme-shop/staging`?" in answer.text
     assert "Usage: `/oec deploy &lt;project/env&gt;" in answer.text
     assert await stack.sim_requests() == []
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from oec_chatops.playground import FakeSlack
 from oec_chatops.services.resolver import CACHE_SECONDS
 from oec_chatops.slack.command_queue import MAX_IN_FLIGHT
+from tests.support.command_answers import is_note
 from tests.support.commands_helpers import (
     ask,
     closed_port_url,
@@ -37,23 +39,33 @@ def logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records]
 
 
-async def burst(stack: Stack, text: str, n: int, *, user_id: str = VIEWER) -> None:
+async def burst(stack: Stack, text: str, users: list[str]) -> None:
+    """`text` from each of `users` at once; waits until each has its answer."""
     acks = await asyncio.gather(
-        *(stack.agent.command(text, user_id=user_id, channel_id=CHANNEL) for _ in range(n))
+        *(stack.agent.command(text, user_id=u, channel_id=CHANNEL) for u in users)
     )
     assert {a.status_code for a in acks} == {200}
-    await stack.fake.wait_for(lambda f: len(posts_for(f, user_id)) >= n, timeout=10)
+
+    def answered(f: FakeSlack) -> bool:
+        return all(any(not is_note(p.body) for p in posts_for(f, u)) for u in set(users))
+
+    await stack.fake.wait_for(answered, timeout=10)
+
+
+def people(stack: Stack, n: int) -> list[str]:
+    """`n` viewers of their own: one person's commands run one at a time, in order."""
+    return [stack.fake.add_user(f"U0BURST{i:03d}", f"burst{i}").user_id for i in range(n)]
 
 
 async def test_commands_arriving_together_share_one_environment_listing(tmp_path: Path) -> None:
     async with skipping_stack(tmp_path) as (stack, clock):
-        await burst(stack, "status acme-shop/staging", 5)
+        await burst(stack, "status acme-shop/staging", people(stack, 5))
 
         assert len(project_lists(await stack.sim_requests())) == 1
         assert len(status_reads(await stack.sim_requests())) == 5
 
         await clock.sleep(CACHE_SECONDS + 1)  # the list is stale now
-        await burst(stack, "status globex-erp/staging", 5, user_id=DEV)
+        await burst(stack, "status globex-erp/staging", [DEV, VIEWER])
 
         assert len(project_lists(await stack.sim_requests())) == 2
 
@@ -62,7 +74,7 @@ async def test_a_burst_is_worked_on_a_bounded_number_at_a_time(stack: Stack) -> 
     n = MAX_IN_FLIGHT + 8
     await stack.sim_faults(latency_ms=LATENCY_MS)
 
-    await burst(stack, "status acme-shop/staging", n)
+    await burst(stack, "status acme-shop/staging", people(stack, n))
 
     reads = sorted(status_reads(await stack.sim_requests()), key=lambda r: r["seq"])
     assert len(reads) == n

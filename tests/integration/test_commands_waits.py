@@ -31,6 +31,7 @@ from tests.support.ops_helpers import Outside, SocketModeStandIn, outside_world
 from tests.support.stack import (
     CHANNEL,
     DEV,
+    LEAD1,
     POLICY,
     VIEWER,
     Stack,
@@ -110,7 +111,10 @@ async def test_commands_queued_behind_a_held_one_are_told_how_many_are_ahead(
         # Reads take 300 ms of real time: all three are acked before the first one, which
         # needs a fourth read this minute, finds out that it must wait for the next one.
         await stack.sim_faults(latency_ms=300)
-        first, second, third = [await send(stack, "status acme-shop/staging") for _ in range(3)]
+        # Three people: one person's second command would wait aside for their first.
+        first, second, third = [
+            await send(stack, "status acme-shop/staging", user_id=u) for u in (VIEWER, DEV, LEAD1)
+        ]
         await answered(stack, first, second, third)
 
     (held,) = shown(stack.fake, first).notes
@@ -136,7 +140,8 @@ async def test_a_command_too_old_to_answer_is_not_answered_but_logged_and_audite
             old, body = issue_command(o.fake, agent, "status acme-shop/staging", user_id=DEV)
             assert (await agent.post_signed(body)).status_code == 200
             clock.advance(20 * 60)
-            young, body = issue_command(o.fake, agent, "status globex-erp/staging", user_id=DEV)
+            # Another person's: one person's second command would wait for their first.
+            young, body = issue_command(o.fake, agent, "status globex-erp/staging", user_id=LEAD1)
             assert (await agent.post_signed(body)).status_code == 200
             # Both are still waiting on the slow simulator when this life ends.
             await wait_until(lambda: command_states(c.settings.oec_chatops_db) == {"running": 2})

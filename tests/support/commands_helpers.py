@@ -25,7 +25,7 @@ from oec_chatops.config import Settings
 from oec_chatops.container import Container
 from oec_chatops.playground import FakeSlack, Message, ResponsePost
 from oec_chatops.sim import SimSettings
-from tests.support.command_answers import issue_command
+from tests.support.command_answers import is_note, issue_command
 from tests.support.stack import CHANNEL, POLICY, Stack, bot_container, running_stack
 
 
@@ -72,6 +72,14 @@ async def skipping_stack(
     clock = SkippingClock()
     async with running_stack(tmp_path, sim=sim, build=container_with(clock), **kwargs) as s:
         yield s, clock
+
+
+async def in_flight_at_the_sim(stack: Stack) -> list[dict[str, Any]]:
+    """Wait until the simulator holds a request of the bot's, not yet answered; the requests."""
+    async with asyncio.timeout(5):
+        while not (held := [r for r in await stack.sim_requests() if r["status"] is None]):  # noqa: ASYNC110 - the simulator has no change feed
+            await asyncio.sleep(0.01)
+    return held
 
 
 def closed_port_url() -> str:
@@ -131,14 +139,17 @@ async def ask(
     posts: int = 1,
     timeout: float = 5.0,
 ) -> Answer:
-    """Send `/oec text` as `user_id` and wait for `posts` response_url answers to it."""
+    """Send `/oec text` as `user_id` and wait for `posts` response_url posts to it, the last
+    one an answer (a "working on it" note shown meanwhile is counted, and waited past)."""
     before = len(posts_for(stack.fake, user_id))
     ack = await stack.agent.command(text, user_id=user_id, channel_id=channel_id)
     assert ack.status_code == 200, ack.text
-    answered = await stack.fake.wait_for(
-        lambda f: new if len(new := posts_for(f, user_id)[before:]) >= posts else None,
-        timeout=timeout,
-    )
+
+    def answered_yet(f: FakeSlack) -> list[ResponsePost] | None:
+        new = posts_for(f, user_id)[before:]
+        return new if len(new) >= posts and not is_note(new[-1].body) else None
+
+    answered = await stack.fake.wait_for(answered_yet, timeout=timeout)
     return Answer(ack, answered)
 
 

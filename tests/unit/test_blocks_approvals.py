@@ -259,3 +259,12 @@ def test_reject_modal() -> None:
 def test_reject_modal_refuses_metadata_slack_would_refuse() -> None:
     with pytest.raises(ValueError, match="too long"):
         render_reject_modal(PENDING, callback_id="x", private_metadata="m" * 3001)
+
+
+def test_the_list_shows_the_short_id_and_the_card_the_full_one() -> None:
+    full = "3f2b9c1e-8a4d-4e6f-9b21-0c7d5e8f1a23"
+    a = replace(PENDING, approval_id=full)
+    listed = texts(postable(render_approvals_list([a], NOW)))
+    assert "`3f2b9c1e` *deploy*" in listed
+    assert full not in listed
+    assert full in texts(postable(render_approval(a, now=NOW)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oec_chatops.services.types import Invocation
-from oec_chatops.slack.command_answer import queue_text, restart_text, wait_text
+from oec_chatops.slack.command_answer import queue_text, restart_text, wait_text, working_text
 
 
 def test_each_wait_says_why_and_how_long() -> None:
@@ -24,3 +24,17 @@ def test_the_restart_note_names_the_command_without_breaking_its_code_span() -> 
         "The bot is restarting; `/oec status 'shop'` will run when it is back."
     )
     assert "not sent twice" in restart_text(inv, started=True)
+
+
+def test_the_working_note_says_what_the_command_waits_for() -> None:
+
+    assert working_text("deploy acme-shop/staging -- fix") == (
+        "Working on it: sending deploy `acme-shop/staging` to oec.sh."
+    )
+    assert working_text("envs") == (
+        "Working on it: listing the environments of every project on oec.sh."
+    )
+    assert working_text("logs shop/x --lines 5") == (
+        "Working on it: reading `shop/x`'s latest log from oec.sh."
+    )
+    assert working_text("deplyo x`y") == "Working on it: running `/oec deplyo x'y`."

@@ -164,11 +164,15 @@ def test_accepted(text: str, expected: Command) -> None:
 
 REFUSED = [
     # (text, words the message must contain, verb whose usage is the hint or None)
-    ("deplyo shop/staging", "Unknown command `deplyo`. Did you mean `deploy`?", Verb.DEPLOY),
-    ("stats shop/staging", "Did you mean `status`?", Verb.STATUS),
-    ("subscirbe shop", "Did you mean `subscribe`?", Verb.SUBSCRIBE),
-    ("environmnts", "Did you mean `envs`?", Verb.ENVS),
-    ("help deplyo", "Did you mean `deploy`?", Verb.DEPLOY),
+    (
+        "deplyo shop/staging",
+        "Unknown command `deplyo`. Did you mean `/oec deploy shop/staging`?",
+        Verb.DEPLOY,
+    ),
+    ("stats shop/staging", "Did you mean `/oec status shop/staging`?", Verb.STATUS),
+    ("subscirbe shop", "Did you mean `/oec subscribe shop`?", Verb.SUBSCRIBE),
+    ("environmnts", "Did you mean `/oec envs`?", Verb.ENVS),
+    ("help deplyo", "Did you mean `/oec help deploy`?", Verb.DEPLOY),
     ("status", "needs an environment", Verb.STATUS),
     ("logs", "needs an environment", Verb.LOGS),
     ("deploy", "needs an environment", Verb.DEPLOY),

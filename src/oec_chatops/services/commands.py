@@ -26,6 +26,7 @@ from oec_chatops.services.audit import audit
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
+from oec_chatops.services.help_examples import own_example
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.subscriptions import Subscriptions
 from oec_chatops.services.types import Invocation, Reply
@@ -109,7 +110,9 @@ class CommandService:
         if verb is Verb.HELP:
             visible = set(policy.visible_verbs(self.policy, inv.user_id, groups))
             if cmd.topic is not None and cmd.topic in visible:
-                await reply(blocks.render_help([grammar.VERB_SPECS[cmd.topic]], detailed=True))
+                own = await own_example(self.resolver, self.policy, cmd.topic)
+                spec = grammar.VERB_SPECS[cmd.topic]
+                await reply(blocks.render_help([spec], detailed=True, own=own))
             else:
                 entries = [grammar.VERB_SPECS[v] for v in Verb if v in visible]
                 await reply(blocks.render_help(entries))

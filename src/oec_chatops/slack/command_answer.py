@@ -30,8 +30,11 @@ import aiohttp
 import orjson
 
 from oec_chatops.context import request_id_var
+from oec_chatops.domain import ACTION_VERBS, Verb
+from oec_chatops.errors import CommandError
 from oec_chatops.services.types import Invocation
-from oec_chatops.slack import blocks
+from oec_chatops.slack import blocks, grammar
+from oec_chatops.slack.grammar.text import quote as grammar_quote
 from oec_chatops.slack.pending import Pending
 
 if TYPE_CHECKING:
@@ -88,6 +91,55 @@ def restart_text(inv: Invocation, *, started: bool) -> str:
             "back (an action already sent to oec.sh is not sent twice)."
         )
     return f"The bot is restarting; `{said}` will run when it is back."
+
+
+WORKING_AFTER = 1.0
+"""A command not answered this long (seconds of the clock) after it arrived says what it waits
+for, whatever the reason: oec.sh slow, a page walk, a wait nobody announced."""
+
+
+def working_text(text: str) -> str:
+    """The "working on it" note of the command typed as `/oec text`: what it waits for."""
+    try:
+        cmd = grammar.parse_command(text)
+    except CommandError:
+        cmd = None
+    doing = _doing(cmd) if cmd is not None else None
+    if doing is None:
+        doing = f"running {grammar_quote('/oec ' + text)}"
+    return f"Working on it: {doing}."
+
+
+def _doing(cmd: grammar.Command) -> str | None:
+    target = cmd.env or cmd.target or cmd.project
+    shown = grammar_quote(target) if target else None
+    if cmd.verb is Verb.STATUS and shown:
+        return f"reading {shown}'s status from oec.sh"
+    if cmd.verb is Verb.LOGS and shown:
+        return f"reading {shown}'s latest log from oec.sh"
+    if cmd.verb in ACTION_VERBS and shown:
+        return f"sending {cmd.verb.value} {shown} to oec.sh"
+    if cmd.verb is Verb.ENVS:
+        return (
+            f"listing {shown}'s environments on oec.sh"
+            if shown
+            else ("listing the environments of every project on oec.sh")
+        )
+    if cmd.verb in {Verb.SUBSCRIBE, Verb.UNSUBSCRIBE} and shown:
+        return f"looking {shown} up on oec.sh"
+    return {
+        Verb.PROJECTS: "listing the projects on oec.sh",
+        Verb.HELP: "looking up your environments on oec.sh for an example",
+        Verb.WHOAMI: "looking up your Slack user groups",
+        Verb.APPROVALS: "reading the approval requests",
+        Verb.SUBSCRIPTIONS: "reading this channel's subscriptions",
+    }.get(cmd.verb)
+
+
+def behind_text(previous: Pending) -> str:
+    """The note of a command waiting for the same person's previous one (answered in order)."""
+    said = grammar_quote("/oec " + previous.inv.text)
+    return f"Working on it: your previous command {said} is answered first."
 
 
 DONE_IN_CHANNEL = "Done: `{said}` was sent to oec.sh; its progress is posted in this channel."

@@ -11,7 +11,13 @@ Nobody waits in silence. A command expected to wait NOTE_AFTER seconds or more b
 starts is told at once how many commands are ahead of it and about how long: the estimate is
 the time the commands in flight are known to be held (a rate limit wait one of them announced)
 plus one round of the recent average run time for every `workers` commands ahead. When a
-command in flight announces a longer hold, the commands waiting behind it are told too.
+command in flight announces a longer hold, the commands waiting behind it are told too. And
+whatever nobody announced (oec.sh slow, a listing of many pages), a command not answered
+WORKING_AFTER seconds after it arrived, and told nothing yet, is told what it waits for.
+
+One person's commands are answered in the order they were typed: a command whose user has one
+waiting or in flight waits aside, in that user's own line, and joins the queue's head once the
+one before it is answered; everybody else's commands go ahead meanwhile.
 
 Every command was stored before its ack (`store.commands`), so nothing acknowledged is lost:
 
@@ -40,7 +46,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from oec_chatops.slack import command_answer as answers
-from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
+from oec_chatops.slack.command_answer import NOTE_AFTER, WORKING_AFTER, Pending
 from oec_chatops.slack.command_listener import run
 
 if TYPE_CHECKING:
@@ -55,6 +61,10 @@ Each holds an oec.sh call (hundreds of ms) and then a Slack post. oec.sh allows 
 reads a minute, so more at once would only wait somewhere else.
 """
 
+WATCH_POLL = 0.1
+"""Real seconds between looks at the clock for commands past WORKING_AFTER. The watch reads
+the injected clock rather than sleeping on it: a test clock's `sleep` moves time itself (or
+waits for the test to), and a timer must not move time for everyone else."""
 NOTES_AT_ONCE = 4  # notes sent at once: they must not crowd out the acks and the answers
 NOTES_GRACE = 2.0  # of the shutdown grace, at most, for telling the interrupted commands
 _AVERAGE_WEIGHT = 0.2  # of the newest run time, in the moving average
@@ -74,6 +84,10 @@ class CommandQueue:
         self._notes: deque[tuple[Pending, str, str]] = deque()
         self._noting = 0
         self._http: aiohttp.ClientSession | None = None
+        self._busy: dict[str, Pending] = {}  # user id -> their oldest command not yet done
+        self._behind: dict[str, deque[Pending]] = {}  # user id -> their later ones, in order
+        self._watch: asyncio.Task[None] | None = None
+        self._heard: set[str] = set()  # request ids given a working note (queued or sent)
         self.closed = False
 
     def http(self) -> aiohttp.ClientSession:
@@ -85,9 +99,17 @@ class CommandQueue:
 
     @property
     def waiting(self) -> int:
-        return len(self._waiting)
+        return len(self._waiting) + sum(len(q) for q in self._behind.values())
 
     def put(self, c: CommandDesk, p: Pending) -> None:
+        self._start_watch(c)
+        user = p.inv.user_id
+        if user in self._busy:
+            # One person's commands in the order typed: this one waits, aside, for the one
+            # before it to be answered; nobody else's waits for it, and no worker scans it.
+            self._behind.setdefault(user, deque()).append(p)
+            return
+        self._busy[user] = p
         self._waiting.append(p)
         if len(self._tasks) < self._max and not self.closed:
             task = asyncio.get_running_loop().create_task(self._work(c), name="oec-commands")
@@ -95,6 +117,38 @@ class CommandQueue:
             task.add_done_callback(self._tasks.discard)
         else:
             self._tell_if_long(c, p, len(self._waiting) - 1)
+
+    # -- heard: the "working on it" note ------------------------------------------------------
+
+    def _start_watch(self, c: CommandDesk) -> None:
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(
+                self._watching(c), name="oec-watch"
+            )
+
+    async def _watching(self, c: CommandDesk) -> None:
+        """While commands are in the queue, give each one not answered WORKING_AFTER seconds
+        after it arrived, and not yet told anything, a note saying what it waits for."""
+        while (self._waiting or self._running) and not self.closed:
+            now = c.clock.time()
+            behind = [p for q in self._behind.values() for p in q]
+            for p in [*self._running.values(), *self._waiting, *behind]:
+                if (
+                    p.note is None
+                    and not p.finished
+                    and p.answer is None  # decided before a restart: only sent again
+                    and p.request_id not in self._heard
+                    and now - p.received_at >= WORKING_AFTER
+                ):
+                    self._heard.add(p.request_id)  # once: a slow Slack must not pile up notes
+                    self.note_soon(c, p, "working", self._working_text(p))
+            await asyncio.sleep(WATCH_POLL)
+
+    def _working_text(self, p: Pending) -> str:
+        previous = self._busy.get(p.inv.user_id)
+        if previous is not None and previous is not p:
+            return answers.behind_text(previous)
+        return answers.working_text(p.inv.text)
 
     # -- waiting, said out loud ------------------------------------------------------------
 
@@ -145,6 +199,20 @@ class CommandQueue:
 
     # -- working -------------------------------------------------------------------------
 
+    def _done(self, p: Pending) -> None:
+        """`p` is answered: its user's next command, if any, runs next (it was typed before
+        the commands that arrived while it waited aside)."""
+        user = p.inv.user_id
+        later = self._behind.get(user)
+        if later:
+            nxt = later.popleft()
+            if not later:
+                del self._behind[user]
+            self._busy[user] = nxt
+            self._waiting.appendleft(nxt)
+        else:
+            self._busy.pop(user, None)
+
     async def _work(self, c: CommandDesk) -> None:
         while self._waiting and not self.closed:
             p = self._waiting.popleft()
@@ -158,6 +226,8 @@ class CommandQueue:
                 log.exception("command.worker_error", extra={"request_id": p.request_id})
             finally:
                 self._running.pop(p.request_id, None)
+                self._heard.discard(p.request_id)
+                self._done(p)
             took = c.clock.monotonic() - started
             self._average += _AVERAGE_WEIGHT * (took - self._average)
 
@@ -182,8 +252,12 @@ class CommandQueue:
         """Tell everyone still waiting the bot is restarting; give the ones in flight most of
         `grace`, then tell them too. Takes `grace` at most, so shutdown takes no longer."""
         self.closed = True
-        waiting = list(self._waiting)
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        waiting = [*self._waiting, *(p for q in self._behind.values() for p in q)]
         self._waiting.clear()
+        self._behind.clear()
         self._notes.clear()  # the restart note says more than any wait note still queued
         noting = min(NOTES_GRACE, grace / 2)
         telling = asyncio.get_running_loop().create_task(

@@ -20,7 +20,7 @@ from oec_chatops.blockkit_limits import (
     MAX_VIEW_TITLE,
 )
 from oec_chatops.domain import Approval, ApprovalState
-from oec_chatops.slack.blocks.deployments import modules_text
+from oec_chatops.slack.blocks.deployments import modules_text, short_id
 from oec_chatops.slack.blocks.kit import (
     Block,
     Message,
@@ -186,9 +186,11 @@ def render_approvals_list(approvals: Sequence[Approval], now: datetime) -> Messa
 
 
 def _approval_line(a: Approval, now: datetime) -> str:
+    # The short id: the listing is read by people, and no command takes an approval id (the
+    # card's buttons carry the full one, and the card's context line shows it).
     line = (
-        f"{_STATE_EMOJI[a.state]} {code(a.approval_id)} *{escape(a.verb)}* {code(a.env_label)} "
-        f"by {mention(a.requested_by)} · {len(a.approvers)}/{a.required}"
+        f"{_STATE_EMOJI[a.state]} {code(short_id(a.approval_id))} *{escape(a.verb)}* "
+        f"{code(a.env_label)} by {mention(a.requested_by)} · {len(a.approvers)}/{a.required}"
     )
     if is_open(a, now):
         line += f" · expires {slack_date(a.expires_at)}"

@@ -52,8 +52,21 @@ class HelpEntry(Protocol):
     def examples(self) -> Sequence[str]: ...
 
 
-def render_help(entries: Sequence[HelpEntry], *, detailed: bool = False) -> Message:
-    """The commands this user may run; `detailed` adds examples (for `/oec help <verb>`)."""
+class OwnExample(Protocol):
+    """An example on the user's own data; `grammar.OwnExample` is one."""
+
+    @property
+    def command(self) -> str: ...
+
+    @property
+    def needs_approval(self) -> bool: ...
+
+
+def render_help(
+    entries: Sequence[HelpEntry], *, detailed: bool = False, own: OwnExample | None = None
+) -> Message:
+    """The commands this user may run; `detailed` adds examples (for `/oec help <verb>`),
+    `own` the one on the user's own environments, first: it is the one they can paste."""
     if not entries:
         return message(
             "No /oec commands are open to you.",
@@ -61,6 +74,8 @@ def render_help(entries: Sequence[HelpEntry], *, detailed: bool = False) -> Mess
         )
     if detailed:
         blocks: list[Block] = []
+        if own is not None:
+            blocks.append(section(f"*Try it on your data*\n{own_example_text(own)}"))
         for entry in entries:
             blocks.append(section(f"{code(entry.syntax)}\n{escape(entry.summary)}"))
             if entry.examples:
@@ -76,6 +91,14 @@ def render_help(entries: Sequence[HelpEntry], *, detailed: bool = False) -> Mess
             context(ENV_HINT + f" {code('/oec help <command>')} shows examples."),
         ],
     )
+
+
+def own_example_text(own: OwnExample) -> str:
+    """The pasteable command, and what happens first when it asks for an approval."""
+    text = code(own.command)
+    if own.needs_approval:
+        text += " (a protected environment: it asks for an approval in the channel first)"
+    return text
 
 
 _ROLE_POWERS = {

@@ -10,6 +10,7 @@ re-exports the public names, so `from oec_chatops.slack.grammar import parse_com
 """
 
 from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
+from oec_chatops.slack.grammar.examples import OwnExample, own_example
 from oec_chatops.slack.grammar.parser import Command, parse_command
 from oec_chatops.slack.grammar.specs import (
     ALIASES,
@@ -42,9 +43,11 @@ __all__ = [
     "VERB_SPECS",
     "WEBHOOK_EVENTS",
     "Command",
+    "OwnExample",
     "VerbSpec",
     "lookup_verb",
     "normalize",
+    "own_example",
     "parse_command",
     "usage",
 ]

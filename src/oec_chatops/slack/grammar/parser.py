@@ -60,7 +60,8 @@ def parse_command(text: str) -> Command:
                 "Start with a command, then the reason after `--`.", hint=usage(Verb.DEPLOY)
             )
         return Command(Verb.HELP)
-    verb = lookup_verb(tokens[0])
+    rest = " ".join(tokens[1:]) + (f" -- {reason}" if reason is not None else "")
+    verb = lookup_verb(tokens[0], around=("/oec ", rest.strip()))
     if reason is not None and verb not in ACTION_VERBS:
         raise CommandError(
             f"`/oec {verb.value}` takes no reason (the text after `--`).", hint=usage(verb)
@@ -87,7 +88,9 @@ def _parse_help(verb: Verb, args: Args, reason: str | None) -> Command:
     at_most(verb, args, 1)
     if not args.positional:
         return Command(verb)
-    return Command(verb, topic=lookup_verb(args.positional[0].lstrip("/")))
+    return Command(
+        verb, topic=lookup_verb(args.positional[0].lstrip("/"), around=("/oec help ", ""))
+    )
 
 
 def _parse_envs(verb: Verb, args: Args, reason: str | None) -> Command:

@@ -33,6 +33,7 @@ MAX_LINES = 5000  # the API's bound for `GET /environments/{id}/logs?lines=` (§
 MAX_MODULES = 50  # §9.6
 MAX_REASON_CHARS = 500
 MAX_NAME_CHARS = 300
+MAX_SUGGESTION_CHARS = 200  # a "did you mean" repeats the command; a long reason is cut
 MODULE_NAME = re.compile(r"[a-z0-9_]{1,64}")  # Odoo technical names (§9.6)
 ALL_MODULES = "all"
 
@@ -195,8 +196,12 @@ def usage(verb: Verb) -> str:
     return text
 
 
-def lookup_verb(word: str) -> Verb:
-    """The verb a word names (any case, or an alias); unknown words get a "did you mean"."""
+def lookup_verb(word: str, *, around: tuple[str, str] = ("/oec ", "")) -> Verb:
+    """The verb a word names (any case, or an alias); unknown words get a "did you mean".
+
+    The suggestion is the whole command with the verb corrected (`around` holds what the
+    user typed before and after the verb), so it teaches by being the thing to type again.
+    """
     key = word.lower()
     if key in _VERB_VALUES:
         return Verb(key)
@@ -207,9 +212,9 @@ def lookup_verb(word: str) -> Verb:
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
     if close:
         verb = ALIASES.get(close[0]) or Verb(close[0])
-        raise CommandError(
-            f"Unknown command {shown}. Did you mean `{verb.value}`?", hint=usage(verb)
-        )
+        before, after = around
+        suggestion = quote(f"{before}{verb.value} {after}".strip(), MAX_SUGGESTION_CHARS)
+        raise CommandError(f"Unknown command {shown}. Did you mean {suggestion}?", hint=usage(verb))
     names = ", ".join(f"`{v.value}`" for v in Verb)
     raise CommandError(
         f"Unknown command {shown}.", hint=f"Commands: {names}. `/oec help` explains them."
