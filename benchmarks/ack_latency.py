@@ -60,6 +60,9 @@ BOT_TOKEN = "xoxb-2222-3333-benchmarktoken"
 SIGNING_SECRET = "b3nchmark5ecret0f32characters000"
 CHANNEL = "C0DEPLOYS"
 USER = "U0DEV1"
+# Commands come from this many people: one person's commands are answered one after another
+# (in the order typed), so a single sender would measure that order, not the bot's throughput.
+USERS = 64
 TEAM = "T0OECPLAY"
 COMMAND_TEXT = "status acme-shop/staging"
 POLICY = """
@@ -83,7 +86,7 @@ def slash_body(text: str, response_url: str, n: int) -> bytes:
             ("team_domain", "oec-playground"),
             ("channel_id", CHANNEL),
             ("channel_name", "deploys"),
-            ("user_id", USER),
+            ("user_id", f"{USER}{n % USERS:02d}"),
             ("user_name", "dev"),
             ("command", "/oec"),
             ("text", text),

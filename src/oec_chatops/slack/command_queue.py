@@ -88,6 +88,9 @@ class CommandQueue:
         self._behind: dict[str, deque[Pending]] = {}  # user id -> their later ones, in order
         self._watch: asyncio.Task[None] | None = None
         self._heard: set[str] = set()  # request ids given a working note (queued or sent)
+        # Every command in arrival order until it is WORKING_AFTER old: the watch looks only at
+        # the ones falling due, so a backlog of thousands costs nothing per look.
+        self._arrivals: deque[Pending] = deque()
         self.closed = False
 
     def http(self) -> aiohttp.ClientSession:
@@ -102,6 +105,7 @@ class CommandQueue:
         return len(self._waiting) + sum(len(q) for q in self._behind.values())
 
     def put(self, c: CommandDesk, p: Pending) -> None:
+        self._arrivals.append(p)
         self._start_watch(c)
         user = p.inv.user_id
         if user in self._busy:
@@ -129,16 +133,15 @@ class CommandQueue:
     async def _watching(self, c: CommandDesk) -> None:
         """While commands are in the queue, give each one not answered WORKING_AFTER seconds
         after it arrived, and not yet told anything, a note saying what it waits for."""
-        while (self._waiting or self._running) and not self.closed:
+        while (self._arrivals or self._waiting or self._running) and not self.closed:
             now = c.clock.time()
-            behind = [p for q in self._behind.values() for p in q]
-            for p in [*self._running.values(), *self._waiting, *behind]:
+            while self._arrivals and now - self._arrivals[0].received_at >= WORKING_AFTER:
+                p = self._arrivals.popleft()
                 if (
                     p.note is None
                     and not p.finished
                     and p.answer is None  # decided before a restart: only sent again
                     and p.request_id not in self._heard
-                    and now - p.received_at >= WORKING_AFTER
                 ):
                     self._heard.add(p.request_id)  # once: a slow Slack must not pile up notes
                     self.note_soon(c, p, "working", self._working_text(p))
@@ -258,6 +261,7 @@ class CommandQueue:
         waiting = [*self._waiting, *(p for q in self._behind.values() for p in q)]
         self._waiting.clear()
         self._behind.clear()
+        self._arrivals.clear()
         self._notes.clear()  # the restart note says more than any wait note still queued
         noting = min(NOTES_GRACE, grace / 2)
         telling = asyncio.get_running_loop().create_task(

@@ -9,6 +9,7 @@ const EMOJI = {
   robot_face: "🤖", rocket: "🚀", rotating_light: "🚨", sparkles: "✨", warning: "⚠️",
   wastebasket: "🗑️", wave: "👋", white_check_mark: "✅", x: "❌", tada: "🎉", eyes: "👀",
   fire: "🔥", "+1": "👍", thumbsup: "👍", hammer_and_wrench: "🛠️", gear: "⚙️", clock3: "🕒",
+  stopwatch: "⏱️", arrow_up: "⬆️", desktop_computer: "🖥️", floppy_disk: "💾",
 };
 // Status circles are drawn, not typed: they read the same on machines without an emoji font.
 const DOTS = {
