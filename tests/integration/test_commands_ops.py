@@ -73,6 +73,17 @@ async def test_the_seventh_live_call_in_a_minute_is_refused_before_reaching_oec(
     assert len(sent) == 6
 
 
+async def test_a_live_log_of_an_environment_in_error_says_it_is_not_running(
+    stack: Stack,
+) -> None:
+    answer = await ask(stack, "logs globex-erp/staging --runtime", user_id=VIEWER)
+
+    assert "No live log of `globex-erp/staging`" in answer.text
+    assert "in error" in answer.text
+    env = seed_id("env/globex-erp/staging")
+    assert len(gets(await stack.sim_requests(), f"/environments/{env}/runtime-logs")) == 1
+
+
 async def test_an_unknown_log_source_is_refused_by_the_grammar(stack: Stack) -> None:
     answer = await ask(stack, "logs acme-shop/staging --runtime --source nginx", user_id=VIEWER)
 

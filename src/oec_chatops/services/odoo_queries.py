@@ -18,6 +18,7 @@ from oec_chatops.domain import EnvRef
 from oec_chatops.env_operations import EnvironmentOperations
 from oec_chatops.errors import CommandError
 from oec_chatops.hosts import Hosts
+from oec_chatops.oec.errors import OecNotFound
 from oec_chatops.services.types import Reply
 from oec_chatops.slack.blocks.backups import render_backups
 from oec_chatops.slack.blocks.metrics import render_metrics
@@ -66,7 +67,16 @@ class OdooQueries:
         self, ref: EnvRef, reply: Reply, *, source: str | None, lines: int | None
     ) -> None:
         ops, env_id = self.route(ref, "Runtime logs")
-        log = await ops.runtime_logs(
-            env_id, source=source or DEFAULT_SOURCE, lines=lines or DEFAULT_RUNTIME_LINES
-        )
+        try:
+            log = await ops.runtime_logs(
+                env_id, source=source or DEFAULT_SOURCE, lines=lines or DEFAULT_RUNTIME_LINES
+            )
+        except OecNotFound as exc:
+            # The environment was just resolved, so a 404 here is §9.2's "not running".
+            raise CommandError(
+                f"No live log of `{ref.label}`: oec.sh has one only while the environment "
+                "runs (not when stopped, paused or in error).",
+                hint=f"`/oec status {ref.label}` shows its state; "
+                f"`/oec logs {ref.label}` shows the latest task's log.",
+            ) from exc
         await reply(render_runtime_logs(ref, log))
