@@ -26,7 +26,8 @@ from oec_chatops.adapters.host_factory import BuiltHost, build_host
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
-from oec_chatops.hosts import Hosts
+from oec_chatops.env_operations import EnvironmentOperations
+from oec_chatops.hosts import LEGACY_NAME, Hosts
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.client import OecClient
 from oec_chatops.platform import Platform
@@ -40,6 +41,7 @@ from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
+from oec_chatops.services.odoo_queries import OdooQueries
 from oec_chatops.services.outbox import OutboxWorker, SlackBudgets
 from oec_chatops.services.pruner import Pruner
 from oec_chatops.services.resolver import Resolver
@@ -253,6 +255,7 @@ def build_container(
         subscriptions=subscriptions,
         channels=channels,
         hosts=hosts,
+        odoo=OdooQueries(by_host=_operations(oec, built), clock=clock, hosts=hosts),
     )
     return Container(
         settings=settings,
@@ -278,6 +281,16 @@ def build_container(
         hosts=hosts,
         host_adapters=built,
     )
+
+
+def _operations(
+    oec: OecClient | None, built: tuple[BuiltHost, ...]
+) -> dict[str, EnvironmentOperations]:
+    """Backups, metrics and live logs per host name: only oec.sh hosts offer them. A single
+    platform (no `Hosts`) has the one client, under the name its bare ids belong to."""
+    if not built:
+        return {LEGACY_NAME: oec.ops} if oec is not None else {}
+    return {b.host.name: b.oec.ops for b in built if b.oec is not None}
 
 
 def _platforms(

@@ -55,6 +55,8 @@ class Verb(StrEnum):
     ENVS = "envs"
     STATUS = "status"
     LOGS = "logs"
+    BACKUPS = "backups"
+    METRICS = "metrics"
     DEPLOY = "deploy"
     REDEPLOY = "redeploy"
     RESTART = "restart"

@@ -284,6 +284,8 @@ def test_visible_verbs(example: Policy) -> None:
         Verb.ENVS,
         Verb.STATUS,
         Verb.LOGS,
+        Verb.BACKUPS,
+        Verb.METRICS,
         Verb.APPROVALS,
         Verb.SUBSCRIPTIONS,
     )

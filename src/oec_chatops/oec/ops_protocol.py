@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from oec_chatops.env_operations import EnvironmentOperations
 from oec_chatops.oec.models import ActionAccepted
 from oec_chatops.oec.operations import BackupCallback, Operations, TaskCallback
 from oec_chatops.oec.ops_models import Backup, EnvironmentMetrics, RestoreAccepted, RuntimeLog
@@ -65,4 +66,9 @@ class OdooOperations(Protocol):
 
 def _conforms(ops: Operations) -> OdooOperations:
     """mypy checks here that `Operations` is an `OdooOperations`."""
+    return ops
+
+
+def _reads(ops: Operations) -> EnvironmentOperations:
+    """mypy checks here that `Operations` is an `EnvironmentOperations` (the services' seam)."""
     return ops

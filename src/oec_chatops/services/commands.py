@@ -27,6 +27,7 @@ from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
 from oec_chatops.services.help_examples import own_example
+from oec_chatops.services.odoo_queries import OdooQueries
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.subscriptions import Subscriptions
 from oec_chatops.services.types import Invocation, Reply
@@ -56,6 +57,8 @@ class CommandService:
     channels: ChannelAccess
     # With several platforms: `/oec envs <platform>`, and a line naming a host that is down.
     hosts: Hosts | None = None
+    # Backups, metrics and live logs, on the hosts whose API offers them (None: on none).
+    odoo: OdooQueries | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -139,6 +142,13 @@ class CommandService:
             ref = await self.resolver.environment(_need_env(cmd))
             status = await platform.get_environment_status(ref.env_id)
             await reply(blocks.render_status(ref, status))
+        elif verb is Verb.LOGS and cmd.runtime:
+            ref = await self.resolver.environment(_need_env(cmd))
+            await self._odoo().runtime_logs(ref, reply, source=cmd.source, lines=cmd.lines)
+        elif verb is Verb.BACKUPS:
+            await self._odoo().backups(await self.resolver.environment(_need_env(cmd)), reply)
+        elif verb is Verb.METRICS:
+            await self._odoo().metrics(await self.resolver.environment(_need_env(cmd)), reply)
         elif verb is Verb.LOGS:
             ref = await self.resolver.environment(_need_env(cmd))
             log_answer = await platform.get_logs(ref.env_id, lines=cmd.lines or DEFAULT_LOG_LINES)
@@ -159,6 +169,11 @@ class CommandService:
             await self.subscriptions.show(inv, reply)
         else:  # a verb the grammar knows but nobody wired: a bug, said plainly
             raise CommandError(f"`/oec {verb.value}` is not available.")
+
+    def _odoo(self) -> OdooQueries:
+        if self.odoo is None:
+            raise CommandError("Backups, metrics and live logs are not offered by this platform.")
+        return self.odoo
 
     async def _act(self, inv: Invocation, cmd: grammar.Command, ref: EnvRef, reply: Reply) -> None:
         """Run the action now, or ask for approval first when the environment is protected."""

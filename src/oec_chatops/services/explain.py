@@ -29,6 +29,7 @@ from oec_chatops.oec.errors import (
     OecValidationError,
     OecWaitTimeout,
 )
+from oec_chatops.slack.blocks.runtime_logs import runtime_limit_text
 
 # A whole key (its token is 20-200 characters), not a mention of the prefix in a sentence.
 _KEY = re.compile(r"oec_live_[A-Za-z0-9_-]{20,}")
@@ -103,6 +104,8 @@ def _explain(exc: OecError, *, env_label: str | None, request_id: str) -> Explan
         )
     if isinstance(exc, OecForbidden):
         return Explanation(f"{h} refused{where}: {exc.message}")
+    if isinstance(exc, OecRateLimited) and exc.code == "target_rate_limit":
+        return Explanation(runtime_limit_text(exc.retry_after))
     if isinstance(exc, OecRateLimited):
         return Explanation(
             f"{h} is rate limiting us; retry in {int(exc.retry_after + 0.999)} s.",

@@ -120,17 +120,23 @@ def _backup_line(backup: Backup, now: datetime) -> str:
 
 
 def render_backups(
-    env: EnvRef, backups: Sequence[Backup], *, now: datetime, total: int | None = None
+    env: EnvRef,
+    backups: Sequence[Backup],
+    *,
+    now: datetime,
+    total: int | None = None,
+    actions: bool = True,
 ) -> Message:
-    """The latest backups of an environment, newest first (whatever order they came in)."""
+    """The latest backups of an environment, newest first (whatever order they came in).
+
+    `actions=False` leaves out the `/oec backup` and `/oec restore` hints, for a bot where those
+    commands are not wired: a hint must never name a command that answers "unknown".
+    """
     if not backups:
-        return message(
-            f"No backups of {env.label} yet.",
-            [
-                section(f"No backups of {code(env.label)} yet."),
-                context(f"{code(f'/oec backup {env.label}')} takes one."),
-            ],
-        )
+        empty: list[Block] = [section(f"No backups of {code(env.label)} yet.")]
+        if actions:
+            empty.append(context(f"{code(f'/oec backup {env.label}')} takes one."))
+        return message(f"No backups of {env.label} yet.", empty)
     ordered = sorted(
         backups,
         key=lambda b: as_utc(b.created_at).timestamp() if b.created_at else float("-inf"),
@@ -143,7 +149,9 @@ def render_backups(
         *listing(lines, max_blocks=MAX_LISTED_BLOCKS, more="more backups"),
         context(
             shown,
-            f"{code(f'/oec restore {env.label} <backup>')} restores one, after approval",
+            f"{code(f'/oec restore {env.label} <backup>')} restores one, after approval"
+            if actions
+            else "",
         ),
     ]
     return message(f"Backups of {env.label}: {plural(len(ordered), 'backup')}", blocks)

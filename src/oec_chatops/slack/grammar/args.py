@@ -13,9 +13,12 @@ from oec_chatops.slack.grammar.text import quote
 
 VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.ENVS: frozenset({"status"}),
-    Verb.LOGS: frozenset({"lines"}),
+    Verb.LOGS: frozenset({"lines", "runtime", "source"}),
     Verb.DEPLOY: frozenset({"modules"}),
 }
+# Options that are switches: present or not, never followed by a value (`--runtime`).
+FLAGS: frozenset[str] = frozenset({"runtime"})
+FLAG_SET = "yes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,11 @@ class Args:
                 raise CommandError(unknown_option(verb, name), hint=usage(verb))
             if name in options:
                 raise CommandError(f"`--{name}` is given twice.", hint=usage(verb))
+            if name in FLAGS:
+                if eq:
+                    raise CommandError(f"`--{name}` takes no value.", hint=usage(verb))
+                options[name] = FLAG_SET
+                continue
             if not eq:
                 if i >= len(tokens) or tokens[i].startswith("--"):
                     raise CommandError(f"`--{name}` needs a value.", hint=usage(verb))

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from oec_chatops.domain import ACTION_VERBS, Verb
 from oec_chatops.errors import CommandError
 from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
-from oec_chatops.slack.grammar.args import Args, at_most, check_name, env_ref, needs, path_word
+from oec_chatops.oec.ops_models import MAX_RUNTIME_LINES, RUNTIME_SOURCES
+from oec_chatops.slack.grammar.args import (
+    FLAG_SET,
+    Args,
+    at_most,
+    check_name,
+    env_ref,
+    needs,
+    path_word,
+)
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
     DEFAULT_SUBSCRIBE_EVENTS,
@@ -44,6 +53,8 @@ class Command:
     target: str | None = None
     events: tuple[str, ...] = ()
     topic: Verb | None = None  # `help <verb>`
+    source: str | None = None  # `logs --runtime`: odoo, postgres or container; None is odoo
+    runtime: bool = False  # `logs --runtime`: the live log, not the latest task's
 
 
 def parse_command(text: str) -> Command:
@@ -120,20 +131,34 @@ def _parse_status(verb: Verb, args: Args, reason: str | None) -> Command:
 
 
 def _parse_logs(verb: Verb, args: Args, reason: str | None) -> Command:
+    """Task logs (up to 5000 lines), or with `--runtime` the live log (up to 1000, §9.2)."""
     env = env_ref(verb, args)
+    runtime = args.options.get("runtime") == FLAG_SET
+    source = args.options.get("source")
+    if source is not None:
+        if not runtime:
+            raise CommandError("`--source` picks a live log: add `--runtime`.", hint=usage(verb))
+        source = source.lower()
+        if source not in RUNTIME_SOURCES:
+            known = ", ".join(f"`{s}`" for s in RUNTIME_SOURCES)
+            raise CommandError(
+                f"Unknown log source {quote(source)}; use one of {known}.", hint=usage(verb)
+            )
+    top = MAX_RUNTIME_LINES if runtime else MAX_LINES
     raw = args.options.get("lines")
     if raw is None:
-        return Command(verb, env=env)
+        return Command(verb, env=env, runtime=runtime, source=source)
     try:
         lines = int(raw)
     except ValueError:
         lines = None
-    if lines is None or not MIN_LINES <= lines <= MAX_LINES:
+    if lines is None or not MIN_LINES <= lines <= top:
+        what = "`--lines` of a live log" if runtime else "`--lines`"
         raise CommandError(
-            f"`--lines` is a number from {MIN_LINES} to {MAX_LINES}; got {quote(raw)}.",
+            f"{what} is a number from {MIN_LINES} to {top}; got {quote(raw)}.",
             hint=usage(verb),
         )
-    return Command(verb, env=env, lines=lines)
+    return Command(verb, env=env, lines=lines, runtime=runtime, source=source)
 
 
 def _parse_action(verb: Verb, args: Args, reason: str | None) -> Command:
@@ -219,6 +244,8 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.ENVS: _parse_envs,
     Verb.STATUS: _parse_status,
     Verb.LOGS: _parse_logs,
+    Verb.BACKUPS: _parse_status,
+    Verb.METRICS: _parse_status,
     Verb.DEPLOY: _parse_action,
     Verb.REDEPLOY: _parse_action,
     Verb.RESTART: _parse_action,

@@ -93,11 +93,27 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
         ),
         _spec(
             Verb.LOGS,
-            "<project/env> [--lines 200]",
-            "Show the end of the latest task's log (1 to 5000 lines).",
+            "<project/env> [--lines 200] [--runtime [--source odoo|postgres|container]]",
+            "Show the end of the latest task's log (1 to 5000 lines), or with `--runtime` the "
+            "live Odoo, PostgreSQL or container log (1 to 1000 lines; oec.sh: 6 a minute).",
             Role.VIEWER,
             "logs shop/staging",
+            "logs shop/staging --runtime --source postgres --lines 100",
             "logs shop/staging --lines 50",
+        ),
+        _spec(
+            Verb.BACKUPS,
+            "<project/env>",
+            "List an environment's latest backups: status, size, type and age.",
+            Role.VIEWER,
+            "backups shop/production",
+        ),
+        _spec(
+            Verb.METRICS,
+            "<project/env>",
+            "Show Odoo and PostgreSQL CPU and memory and the disk split (oec.sh: 6 a minute).",
+            Role.VIEWER,
+            "metrics shop/production",
         ),
         _spec(
             Verb.DEPLOY,
