@@ -39,11 +39,11 @@ async def test_the_line_follows_the_latest_completed_deployment(
     first = await ask(stack, f"status {DEV_ENV}", user_id=VIEWER)  # the seeded deploy
     assert LINE in first.text
     assert "PostgreSQL CPU" in first.text
+    await stepped.advance(61)  # the first reading's call leaves the minute's window
     again = await ask(stack, f"status {DEV_ENV}", user_id=VIEWER)
     assert LINE in again.text
     assert await metrics_calls(stack, DEV_ENV) == 1  # the reading is kept, not read again
 
-    await stepped.advance(61)  # the first reading's call leaves the minute's window
     await stack.agent.command(f"deploy {DEV_ENV}", user_id=DEV, channel_id=CHANNEL)
     await stepped.until(lambda: ended(stack.fake, "completed"))
     after = await ask(stack, f"status {DEV_ENV}", user_id=VIEWER)
