@@ -224,21 +224,17 @@ async def test_ocore_and_deployerp_are_told_module_updates_are_not_offered(
 ) -> None:
     async with hosts_stack(tmp_path) as hosts:
         stack = hosts.stack
-        ocore = await ask(stack, "update ocore:eu-1/shop-staging all", user_id=DEV)
-        derp = await ask(stack, "pull derp:eu-1/shop-staging", user_id=DEV)
-        prod = await ask(stack, "reinit derp:eu-1/shop-prod sale_custom", user_id=ADMIN)
-
-        assert "not offered by oCore" in ocore.text
-        assert "not offered by deployERP" in derp.text
-        assert "not offered by deployERP" in prod.text
+        for text, user, host in (
+            ("update ocore:eu-1/shop-staging all", DEV, "oCore"),
+            ("pull derp:eu-1/shop-staging", DEV, "deployERP"),
+            ("reinit derp:eu-1/shop-prod sale_custom", ADMIN, "deployERP"),  # protected there
+        ):
+            answer = await ask(stack, text, user_id=user)
+            assert f"not offered by {host}" in answer.text, text
         assert cards(stack.fake) == []  # refused before any approval is asked for
         status = await ask(stack, "status ocore:eu-1/shop-staging", user_id=DEV)
         assert ":stethoscope:" not in status.text  # no metrics there: no line, and no call
-        everywhere = [
-            *(await stack.sim_requests()),
-            *(await hosts.requests(hosts.ocore_url)),
-            *(await hosts.requests(hosts.derp_url)),
-        ]
+        everywhere = await hosts.everywhere()
         assert [r for r in everywhere if r["method"] == "POST"] == []
 
         # oec.sh's own environments still take them, through the same bot.

@@ -119,5 +119,8 @@ class HealthLines:
             self._readings.popitem(last=False)
 
     def _route(self, ref: EnvRef) -> tuple[HealthOperations, str] | None:
-        routed = route(self._by_host, self._hosts, ref.env_id)
+        try:
+            routed = route(self._by_host, self._hosts, ref.env_id)
+        except OecError:  # no host by that name any more: no line, and the status still shows
+            return None
         return (routed.ops, routed.own_id) if routed.ops is not None else None

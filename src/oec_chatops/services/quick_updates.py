@@ -14,12 +14,12 @@ same host.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from oec_chatops.context import request_id_var
 from oec_chatops.domain import EnvRef, Verb
+from oec_chatops.env_operations import QuickUpdateOperations
 from oec_chatops.hosts import Hosts, prefixed
 from oec_chatops.oec.errors import OecInvalidRequest
 from oec_chatops.oec.models import ActionAccepted
@@ -27,22 +27,6 @@ from oec_chatops.services.host_routing import route
 
 ALL_MODULES = "all"
 WHAT = "Module updates (`/oec update`, `/oec pull`, `/oec reinit`)"
-
-
-class QuickUpdateOperations(Protocol):
-    """oec.sh's quick-update modes (`client.ops` satisfies it)."""
-
-    async def update_specific(
-        self, env_id: str, modules: Sequence[str] | str, *, idempotency_key: str
-    ) -> ActionAccepted: ...
-
-    async def update_all(self, env_id: str, *, idempotency_key: str) -> ActionAccepted: ...
-
-    async def pull_restart(self, env_id: str, *, idempotency_key: str) -> ActionAccepted: ...
-
-    async def reinitialize_specific(
-        self, env_id: str, modules: Sequence[str] | str, *, idempotency_key: str
-    ) -> ActionAccepted: ...
 
 
 @dataclass(frozen=True, slots=True)
