@@ -26,10 +26,10 @@ from oec_chatops.adapters.host_factory import BuiltHost, build_host
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
-from oec_chatops.env_operations import EnvironmentOperations
 from oec_chatops.hosts import LEGACY_NAME, Hosts
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.client import OecClient
+from oec_chatops.oec.operations import Operations
 from oec_chatops.platform import Platform
 from oec_chatops.platforms import PlatformSecrets
 from oec_chatops.policy import Policy, load_policy
@@ -41,9 +41,11 @@ from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
+from oec_chatops.services.health_line import HealthLines
 from oec_chatops.services.odoo_queries import OdooQueries
 from oec_chatops.services.outbox import OutboxWorker, SlackBudgets
 from oec_chatops.services.pruner import Pruner
+from oec_chatops.services.quick_updates import QuickUpdates
 from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.runner import Runner
 from oec_chatops.services.subscriptions import Subscriptions
@@ -226,12 +228,14 @@ def build_container(
     resolver = Resolver(platform=platform, store=store, clock=clock, hosts=hosts)
     directory = Directory(slack=slack, policy=policy, clock=clock)
     expiry = ExpiryWorker(store=store, clock=clock, runner=runner)
+    ops_by_host = _operations(oec, built)
     actions = Actions(
         platform=platform,
         store=store,
         clock=clock,
         wake_outbox=outbox.wake,
         wake_tracker=tracker.wake,
+        quick=QuickUpdates(by_host=ops_by_host, hosts=hosts),
     )
     approvals = Approvals(
         steps=ApprovalSteps(
@@ -255,7 +259,8 @@ def build_container(
         subscriptions=subscriptions,
         channels=channels,
         hosts=hosts,
-        odoo=OdooQueries(by_host=_operations(oec, built), clock=clock, hosts=hosts),
+        odoo=OdooQueries(by_host=ops_by_host, clock=clock, hosts=hosts),
+        health=HealthLines(ops_by_host, clock=clock, hosts=hosts),
     )
     return Container(
         settings=settings,
@@ -283,10 +288,9 @@ def build_container(
     )
 
 
-def _operations(
-    oec: OecClient | None, built: tuple[BuiltHost, ...]
-) -> dict[str, EnvironmentOperations]:
-    """Backups, metrics and live logs per host name: only oec.sh hosts offer them. A single
+def _operations(oec: OecClient | None, built: tuple[BuiltHost, ...]) -> dict[str, Operations]:
+    """Quick updates, backups, metrics and live logs per host name: only oec.sh hosts offer
+    them. A single
     platform (no `Hosts`) has the one client, under the name its bare ids belong to."""
     if not built:
         return {LEGACY_NAME: oec.ops} if oec is not None else {}

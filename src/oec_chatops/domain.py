@@ -66,9 +66,23 @@ class Verb(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     SUBSCRIPTIONS = "subscriptions"
+    # Module updates (issue 15): oec.sh's quick-update modes, each a `deploy` task (§9.6).
+    UPDATE = "update"
+    PULL = "pull"
+    REINIT = "reinit"
 
 
-ACTION_VERBS = frozenset({Verb.DEPLOY, Verb.REDEPLOY, Verb.RESTART, Verb.START, Verb.STOP})
+QUICK_UPDATE_VERBS = frozenset({Verb.UPDATE, Verb.PULL, Verb.REINIT})
+"""Sent as `POST /environments/{id}/quick-update`, only to hosts whose API offers it."""
+ACTION_VERBS = (
+    frozenset({Verb.DEPLOY, Verb.REDEPLOY, Verb.RESTART, Verb.START, Verb.STOP})
+    | QUICK_UPDATE_VERBS
+)
+ALWAYS_GATED_VERBS = frozenset({Verb.REINIT})
+"""Changes that wait for an approval on every environment, protected or not: a reinit may reset
+the data of the modules it reinstalls, which no later deploy brings back."""
+ADMIN_VERBS = frozenset({Verb.REINIT})
+"""Changes only admins may ask for (an approver still has to agree, see ALWAYS_GATED_VERBS)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from oec_chatops.domain import ACTION_VERBS, EnvRef, Role, Verb
+from oec_chatops.domain import ACTION_VERBS, ADMIN_VERBS, EnvRef, Role, Verb
 from oec_chatops.errors import ConfigError, PolicyDenied
 
 PRODUCTION_TYPE = "production"
@@ -262,7 +262,10 @@ def role_of(policy: Policy, user_id: str, group_ids: Iterable[str]) -> Role:
 
 
 def required_role(verb: Verb) -> Role:
-    """The least role that may run a verb: looking is for viewers, changing for deployers."""
+    """The least role that may run a verb: looking is for viewers, changing for deployers,
+    and what may reset data (a module reinit) for admins."""
+    if verb in ADMIN_VERBS:
+        return Role.ADMIN
     if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE):
         return Role.DEPLOYER
     return Role.VIEWER

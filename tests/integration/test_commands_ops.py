@@ -110,11 +110,7 @@ async def _not_offered(hosts: HostsStack) -> None:
     assert "Metrics are not offered by deployERP" in metrics.text
     assert "Runtime logs are not offered by deployERP" in live.text
     assert "Backups of acme-shop/staging" in on_oec.text  # oec.sh's own still answer
-    everywhere = [
-        *(await stack.sim_requests()),
-        *(await hosts.requests(hosts.ocore_url)),
-        *(await hosts.requests(hosts.derp_url)),
-    ]
+    everywhere = await hosts.everywhere()
     for r in everywhere:
         path = str(r["path"])
         assert not path.endswith(("/metrics", "/runtime-logs")), path

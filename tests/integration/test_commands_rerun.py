@@ -8,26 +8,9 @@ restart hands to `commands.handle` again: same trigger id, same request id.
 
 from __future__ import annotations
 
-from typing import Any
-
-from oec_chatops.context import request_id_var
-from oec_chatops.services.types import Invocation
 from tests.support.approval_helpers import cards
-from tests.support.stack import CHANNEL, DEV, Stack
-
-
-async def run_twice(stack: Stack, text: str) -> list[dict[str, Any]]:
-    """`/oec text` as the first life ran it, then as the restart runs it again."""
-    inv = Invocation(user_id=DEV, channel_id=CHANNEL, text=text, trigger_id="4242.7777.abcdef")
-    said: list[dict[str, Any]] = []
-
-    async def reply(message: dict[str, Any]) -> None:
-        said.append(message)
-
-    request_id_var.set("req_0123456789ab")
-    for _ in range(2):
-        await stack.c.command_service.handle(inv, reply)
-    return said
+from tests.support.commands_helpers import run_twice
+from tests.support.stack import Stack
 
 
 async def test_a_protected_change_run_again_asks_for_one_approval(stack: Stack) -> None:

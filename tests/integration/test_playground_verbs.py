@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 from oec_chatops.domain import Verb
-from tests.support.playground import ADMIN, DEV, header_is, running_demo, text_of
+from tests.support.playground import ADMIN, DEV, LEAD, header_is, running_demo, text_of
 
 QUERIES = [
     ("/oec help", "deploy"),
@@ -33,6 +33,11 @@ ACTIONS = [
     ("/oec redeploy globex-erp/development -- stuck assets", "Redeploy globex-erp/development"),
     ("/oec restart acme-shop/development", "Restart acme-shop/development"),
     ("/oec stop globex-erp/staging -- saving resources", "Stop globex-erp/staging"),
+]
+
+MODULE_UPDATES = [
+    ("/oec update acme-shop/staging sale_custom,stock", "Update acme-shop/staging"),
+    ("/oec pull acme-shop/development", "Pull acme-shop/development"),
 ]
 
 
@@ -83,7 +88,7 @@ async def test_every_action_verb_posts_one_message_that_ends_completed(tmp_path:
 
 
 def test_the_verbs_tried_here_are_all_the_verbs() -> None:
-    tried = {t.split()[1] for t, _ in QUERIES + ACTIONS} | {"start"}
+    tried = {t.split()[1] for t, _ in QUERIES + ACTIONS + MODULE_UPDATES} | {"start", "reinit"}
     assert {v.value for v in Verb} <= tried
 
 
@@ -99,3 +104,22 @@ async def test_a_change_made_in_oec_sh_itself_shows_up_in_the_subscribed_channel
 
         note = await page.wait_for_item(lambda i: "/staging: running → stopped" in i["text"])
         assert note["kind"] == "message"  # a channel message everyone in #deploys sees
+
+
+async def test_module_updates_run_and_a_reinit_asks_an_approver_first(tmp_path: Path) -> None:
+    async with running_demo(tmp_path) as page:
+        for text, _ in MODULE_UPDATES:
+            await page.command(text)
+        for _, header in MODULE_UPDATES:
+            await page.wait_for_item(
+                lambda i, h=header: header_is(h)(i) and "*Completed*" in text_of(i)
+            )
+
+        await page.command("/oec reinit globex-erp/development sale_custom", user=ADMIN)
+        card = await page.wait_for_item(
+            lambda i: i["kind"] == "message" and "Module data may be reset" in text_of(i)
+        )
+        await page.click(card, "approval.approve", user=LEAD)
+        await page.wait_for_item(
+            lambda i: header_is("Reinit globex-erp/development")(i) and "*Completed*" in text_of(i)
+        )

@@ -23,10 +23,12 @@ import httpx
 
 from oec_chatops.config import Settings
 from oec_chatops.container import Container
+from oec_chatops.context import request_id_var
 from oec_chatops.playground import FakeSlack, Message, ResponsePost
+from oec_chatops.services.types import Invocation
 from oec_chatops.sim import SimSettings
 from tests.support.command_answers import is_note, issue_command
-from tests.support.stack import CHANNEL, POLICY, Stack, bot_container, running_stack
+from tests.support.stack import CHANNEL, DEV, POLICY, Stack, bot_container, running_stack
 
 
 class SkippingClock:
@@ -170,3 +172,17 @@ def audit_rows(stack: Stack) -> list[dict[str, Any]]:
         conn.row_factory = sqlite3.Row
         rows = conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
     return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+
+async def run_twice(stack: Stack, text: str) -> list[dict[str, Any]]:
+    """`/oec text` as the first life ran it, then as the restart runs it again."""
+    inv = Invocation(user_id=DEV, channel_id=CHANNEL, text=text, trigger_id="4242.7777.abcdef")
+    said: list[dict[str, Any]] = []
+
+    async def reply(message: dict[str, Any]) -> None:
+        said.append(message)
+
+    request_id_var.set("req_0123456789ab")
+    for _ in range(2):
+        await stack.c.command_service.handle(inv, reply)
+    return said

@@ -55,6 +55,14 @@ class HostsStack:
         entries: list[dict[str, Any]] = r.json()["requests"]
         return entries
 
+    async def everywhere(self) -> list[dict[str, Any]]:
+        """The request logs of all three simulators, oec.sh's first."""
+        return [
+            *(await self.stack.sim_requests()),
+            *(await self.requests(self.ocore_url)),
+            *(await self.requests(self.derp_url)),
+        ]
+
     async def faults(self, url: str, **faults: Any) -> None:
         (await self.stack.http.post(f"{url}/_sim/faults", json=faults)).raise_for_status()
 

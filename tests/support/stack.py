@@ -179,6 +179,7 @@ async def running_stack(
     subscribe: bool = True,
     build: Callable[[Settings], Container] | None = None,
     slack_app: Callable[[ASGIApp], ASGIApp] = lambda app: app,
+    sim_front: Callable[[ASGIApp], ASGIApp] = lambda app: app,
     slack_clock: Clock | None = None,
     clock: Clock | None = None,
     prepare: Callable[[str], None] | None = None,
@@ -186,12 +187,14 @@ async def running_stack(
     """The whole product on loopback; `slack_app` may put something in front of the fake Slack.
     With `clock`, the simulator and the bot share that clock (a `ManualClock`: the bot's rate
     limit waits then move the simulator's windows too); `slack_clock` drives the fake Slack's.
-    `prepare(sim_url)` runs before the bot reads its settings (e.g. to write a platforms file)."""
+    `prepare(sim_url)` runs before the bot reads its settings (e.g. to write a platforms file);
+    `sim_front` may put something in front of the simulator (the simulator's state stays
+    `Stack.sim`)."""
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, clock=slack_clock))
     sim_app = build_sim_app(sim or sim_settings(), clock=clock)
     async with (
         serve(slack_app(build_fake_slack_app(fake))) as slack_url,
-        serve(sim_app, lifespan="on") as sim_url,
+        serve(sim_front(sim_app), lifespan="on") as sim_url,
     ):
         if prepare is not None:
             prepare(sim_url)

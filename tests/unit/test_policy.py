@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oec_chatops.domain import EnvRef, Role, Verb
+from oec_chatops.domain import ALWAYS_GATED_VERBS, EnvRef, Role, Verb
 from oec_chatops.errors import ConfigError, PolicyDenied
 from oec_chatops.policy import (
     ApprovalRules,
@@ -289,7 +289,21 @@ def test_visible_verbs(example: Policy) -> None:
         Verb.APPROVALS,
         Verb.SUBSCRIPTIONS,
     )
-    assert visible_verbs(example, "U0X", ["S0DEVTEAM"]) == tuple(Verb)
+    deployer = visible_verbs(example, "U0X", ["S0DEVTEAM"])
+    assert deployer == tuple(v for v in Verb if v is not Verb.REINIT)  # reinit: admins only
+    assert visible_verbs(example, "U0ADMIN", []) == tuple(Verb)
+
+
+def test_a_module_reinit_is_for_admins_and_always_gated(example: Policy) -> None:
+    denied = authorize(example, "U0X", ["S0DEVTEAM"], Verb.REINIT)
+    assert not denied.allowed
+    assert denied.required is Role.ADMIN
+    assert "needs the admin role" in denied.message
+    assert authorize(example, "U0ADMIN", [], Verb.REINIT).allowed
+    assert authorize(example, "U0X", ["S0DEVTEAM"], Verb.UPDATE).allowed
+    assert authorize(example, "U0X", ["S0DEVTEAM"], Verb.PULL).allowed
+    assert not authorize(example, "U0NOBODY", [], Verb.UPDATE).allowed
+    assert Verb.REINIT in ALWAYS_GATED_VERBS
 
 
 # Protection ----------------------------------------------------------------------------------

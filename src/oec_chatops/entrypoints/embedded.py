@@ -138,6 +138,8 @@ def demo_examples(sim: SimState) -> list[str]:
         "/oec envs",
         f"/oec status {slug}/{staging}",
         f"/oec deploy {slug}/{staging}",
+        f"/oec update {slug}/{staging} all",
+        f"/oec pull {slug}/{staging}",
     ]
     if "production" in envs:
         examples.append(f"/oec deploy {slug}/production -- fixing invoice totals")

@@ -297,6 +297,10 @@ class Operations:
         call = self._read("GET /environments/{env_id}/metrics", {"env_id": env_id}, once=True)
         return await self._on_target(env_id, EnvironmentMetrics, call)
 
+    def target_calls_left(self, env_id: str) -> int:
+        """Runtime-log and metrics calls this environment has left this minute (none taken)."""
+        return self.target_budget.left(env_id.strip(), now=self._clock.monotonic())
+
     async def _on_target(self, env_id: str, model: type[M], call: Call) -> M:
         """Send a call that reaches the environment's server, within its per-minute budget."""
         key = env_id.strip()

@@ -7,29 +7,15 @@ runtime logs, and which ones do is decided where the platforms are wired. The oe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
-from oec_chatops.env_operations import EnvironmentOperations
-from oec_chatops.oec.models import ActionAccepted
+from oec_chatops.env_operations import EnvironmentOperations, QuickUpdateOperations
 from oec_chatops.oec.operations import BackupCallback, Operations, TaskCallback
 from oec_chatops.oec.ops_models import Backup, EnvironmentMetrics, RestoreAccepted, RuntimeLog
 
 
-class OdooOperations(Protocol):
+class OdooOperations(QuickUpdateOperations, Protocol):
     """The Odoo operations a chat command may ask of a hosting platform."""
-
-    async def update_specific(
-        self, env_id: str, modules: Sequence[str] | str, *, idempotency_key: str
-    ) -> ActionAccepted: ...
-
-    async def update_all(self, env_id: str, *, idempotency_key: str) -> ActionAccepted: ...
-
-    async def pull_restart(self, env_id: str, *, idempotency_key: str) -> ActionAccepted: ...
-
-    async def reinitialize_specific(
-        self, env_id: str, modules: Sequence[str] | str, *, idempotency_key: str
-    ) -> ActionAccepted: ...
 
     async def create_backup(
         self, env_id: str, *, include_filestore: bool = True, notes: str | None = None

@@ -50,3 +50,14 @@ class TargetBudget:
         """oec.sh refused this environment until `until` (clock time)."""
         env = self._envs.setdefault(env_id, _Env())
         env.blocked_until = max(env.blocked_until, until)
+
+    def left(self, env_id: str, *, now: float) -> int:
+        """Calls the environment may still make in the current window (0 while blocked);
+        takes nothing. `/oec status` asks before it spends one on its health line."""
+        env = self._envs.get(env_id)
+        if env is None:
+            return self.limit
+        if now < env.blocked_until:
+            return 0
+        recent = sum(1 for sent in env.sent if sent > now - self.window)
+        return max(0, self.limit - recent)

@@ -1,4 +1,5 @@
-"""deploy, redeploy, restart, start, stop: call the platform once per intent, record the task.
+"""deploy, redeploy, restart, start, stop, and the quick updates (update, pull, reinit): call the
+platform once per intent, record the task.
 
 The action is sent with an idempotency key derived from the Slack interaction (or the
 approval id), so a retried request never runs twice; the task is recorded as a deployment,
@@ -13,12 +14,14 @@ import uuid
 from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
-from oec_chatops.domain import EnvRef, Verb
-from oec_chatops.oec.errors import OecError
+from oec_chatops.context import request_id_var
+from oec_chatops.domain import QUICK_UPDATE_VERBS, EnvRef, Verb
+from oec_chatops.oec.errors import OecError, OecInvalidRequest
 from oec_chatops.oec.models import ActionAccepted
 from oec_chatops.platform import Platform
 from oec_chatops.services.audit import audit
 from oec_chatops.services.deployments import DeploymentUpdate, apply_update
+from oec_chatops.services.quick_updates import QuickUpdates
 from oec_chatops.services.types import Wake
 from oec_chatops.store import Store
 
@@ -40,6 +43,8 @@ class Actions:
     clock: Clock
     wake_outbox: Wake
     wake_tracker: Wake
+    # Quick updates, on the hosts that offer them (None: on none).
+    quick: QuickUpdates | None = None
 
     async def execute(
         self,
@@ -56,9 +61,7 @@ class Actions:
         """Send the action (once per key) and record the task; raises OecError."""
         now = self.clock.time()
         try:
-            accepted = await self.platform.action(
-                verb.value, ref.env_id, idempotency_key=idempotency_key, modules=modules or None
-            )
+            accepted = await self._send(verb, ref, modules, idempotency_key)
         except OecError as exc:
             self._audit(
                 verb,
@@ -113,6 +116,20 @@ class Actions:
         self.wake_outbox()
         self.wake_tracker()
         return accepted
+
+    async def _send(
+        self, verb: Verb, ref: EnvRef, modules: tuple[str, ...], key: str
+    ) -> ActionAccepted:
+        if verb not in QUICK_UPDATE_VERBS:
+            return await self.platform.action(
+                verb.value, ref.env_id, idempotency_key=key, modules=modules or None
+            )
+        if self.quick is None:
+            raise OecInvalidRequest(
+                "Module updates are not offered by this platform's API.",
+                request_id=request_id_var.get(),
+            )
+        return await self.quick.send(verb, ref, modules, idempotency_key=key)
 
     def _audit(self, verb: Verb, ref: EnvRef, actor: str, result: str, **detail: object) -> None:
         audit(

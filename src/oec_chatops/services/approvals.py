@@ -22,12 +22,13 @@ from typing import Any
 
 from oec_chatops import policy
 from oec_chatops.approval_machine import Event
-from oec_chatops.domain import Approval, ApprovalState, EnvRef, Role
+from oec_chatops.domain import ALWAYS_GATED_VERBS, Approval, ApprovalState, EnvRef, Role
 from oec_chatops.policy import Policy
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.types import ClickOutcome, Invocation, Reply
 from oec_chatops.slack import blocks, grammar
+from oec_chatops.slack.blocks.module_updates import always_gated_notice
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,8 @@ class Approvals:
 
 
 def _requested_notice(a: Approval) -> dict[str, Any]:
+    if a.verb in ALWAYS_GATED_VERBS:
+        return blocks.render_notice(always_gated_notice(a))
     return blocks.render_notice(
         f"`{a.env_label}` is protected: your {a.verb} waits for "
         f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from oec_chatops import policy
 from oec_chatops.clock import Clock
 from oec_chatops.context import request_id_var
-from oec_chatops.domain import ACTION_VERBS, ApprovalState, EnvRef, Verb
+from oec_chatops.domain import (
+    ACTION_VERBS,
+    ALWAYS_GATED_VERBS,
+    QUICK_UPDATE_VERBS,
+    ApprovalState,
+    EnvRef,
+    Verb,
+)
 from oec_chatops.errors import CommandError
 from oec_chatops.hosts import Hosts
 from oec_chatops.metrics import Metrics
@@ -21,11 +28,13 @@ from oec_chatops.oec.errors import OecError
 from oec_chatops.platform import Platform
 from oec_chatops.policy import Policy
 from oec_chatops.services.actions import Actions, intent_key
+from oec_chatops.services.approval_steps import unanswered
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
+from oec_chatops.services.health_line import HealthLines
 from oec_chatops.services.help_examples import own_example
 from oec_chatops.services.odoo_queries import OdooQueries
 from oec_chatops.services.resolver import Resolver
@@ -59,6 +68,8 @@ class CommandService:
     hosts: Hosts | None = None
     # Backups, metrics and live logs, on the hosts whose API offers them (None: on none).
     odoo: OdooQueries | None = None
+    # `/oec status`'s health line after a completed deployment (None: no line).
+    health: HealthLines | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -141,7 +152,8 @@ class CommandService:
         elif verb is Verb.STATUS:
             ref = await self.resolver.environment(_need_env(cmd))
             status = await platform.get_environment_status(ref.env_id)
-            await reply(blocks.render_status(ref, status))
+            health = await self.health.line(ref, status) if self.health else None
+            await reply(blocks.render_status(ref, status, health=health))
         elif verb is Verb.LOGS and cmd.runtime:
             ref = await self.resolver.environment(_need_env(cmd))
             await self._odoo().runtime_logs(ref, reply, source=cmd.source, lines=cmd.lines)
@@ -182,7 +194,9 @@ class CommandService:
         origin = inv.trigger_id or request_id_var.get()
         # Nothing is sent, and no request stored, unless its message or card can be posted here.
         await self.channels.require_postable(inv.channel_id)
-        if policy.is_protected(self.policy, ref):
+        if cmd.verb in QUICK_UPDATE_VERBS:
+            self._require_quick_updates(ref)
+        if cmd.verb in ALWAYS_GATED_VERBS or policy.is_protected(self.policy, ref):
             approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
             await self.approvals.request(inv, cmd, ref, reply, approval_id=approval_id)
             return
@@ -199,7 +213,22 @@ class CommandService:
             )
         except OecError as exc:
             e = explain(exc, env_label=ref.label, request_id=request_id_var.get())
-            await reply(blocks.render_error(e.message, hint=e.hint))
+            hint = e.hint
+            if unanswered(exc):
+                # Sent, answer lost: a new command would carry a new key and could run it twice.
+                hint = (
+                    f"It may still have run: check `/oec status {ref.label}` before asking again."
+                )
+            await reply(blocks.render_error(e.message, hint=hint))
+
+    def _require_quick_updates(self, ref: EnvRef) -> None:
+        """Refuse a quick update on a host without one before any approval is asked for."""
+        quick = self.actions.quick
+        why = "Module updates are not offered by this platform's API."
+        if quick is not None:
+            why = quick.refusal(ref) or ""
+        if why:
+            raise CommandError(why, hint="They are sent to oec.sh environments only.")
 
 
 def _need_env(cmd: grammar.Command) -> str:

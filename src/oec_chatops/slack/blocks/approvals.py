@@ -43,6 +43,7 @@ from oec_chatops.slack.blocks.kit import (
     section,
     slack_date,
 )
+from oec_chatops.slack.blocks.module_updates import change_warning
 
 ACTION_APPROVE = "approval.approve"
 ACTION_REJECT = "approval.reject"
@@ -96,6 +97,9 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
         header(f"Approval: {a.verb} {a.env_label}"),
         section(ask, fields=fields),
     ]
+    warning = change_warning(a.verb)
+    if warning:  # its own block: a long module list above cannot cut it off
+        blocks.append(section(warning))
     if open_:
         blocks.append(_buttons(a))
     else:
@@ -108,11 +112,12 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
 
 
 def _buttons(a: Approval) -> Block:
+    warning = change_warning(a.verb)
     confirm = confirm_dialog(
         title=f"Approve this {a.verb}?",
         text=(
             f"*{escape(a.verb)}* {code(a.env_label)} runs as soon as "
-            f"{plural(a.required, 'approver')} agreed."
+            f"{plural(a.required, 'approver')} agreed." + (f"\n{warning}" if warning else "")
         ),
         confirm="Approve",
         deny="Back",

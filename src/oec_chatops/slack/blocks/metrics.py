@@ -107,3 +107,9 @@ def health_summary(m: EnvironmentMetrics) -> str:
             f"disk {100 * d.used_bytes / (d.allocated_gb * GIB):.0f}% of {d.allocated_gb:g} GB"
         )
     return " · ".join(parts)
+
+
+def health_line(m: EnvironmentMetrics) -> str:
+    """`/oec status`'s line after a completed deployment: the summary and when it was read."""
+    when = f" · queried {slack_date(m.queried_at)}" if m.queried_at else ""
+    return f":stethoscope: Health since the last deployment: {health_summary(m)}{when}"

@@ -215,8 +215,9 @@ def _env_line(project: Project, env: Environment) -> str:
     return " · ".join(parts)
 
 
-def render_status(env: EnvRef, status: EnvironmentStatus) -> Message:
-    """One environment's state, health checks and last deployment."""
+def render_status(env: EnvRef, status: EnvironmentStatus, *, health: str | None = None) -> Message:
+    """One environment's state, health checks and last deployment; `health` is one line of
+    mrkdwn (the metrics summary after a completed deployment, or why there is none)."""
     url = status.url or env.url
     state = f"{env_emoji(status.status)} *{escape(status.status)}*"
     if url:
@@ -230,10 +231,16 @@ def render_status(env: EnvRef, status: EnvironmentStatus) -> Message:
     notes = [f"Environment {code(env.env_id)}"]
     if env.env_type:
         notes.append(f"type {escape(env.env_type)}")
-    health = _host_details(status)
+    details = _host_details(status)
     return message(
         f"{env.label}: {status.status}",
-        [header(env.label), section(state, fields=fields), *health, context(*notes)],
+        [
+            header(env.label),
+            section(state, fields=fields),
+            *details,
+            *([context(health)] if health else []),
+            context(*notes),
+        ],
     )
 
 

@@ -72,6 +72,11 @@ def unknown_option(verb: Verb, name: str) -> str:
             "`/oec redeploy` takes no `--modules`; "
             "use `/oec deploy <project/env> --modules a,b` to update modules."
         )
+    if verb in (Verb.UPDATE, Verb.REINIT, Verb.PULL) and name == "modules":
+        return (
+            f"`/oec {verb.value}` takes the modules without `--modules`: "
+            f"`/oec {'update' if verb is Verb.PULL else verb.value} <project/env> a,b`."
+        )
     allowed = sorted(VERB_OPTIONS.get(verb, frozenset()))
     if not allowed:
         return f"`/oec {verb.value}` takes no options; got `--{name}`."

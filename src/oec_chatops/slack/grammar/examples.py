@@ -37,6 +37,8 @@ def own_example(
     is no environment to name. Deterministic (sorted by label) so help reads the same twice."""
     if not refs or (verb not in ENV_VERBS and verb not in PROJECT_VERBS):
         return None
+    if verb is Verb.REINIT:  # which modules to reinstall is not ours to guess
+        return None
     ordered = sorted(refs, key=lambda r: r.label.lower())
     name = f"/oec {verb.value}"
     if verb in PROJECT_VERBS:
@@ -46,4 +48,5 @@ def own_example(
         return OwnExample(f"{name} {ordered[0].label}")
     free = [r for r in ordered if not protected(r)]
     ref = free[0] if free else ordered[0]
-    return OwnExample(f"{name} {ref.label}", needs_approval=not free)
+    modules = " all" if verb is Verb.UPDATE else ""  # a module every environment has
+    return OwnExample(f"{name} {ref.label}{modules}", needs_approval=not free)

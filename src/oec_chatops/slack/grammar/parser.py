@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from oec_chatops.domain import ACTION_VERBS, Verb
 from oec_chatops.errors import CommandError
 from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
+from oec_chatops.oec.modules import ALL, ModuleListError, parse_modules
 from oec_chatops.oec.ops_models import MAX_RUNTIME_LINES, RUNTIME_SOURCES
 from oec_chatops.slack.grammar.args import (
     FLAG_SET,
@@ -198,6 +199,38 @@ def _modules(verb: Verb, raw: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _parse_module_update(verb: Verb, args: Args, reason: str | None) -> Command:
+    """`update <env> a,b|all` and `reinit <env> a,b`: the environment, then the modules.
+
+    The names are checked here (`oec.modules`, the API's rule made one notch stricter), so a
+    wrong name is refused before anything is sent or any approver is asked. Nothing is
+    lower-cased silently: the message says what was meant (`Sale_Custom` → `sale_custom`).
+    """
+    needs(verb, args, "environment")
+    env = path_word(
+        verb,
+        args.positional[0],
+        what="environment",
+        expected="an environment: write `project/env`, an environment name or its id.",
+    )
+    words = args.positional[1:]
+    if not words:
+        what = "the modules to update, or `all`" if verb is Verb.UPDATE else "the modules"
+        raise CommandError(f"`/oec {verb.value}` needs {what}.", hint=usage(verb))
+    typed = " ".join(words)
+    if verb is Verb.REINIT and ALL in typed.replace(",", " ").split():
+        raise CommandError(
+            "`/oec reinit` never takes `all`: reinstalling every module could reset all their "
+            "data. Name the modules to reinstall.",
+            hint=usage(verb),
+        )
+    try:
+        selection = parse_modules(typed, allow_all=verb is Verb.UPDATE)
+    except ModuleListError as exc:
+        raise CommandError(str(exc), hint=usage(verb)) from exc
+    return Command(verb, env=env, modules=tuple(selection.as_list), reason=reason)
+
+
 def _parse_subscription(verb: Verb, args: Args, reason: str | None) -> Command:
     needs(verb, args, "project")
     target = path_word(
@@ -255,4 +288,7 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.SUBSCRIBE: _parse_subscription,
     Verb.UNSUBSCRIBE: _parse_subscription,
     Verb.SUBSCRIPTIONS: _no_arguments,
+    Verb.UPDATE: _parse_module_update,
+    Verb.PULL: _parse_action,
+    Verb.REINIT: _parse_module_update,
 }

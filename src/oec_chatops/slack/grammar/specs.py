@@ -182,6 +182,31 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
             Role.VIEWER,
             "subscriptions",
         ),
+        # Module updates (issue 15): quick updates, no rebuild.
+        _spec(
+            Verb.UPDATE,
+            "<project/env> <module>[,<module>...]|all [-- reason]",
+            "Pull the new code, restart and update these Odoo modules (or `all`), without "
+            "rebuilding; at most 50 modules, by their technical names.",
+            Role.DEPLOYER,
+            "update shop/staging all",
+            "update shop/production sale_custom,stock -- fixing invoice totals",
+        ),
+        _spec(
+            Verb.PULL,
+            "<project/env> [-- reason]",
+            "Pull the new code and restart, without rebuilding or updating modules.",
+            Role.DEPLOYER,
+            "pull shop/staging",
+        ),
+        _spec(
+            Verb.REINIT,
+            "<project/env> <module>[,<module>...] [-- reason]",
+            "Reinstall these modules: their data may be reset. Admins only, and always after "
+            "an approval; never `all`.",
+            Role.ADMIN,
+            "reinit shop/staging sale_custom -- broken demo data",
+        ),
     )
 }
 
@@ -196,6 +221,8 @@ ALIASES: Mapping[str, Verb] = {
     "log": Verb.LOGS,
     "approval": Verb.APPROVALS,
     "subs": Verb.SUBSCRIPTIONS,
+    "upgrade": Verb.UPDATE,  # Odoo's own word (`-u`) for updating a module
+    "reinitialize": Verb.REINIT,
 }
 
 
