@@ -37,6 +37,8 @@ from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.change_commands import ChangeCommands
+from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
@@ -233,9 +235,15 @@ def build_container(
         wake_outbox=outbox.wake,
         wake_tracker=tracker.wake,
     )
+    change_control = ChangeControl(policy=policy, store=store, clock=clock, directory=directory)
     approvals = Approvals(
         steps=ApprovalSteps(
-            store=store, clock=clock, actions=actions, expiry=expiry, wake_outbox=outbox.wake
+            store=store,
+            clock=clock,
+            actions=actions,
+            expiry=expiry,
+            wake_outbox=outbox.wake,
+            gate=change_control,
         ),
         policy=policy,
         directory=directory,
@@ -254,6 +262,10 @@ def build_container(
         approvals=approvals,
         subscriptions=subscriptions,
         channels=channels,
+        change_control=change_control,
+        change_commands=ChangeCommands(
+            control=change_control, resolver=resolver, wake_waiting=expiry.wake
+        ),
         hosts=hosts,
         odoo=OdooQueries(by_host=_operations(oec, built), clock=clock, hosts=hosts),
     )

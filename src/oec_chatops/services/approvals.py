@@ -71,6 +71,7 @@ class Approvals:
         reply: Reply,
         *,
         approval_id: str | None = None,
+        override: bool = False,
     ) -> Approval:
         """Store a request and queue its card; nothing is sent to the platform yet.
 
@@ -96,6 +97,7 @@ class Approvals:
             expires_at=now + rules.expires,
             reason=cmd.reason,
             modules=cmd.modules,
+            override=override,
         )
         with s.store.tx():
             s.store.approvals.create(a, self_approval=rules.self_approval, now=s.clock.time())
@@ -106,6 +108,7 @@ class Approvals:
                 result="pending",
                 verb=a.verb,
                 reason=a.reason,
+                override=a.override,
             )
             s.refresh_card(a)
         log.info(
@@ -240,6 +243,11 @@ class Approvals:
 
 
 def _requested_notice(a: Approval) -> dict[str, Any]:
+    if a.override:
+        return blocks.render_notice(
+            f"Freeze override: your {a.verb} of `{a.env_label}` waits for "
+            f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
+        )
     return blocks.render_notice(
         f"`{a.env_label}` is protected: your {a.verb} waits for "
         f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
