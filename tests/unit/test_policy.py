@@ -289,7 +289,10 @@ def test_visible_verbs(example: Policy) -> None:
         Verb.APPROVALS,
         Verb.SUBSCRIPTIONS,
     )
-    assert visible_verbs(example, "U0X", ["S0DEVTEAM"]) == tuple(Verb)
+    admin_only = {Verb.FREEZE, Verb.UNFREEZE}  # freezes are the admins' (change control)
+    deployer = visible_verbs(example, "U0X", ["S0DEVTEAM"])
+    assert deployer == tuple(v for v in Verb if v not in admin_only)
+    assert visible_verbs(example, "U0ADMIN", []) == tuple(Verb)
 
 
 # Protection ----------------------------------------------------------------------------------
