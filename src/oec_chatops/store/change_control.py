@@ -35,11 +35,14 @@ class Freezes(Repository):
         )
 
     def active(self, now: float) -> list[ActiveFreeze]:
-        """Freezes in force at `now`: started, not ended, not lifted. Ended ones need no sweep."""
+        """Freezes in force at `now`: not ended, not lifted. Ended ones need no sweep.
+
+        An ad hoc freeze starts when it is made, so `starts_at` is its record, not a condition:
+        comparing it with a `now` that went through a datetime (microseconds) could otherwise
+        find a freeze made this very instant not yet started."""
         rows = self.conn.execute(
-            "SELECT * FROM freezes WHERE lifted_at IS NULL AND starts_at <= ? AND ends_at > ? "
-            "ORDER BY starts_at",
-            (now, now),
+            "SELECT * FROM freezes WHERE lifted_at IS NULL AND ends_at > ? ORDER BY starts_at",
+            (now,),
         ).fetchall()
         return [_freeze(r) for r in rows]
 
