@@ -89,6 +89,11 @@ class Container:
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
+    def change_control(self) -> ChangeControl:
+        """Freezes and locks in force (`active_freezes(now)`, `locks()`), for views to render."""
+        return self.command_service.change_control
+
+    @property
     def desk(self) -> CommandDesk:
         """What the `/oec` listener, queue and answers use (derived, so that a test replacing
         `commands` with a differently sized queue replaces it for them too)."""

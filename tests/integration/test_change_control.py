@@ -242,3 +242,24 @@ async def test_lock_holder_others_and_admin(tmp_path: Path) -> None:
         assert audit_of(s, "change.refused") == [(LEAD1, STAGING, "locked")]
         await command(s, f"restart {STAGING} -- now mine", user_id=LEAD1)
         await restarts_sent(s, 3)
+
+
+async def test_request_approved_while_someone_else_holds_the_lock_waits_for_the_unlock(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock(start=time.time())
+    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+        approval_id, message = await request_change(s)  # DEV asks to deploy production
+        await command(
+            s, "lock acme-shop/production -- restoring last night's backup", user_id=LEAD1
+        )
+        await wait_ephemeral(s.fake, LEAD1, "when you are done")
+
+        await s.agent.click(message, APPROVE, user_id=LEAD1)
+        await wait_card(s.fake, approval_id, "waiting for", f"<@{LEAD1}> to unlock")
+        assert await s.actions_sent() == []
+
+        await command(s, "unlock acme-shop/production", user_id=LEAD1)  # wakes the worker
+        await wait_card(s.fake, approval_id, "has started", timeout=10)
+        assert [r["idempotency_key"] for r in await s.actions_sent()] == [approval_id]
+        assert audit_of(s, "lock.released") == [(LEAD1, "acme-shop/production", "ok")]
