@@ -9,7 +9,9 @@ expires if its time runs out first; locks keep an environment to their holder (a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +42,16 @@ end_time = "06:00"
 """
 
 
+@contextlib.asynccontextmanager
+async def stack_on(
+    tmp_path: Path, *, start: float | None = None, policy: str | None = None
+) -> AsyncIterator[tuple[Stack, ManualClock]]:
+    """The whole stack, its bot on a `ManualClock` from `start` (default: now)."""
+    clock = ManualClock(start=time.time() if start is None else start)
+    async with running_stack(tmp_path, build=build_with(clock=clock, policy=policy)) as s:
+        yield s, clock
+
+
 async def command(s: Stack, text: str, *, user_id: str) -> None:
     r = await s.agent.command(text, user_id=user_id, channel_id=CHANNEL)
     assert r.status_code == 200
@@ -65,9 +77,11 @@ async def test_weekly_freeze_across_the_dst_night_refuses_then_lets_changes_thro
     tmp_path: Path,
 ) -> None:
     # Sunday 25 Oct 2026, 05:30 CET: summer time ended at 03:00; the window ends at 06:00 CET.
-    clock = ManualClock(start=datetime(2026, 10, 25, 4, 30, tzinfo=UTC).timestamp())
-    policy = policy_text() + BRUSSELS_NIGHTS
-    async with running_stack(tmp_path, build=build_with(clock=clock, policy=policy)) as s:
+    start = datetime(2026, 10, 25, 4, 30, tzinfo=UTC).timestamp()
+    async with stack_on(tmp_path, start=start, policy=policy_text() + BRUSSELS_NIGHTS) as (
+        s,
+        clock,
+    ):
         await command(s, f"restart {STAGING} -- stuck worker", user_id=DEV)
         refusal = await wait_ephemeral(s.fake, DEV, "is frozen until")
         said = refusal.text + str(refusal.blocks)
@@ -85,8 +99,7 @@ async def test_weekly_freeze_across_the_dst_night_refuses_then_lets_changes_thro
 async def test_ad_hoc_freeze_refuses_with_reason_and_end_then_ends_by_itself(
     tmp_path: Path,
 ) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, clock):
         await command(s, "freeze acme-shop/* for 2h -- stock count", user_id=DEV)
         await wait_ephemeral(s.fake, DEV, "needs the admin role")
 
@@ -109,8 +122,7 @@ async def test_ad_hoc_freeze_refuses_with_reason_and_end_then_ends_by_itself(
 
 
 async def test_unfreeze_lifts_a_freeze_set_from_slack(tmp_path: Path) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, _clock):
         await command(s, "freeze staging for 1d -- release train", user_id=ADMIN)
         await wait_ephemeral(s.fake, ADMIN, "frozen until")
         await command(s, "unfreeze staging", user_id=ADMIN)
@@ -121,8 +133,7 @@ async def test_unfreeze_lifts_a_freeze_set_from_slack(tmp_path: Path) -> None:
 
 
 async def test_admin_override_needs_an_approval_and_is_audited(tmp_path: Path) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, _clock):
         await command(s, "freeze staging for 4h -- release train", user_id=ADMIN)
         await wait_ephemeral(s.fake, ADMIN, "frozen until")
 
@@ -156,8 +167,7 @@ async def test_admin_override_needs_an_approval_and_is_audited(tmp_path: Path) -
 async def test_request_approved_during_a_freeze_waits_then_runs_when_it_ends(
     tmp_path: Path,
 ) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, clock):
         approval_id, message = await request_change(s)  # before the freeze: a pending request
         await command(s, "freeze production for 20m -- incident", user_id=ADMIN)
         await wait_ephemeral(s.fake, ADMIN, "frozen until")
@@ -188,8 +198,7 @@ async def test_request_approved_during_a_freeze_waits_then_runs_when_it_ends(
 async def test_request_approved_during_a_freeze_expires_if_the_freeze_outlasts_it(
     tmp_path: Path,
 ) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, clock):
         approval_id, message = await request_change(s)
         await command(s, "freeze production for 2h -- incident", user_id=ADMIN)
         await wait_ephemeral(s.fake, ADMIN, "frozen until")
@@ -209,8 +218,7 @@ async def test_request_approved_during_a_freeze_expires_if_the_freeze_outlasts_i
 
 
 async def test_lock_holder_others_and_admin(tmp_path: Path) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, _clock):
         await command(s, f"lock {STAGING} -- migrating the database", user_id=DEV)
         await wait_ephemeral(s.fake, DEV, "when you are done")
 
@@ -247,8 +255,7 @@ async def test_lock_holder_others_and_admin(tmp_path: Path) -> None:
 async def test_request_approved_while_someone_else_holds_the_lock_waits_for_the_unlock(
     tmp_path: Path,
 ) -> None:
-    clock = ManualClock(start=time.time())
-    async with running_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with stack_on(tmp_path) as (s, _clock):
         approval_id, message = await request_change(s)  # DEV asks to deploy production
         await command(
             s, "lock acme-shop/production -- restoring last night's backup", user_id=LEAD1

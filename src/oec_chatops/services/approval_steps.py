@@ -211,6 +211,13 @@ class ApprovalSteps:
         hold = await self.gate.hold_for(a, self.ref_of(a))
         if hold is None:
             return False
+        self._hold(a, hold)
+        self.wake_outbox()
+        return True
+
+    def _hold(self, a: Approval, hold: Hold) -> None:
+        """approved → waiting, or waiting → waiting with what now holds it, shown on the card."""
+        until = hold.until.timestamp() if hold.until else None
         self.finish(
             a,
             Event.HOLD,
@@ -218,10 +225,8 @@ class ApprovalSteps:
             action="hold",
             result="waiting",
             decision_note=hold.text,
-            held_until=hold.until.timestamp() if hold.until else None,
+            held_until=until,
         )
-        self.wake_outbox()
-        return True
 
     async def sweep_waiting(self) -> int:
         """Requests waiting on a freeze or lock: run those no longer held, expire those past
@@ -245,16 +250,7 @@ class ApprovalSteps:
                     moved += 1
                     await self.execute(a.approval_id)
             elif hold.text != a.decision_note:
-                until = hold.until.timestamp() if hold.until else None
-                self.finish(
-                    a,
-                    Event.HOLD,
-                    actor="bot",
-                    action="hold",
-                    result="waiting",
-                    decision_note=hold.text,
-                    held_until=until,
-                )
+                self._hold(a, hold)
         self.wake_outbox()
         return moved
 
