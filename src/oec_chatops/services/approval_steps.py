@@ -1,4 +1,6 @@
-"""The steps the bot takes on an approval request by itself: execute, expire, resume, give up.
+"""The steps the bot takes on an approval request by itself: execute, expire, resume, give up,
+and hold: an approved change that a freeze or someone else's lock forbids at the moment it would
+run waits (`waiting`) and runs when that ends, or expires if its time runs out first.
 
 Each step is a move of the pure table (`approval_machine`) applied as one conditional UPDATE,
 with its audit row and its card refresh in the same transaction; of concurrent callers only
