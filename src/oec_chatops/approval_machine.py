@@ -28,6 +28,10 @@ class Event(StrEnum):
     START = "start"  # the one caller that will send the action to the platform
     SUCCEED = "succeed"  # the platform accepted the action
     FAIL = "fail"  # the platform refused it, never answered, or it is too late to ask
+    # Change control: approved while a freeze (or someone else's lock) forbids the change, it
+    # waits (HOLD, again to note a new end), and goes back to approved when that ends (RELEASE).
+    HOLD = "hold"
+    RELEASE = "release"
 
 
 TRANSITIONS: Mapping[tuple[ApprovalState, Event], ApprovalState] = {
@@ -38,6 +42,10 @@ TRANSITIONS: Mapping[tuple[ApprovalState, Event], ApprovalState] = {
     (S.APPROVED, Event.START): S.EXECUTING,
     (S.EXECUTING, Event.SUCCEED): S.DONE,
     (S.EXECUTING, Event.FAIL): S.FAILED,
+    (S.APPROVED, Event.HOLD): S.WAITING,
+    (S.WAITING, Event.HOLD): S.WAITING,
+    (S.WAITING, Event.RELEASE): S.APPROVED,
+    (S.WAITING, Event.EXPIRE): S.EXPIRED,
 }
 
 

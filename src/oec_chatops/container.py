@@ -37,6 +37,8 @@ from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.change_commands import ChangeCommands
+from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
@@ -87,6 +89,11 @@ class Container:
     hosts: Hosts | None = None
     host_adapters: tuple[BuiltHost, ...] = ()
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def change_control(self) -> ChangeControl:
+        """Freezes and locks in force (`active_freezes(now)`, `locks()`), for views to render."""
+        return self.command_service.change_control
 
     @property
     def desk(self) -> CommandDesk:
@@ -237,9 +244,15 @@ def build_container(
         wake_tracker=tracker.wake,
         quick=QuickUpdates(by_host=ops_by_host, hosts=hosts),
     )
+    change_control = ChangeControl(policy=policy, store=store, clock=clock, directory=directory)
     approvals = Approvals(
         steps=ApprovalSteps(
-            store=store, clock=clock, actions=actions, expiry=expiry, wake_outbox=outbox.wake
+            store=store,
+            clock=clock,
+            actions=actions,
+            expiry=expiry,
+            wake_outbox=outbox.wake,
+            gate=change_control,
         ),
         policy=policy,
         directory=directory,
@@ -258,6 +271,10 @@ def build_container(
         approvals=approvals,
         subscriptions=subscriptions,
         channels=channels,
+        change_control=change_control,
+        change_commands=ChangeCommands(
+            control=change_control, resolver=resolver, wake_waiting=expiry.wake
+        ),
         hosts=hosts,
         odoo=OdooQueries(by_host=ops_by_host, clock=clock, hosts=hosts),
         health=HealthLines(ops_by_host, clock=clock, hosts=hosts),

@@ -70,6 +70,11 @@ class Verb(StrEnum):
     UPDATE = "update"
     PULL = "pull"
     REINIT = "reinit"
+    # Change control (issue 16): freeze windows and environment locks.
+    FREEZE = "freeze"
+    UNFREEZE = "unfreeze"
+    LOCK = "lock"
+    UNLOCK = "unlock"
 
 
 QUICK_UPDATE_VERBS = frozenset({Verb.UPDATE, Verb.PULL, Verb.REINIT})
@@ -150,10 +155,18 @@ class ApprovalState(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    # Approved while a freeze or someone else's lock forbids the change: runs when it ends,
+    # if that is before the request's expiry; expires otherwise (services.approval_holds).
+    WAITING = "waiting"
 
     @property
     def ended(self) -> bool:
-        return self not in (ApprovalState.PENDING, ApprovalState.APPROVED, ApprovalState.EXECUTING)
+        return self not in (
+            ApprovalState.PENDING,
+            ApprovalState.APPROVED,
+            ApprovalState.EXECUTING,
+            ApprovalState.WAITING,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +190,8 @@ class Approval:
     decision_note: str | None = None  # reject reason, failure text
     task_id: str | None = None
     message_ts: str | None = None
+    override: bool = False  # asked with `--override` by an admin: a freeze does not hold it
+    held_until: datetime | None = None  # waiting: when the freeze that holds it ends, if known
 
     def shown_on(self, channel_id: str, message_ts: str | None) -> bool:
         """Is a click from this channel and message one on this request's card?
@@ -204,3 +219,30 @@ WEBHOOK_EVENTS_FOLLOWED = (
 )
 """The platform events the bot turns into channel messages: what `webhooks register` asks
 oec.sh for by default, and (without `environment.deleted`) what the demo registers."""
+
+
+# Change control (issue 16): what `services.change_control` reads and the renderers show ------
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveFreeze:
+    """A freeze in force: from a `[[freeze]]` table of the policy file, or ad hoc from Slack."""
+
+    environments: tuple[str, ...]  # lower-case globs (`env_globs`)
+    reason: str
+    ends_at: datetime  # UTC: the end of the occurrence in force
+    zone: str  # IANA name the end is shown in ("UTC" for ad hoc freezes)
+    scheduled: bool  # True: the policy file's; False: `/oec freeze`
+    created_by: str | None = None  # ad hoc: who froze
+    freeze_id: str | None = None  # ad hoc: its row
+
+
+@dataclass(frozen=True, slots=True)
+class EnvLock:
+    """`/oec lock`: while it stands only its holder (or an admin) may change the environment."""
+
+    env_id: str
+    env_label: str
+    holder: str  # Slack user id
+    since: datetime
+    reason: str | None = None

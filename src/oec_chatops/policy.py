@@ -19,12 +19,18 @@ The file, by example::
     self_approval = false
     expires = "30m"                  # 90s, 30m, 2h, 1d, 1h30m
 
+    [[freeze]]                       # changes refused while it lasts (freeze_windows)
+    environments = ["production"]
+    reason = "Year-end close"
+    timezone = "Europe/Brussels"
+    start = 2026-12-20T18:00:00
+    end = 2027-01-04T08:00:00
+
 An environment whose type is `production` is always protected, whatever `match` says.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -34,7 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from oec_chatops.domain import ACTION_VERBS, ADMIN_VERBS, EnvRef, Role, Verb
+from oec_chatops.durations import parse_duration as parse_duration  # its old home
+from oec_chatops.env_globs import env_matches
 from oec_chatops.errors import ConfigError, PolicyDenied
+from oec_chatops.freeze_windows import FreezeWindow, parse_freeze_tables
 
 PRODUCTION_TYPE = "production"
 MAX_APPROVALS = 10
@@ -43,9 +52,8 @@ DEFAULT_EXPIRY = timedelta(minutes=30)
 
 # A Slack user id (U..., or W... on Enterprise Grid) or a user-group id (S...).
 _SLACK_ID = re.compile(r"[UWS][A-Z0-9]{2,30}")
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
-_TOP_KEYS = ("default_role", "roles", "protected")
+_TOP_KEYS = ("default_role", "roles", "protected", "freeze")
 _ROLE_KEYS = ("admins", "deployers", "viewers", "approvers")
 _PROTECTED_KEYS = ("match", "approvals", "self_approval", "expires")
 
@@ -70,6 +78,7 @@ class Policy:
     approvers: frozenset[str] = frozenset()
     protected: tuple[str, ...] = ()
     rules: ApprovalRules = ApprovalRules()
+    freezes: tuple[FreezeWindow, ...] = ()  # `[[freeze]]` tables: scheduled freeze windows
 
     @classmethod
     def default(cls) -> Policy:
@@ -140,16 +149,8 @@ def parse_policy(text: str) -> Policy:
             self_approval=_bool(protected, "self_approval", default=False),
             expires=_expires(protected.get("expires", "30m")),
         ),
+        freezes=parse_freeze_tables(data.get("freeze", [])),
     )
-
-
-def parse_duration(text: str) -> timedelta:
-    """`90s`, `30m`, `2h`, `1d` or a combination such as `1h30m`; ValueError otherwise."""
-    m = _DURATION.fullmatch(text.strip().lower())
-    if not text.strip() or m is None:
-        raise ValueError(f"not a duration: {text!r}")
-    days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def _only_keys(table: Mapping[str, Any], allowed: Iterable[str], *, where: str) -> None:
@@ -263,10 +264,10 @@ def role_of(policy: Policy, user_id: str, group_ids: Iterable[str]) -> Role:
 
 def required_role(verb: Verb) -> Role:
     """The least role that may run a verb: looking is for viewers, changing for deployers,
-    and what may reset data (a module reinit) for admins."""
-    if verb in ADMIN_VERBS:
+    and what may reset data (a module reinit) or stop everyone (a freeze) for admins."""
+    if verb in ADMIN_VERBS or verb in (Verb.FREEZE, Verb.UNFREEZE):
         return Role.ADMIN
-    if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE):
+    if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE, Verb.LOCK, Verb.UNLOCK):
         return Role.DEPLOYER
     return Role.VIEWER
 
@@ -298,21 +299,9 @@ def is_protected(policy: Policy, env: EnvRef) -> bool:
     platform and `*/*-prod` on all); a pattern without one against the environment's name and type. Matching is
     case-insensitive fnmatch, so a plain word such as `production` matches that type or name.
     """
-    env_type = (env.env_type or "").strip().lower()
-    if env_type == PRODUCTION_TYPE:
+    if (env.env_type or "").strip().lower() == PRODUCTION_TYPE:
         return True
-    name = env.env_name.lower()
-    projects = {p.lower() for p in (env.project_slug, env.project_name, env.project_id) if p}
-    # With several platforms names carry a `platform:` prefix; a glob without one matches on
-    # every platform, so each name is also matched without its prefix.
-    projects |= {p.partition(":")[2] for p in projects if ":" in p}
-    labels = {f"{p}/{name}" for p in projects}
-    words = {name, env_type} - {""}
-    for glob in policy.protected:
-        candidates = labels if "/" in glob else words
-        if any(fnmatch.fnmatchcase(c, glob) for c in candidates):
-            return True
-    return False
+    return env_matches(policy.protected, env)
 
 
 def can_approve(policy: Policy, user_id: str, group_ids: Iterable[str]) -> bool:

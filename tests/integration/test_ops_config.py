@@ -52,10 +52,28 @@ def test_bad_api_key_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
     assert not (tmp_path / "bot.db").exists()  # stopped before touching anything
 
 
+BAD_FREEZE = """
+[[freeze]]
+environments = ["production"]
+reason = "Year-end close"
+start = 2026-12-20T18:00:00
+end = 2027-01-04T08:00:00
+"""
+
+
 @pytest.mark.slow
-def test_bad_policy_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[roles]\nadmin = ["U0ADMIN"]\n', "`roles.admin`"),
+        # A freeze table that cannot be read: no start rather than no freeze (fail closed).
+        (BAD_FREEZE, "`freeze[0].timezone` is missing"),
+    ],
+    ids=["unknown-key", "freeze-without-timezone"],
+)
+def test_bad_policy_file_stops_start_up_naming_it(tmp_path: Path, text: str, named: str) -> None:
     policy = tmp_path / "policy.toml"
-    policy.write_text('[roles]\nadmin = ["U0ADMIN"]\n', encoding="utf-8")
+    policy.write_text(text, encoding="utf-8")
     done = serve(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -68,7 +86,7 @@ def test_bad_policy_file_stops_start_up_naming_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "configuration error" in done.stderr
-    assert "`roles.admin`" in done.stderr
+    assert named in done.stderr
     for secret in (BOT_TOKEN, SIGNING_SECRET, RW_KEY):
         assert secret not in done.stderr + done.stdout
 

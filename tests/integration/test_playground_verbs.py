@@ -26,6 +26,10 @@ QUERIES = [
     ("/oec subscriptions", "subscriptions"),
     ("/oec subscribe globex-erp/staging deploy.failed", "globex-erp/staging"),
     ("/oec unsubscribe globex-erp/staging", "globex-erp/staging"),
+    ("/oec lock acme-shop/development -- trying the demo", "locked by"),
+    ("/oec unlock acme-shop/development", "Unlocked"),
+    ("/oec freeze globex-erp/* for 1h -- trying the demo", "frozen until"),
+    ("/oec unfreeze globex-erp/*", "Lifted the freeze"),
     ("/oec frobnicate", "Unknown command"),
 ]
 ACTIONS = [

@@ -148,9 +148,14 @@ async def approved_and_run(stack: Stack, approver: str) -> tuple[str, Message]:
 
 
 async def request_change(
-    stack: Stack, text: str = f"deploy {PROD} -- fixing invoice totals", *, user_id: str = DEV
+    stack: Stack,
+    text: str = f"deploy {PROD} -- fixing invoice totals",
+    *,
+    user_id: str = DEV,
+    notice: str = "is protected",
 ) -> tuple[str, Message]:
-    """`user_id` types `/oec {text}` in the deploy channel; returns the new card and its id."""
+    """`user_id` types `/oec {text}` in the deploy channel; returns the new card and its id
+    (once the requester was told `notice`)."""
     before = {m.ts for m in cards(stack.fake)}
     r = await stack.agent.command(text, user_id=user_id, channel_id=CHANNEL)
     assert r.status_code == 200
@@ -162,7 +167,7 @@ async def request_change(
     message = await stack.fake.wait_for(new_card, timeout=5)
     # The card goes out through the outbox, the requester's answer through the response_url:
     # both have arrived before the test goes on.
-    await wait_ephemeral(stack.fake, user_id, "is protected")
+    await wait_ephemeral(stack.fake, user_id, notice)
     return approval_id_of(message), message
 
 

@@ -17,9 +17,16 @@ TABLE: dict[S, dict[Event, S | None]] = {
         Event.START: None,
         Event.SUCCEED: None,
         Event.FAIL: None,
+        Event.HOLD: None,
+        Event.RELEASE: None,
     },
-    S.APPROVED: {e: (S.EXECUTING if e is Event.START else None) for e in Event},
+    S.APPROVED: {e: {Event.START: S.EXECUTING, Event.HOLD: S.WAITING}.get(e) for e in Event},
     S.EXECUTING: {e: {Event.SUCCEED: S.DONE, Event.FAIL: S.FAILED}.get(e) for e in Event},
+    # Approved while a freeze or lock forbids it: waits, runs when released, or expires.
+    S.WAITING: {
+        e: {Event.HOLD: S.WAITING, Event.RELEASE: S.APPROVED, Event.EXPIRE: S.EXPIRED}.get(e)
+        for e in Event
+    },
     **{ended: dict.fromkeys(Event) for ended in S if ended.ended},
 }
 

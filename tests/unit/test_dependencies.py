@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Declared for a package we use, not imported by our code, each with the reason.
 INDIRECT = {
     "sniffio": "httpcore imports it on every request when present and retries the import when not",
+    "tzdata": "zoneinfo reads it when the OS has no time zone database (a slim image without "
+    "Debian's tzdata): freeze windows name IANA zones, which must resolve on every image",
 }
 # Distribution name -> the module it installs, where the two differ beyond '-' and '_'.
 MODULES = {"slack-bolt": "slack_bolt", "slack-sdk": "slack_sdk"}

@@ -239,7 +239,7 @@ REFUSED = [
         Verb.DEPLOY,
     ),
     ("redeploy shop/staging --modules sale", "takes no `--modules`", Verb.REDEPLOY),
-    ("restart shop/staging --modules sale", "takes no options", Verb.RESTART),
+    ("restart shop/staging --modules sale", "has no option `--modules`", Verb.RESTART),
     ("deploy shop/staging -- " + "x" * 501, "keep it under 500", Verb.DEPLOY),
     ("status shop/staging -- because", "takes no reason", Verb.STATUS),
     ("logs shop/staging — because", "takes no reason", Verb.LOGS),

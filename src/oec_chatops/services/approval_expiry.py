@@ -26,6 +26,8 @@ class ExpirySteps(Protocol):
 
     def expire_due(self) -> int: ...
 
+    def sweep_waiting(self) -> Coroutine[Any, Any, int]: ...
+
     def execute(self, approval_id: str, *, resuming: bool = False) -> Coroutine[Any, Any, None]: ...
 
 
@@ -72,6 +74,7 @@ class ExpiryWorker(WorkerLoop):
         steps = self._steps
         assert steps is not None, "run_for(steps) starts this worker"
         steps.expire_due()
+        await steps.sweep_waiting()  # approved changes waiting for a freeze or lock to end
         for approval_id in self._due_asks(self._clock.time()):
             self._runner.spawn(steps.execute(approval_id, resuming=True), name="approval-ask-again")
         return False

@@ -1,4 +1,6 @@
-"""The steps the bot takes on an approval request by itself: execute, expire, resume, give up.
+"""The steps the bot takes on an approval request by itself: execute, expire, resume, give up,
+and hold: an approved change that a freeze or someone else's lock forbids at the moment it would
+run waits (`waiting`) and runs when that ends, or expires if its time runs out first.
 
 Each step is a move of the pure table (`approval_machine`) applied as one conditional UPDATE,
 with its audit row and its card refresh in the same transaction; of concurrent callers only
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from oec_chatops import approval_machine
@@ -40,6 +43,24 @@ UNCONFIRMED_NOTE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Why an approved change may not run yet (a freeze, someone else's lock).
+
+    `text` is mrkdwn the card shows after "waiting for" (built and escaped by
+    `slack.blocks.change_control`); `until` is when the freeze ends, None for a lock."""
+
+    text: str
+    until: datetime | None
+    expired_text: str  # what the card says if the request's expiry comes first
+
+
+class HoldCheck(Protocol):
+    """Change control, asked before an approved change runs (`services.change_control`)."""
+
+    async def hold_for(self, a: Approval, ref: EnvRef) -> Hold | None: ...
+
+
 class AskAgain(Protocol):
     """When to ask the platform again about an action it did not answer (the expiry worker)."""
 
@@ -59,6 +80,8 @@ class ApprovalSteps:
     actions: Actions
     expiry: AskAgain
     wake_outbox: Wake
+    # Freezes and locks: an approved change they forbid waits (None: nothing holds changes).
+    gate: HoldCheck | None = None
 
     def move(self, approval_id: str, event: Event, **fields: Any) -> bool:
         """Apply `event` if the request is still in a state it may leave; True if this call did."""
@@ -119,7 +142,8 @@ class ApprovalSteps:
 
         `kw` splits into the UPDATE's fields and the audit row's detail."""
         approval_id = a if isinstance(a, str) else a.approval_id
-        fields = {k: kw.pop(k) for k in ("decided_by", "decision_note", "task_id") if k in kw}
+        names = ("decided_by", "decision_note", "task_id", "held_until")
+        fields = {k: kw.pop(k) for k in names if k in kw}
         with self.store.tx():
             done = self.move(approval_id, event, **fields)
             if done:
@@ -130,6 +154,8 @@ class ApprovalSteps:
     async def execute(self, approval_id: str, *, resuming: bool = False) -> None:
         """Send the approved action once. Only the caller that moves approved → executing sends."""
         if not resuming:
+            if await self._held(approval_id):
+                return
             with self.store.tx():
                 won = self.move(approval_id, Event.START)
                 if won:
@@ -139,12 +165,7 @@ class ApprovalSteps:
         a = self.store.approvals.get(approval_id)
         if a is None or a.state is not ApprovalState.EXECUTING:
             return
-        ref = self.store.environments.get(a.env_id) or EnvRef(
-            env_id=a.env_id,
-            env_name=a.env_label.rpartition("/")[2],
-            project_id="",
-            project_name=a.env_label.partition("/")[0],
-        )
+        ref = self.ref_of(a)
         try:
             accepted = await self.actions.execute(
                 verb=Verb(a.verb),
@@ -171,6 +192,69 @@ class ApprovalSteps:
             self.refresh_card(a)
         self.expiry.forget(approval_id)
         self.wake_outbox()
+
+    def ref_of(self, a: Approval) -> EnvRef:
+        """The request's environment as last resolved, else rebuilt from its label."""
+        return self.store.environments.get(a.env_id) or EnvRef(
+            env_id=a.env_id,
+            env_name=a.env_label.rpartition("/")[2],
+            project_id="",
+            project_name=a.env_label.partition("/")[0],
+        )
+
+    async def _held(self, approval_id: str) -> bool:
+        """Approved, but a freeze or a lock forbids it now: move it to waiting; True if so.
+
+        Asked at the moment it would run (the deciding click, a restart's resume, a release),
+        so a request approved before a freeze began cannot slip into it."""
+        a = self.store.approvals.get(approval_id)
+        if self.gate is None or a is None or a.state is not ApprovalState.APPROVED:
+            return False
+        hold = await self.gate.hold_for(a, self.ref_of(a))
+        if hold is None:
+            return False
+        self._hold(a, hold)
+        self.wake_outbox()
+        return True
+
+    def _hold(self, a: Approval, hold: Hold) -> None:
+        """approved → waiting, or waiting → waiting with what now holds it, shown on the card."""
+        until = hold.until.timestamp() if hold.until else None
+        self.finish(
+            a,
+            Event.HOLD,
+            actor="bot",
+            action="hold",
+            result="waiting",
+            decision_note=hold.text,
+            held_until=until,
+        )
+
+    async def sweep_waiting(self) -> int:
+        """Requests waiting on a freeze or lock: run those no longer held, expire those past
+        their time (saying why), note a freeze's new end. Returns how many moved on."""
+        gate = self.gate
+        moved = 0
+        for a in self.store.approvals.in_states([ApprovalState.WAITING]):
+            hold = await gate.hold_for(a, self.ref_of(a)) if gate is not None else None
+            if self.clock.time() >= a.expires_at.timestamp():
+                why = hold.expired_text if hold is not None else None
+                moved += self.finish(
+                    a,
+                    Event.EXPIRE,
+                    actor="bot",
+                    action="expire",
+                    result="expired_waiting",
+                    decision_note=why or a.decision_note,
+                )
+            elif hold is None:
+                if self.finish(a, Event.RELEASE, actor="bot", action="release", result="approved"):
+                    moved += 1
+                    await self.execute(a.approval_id)
+            elif hold.text != a.decision_note:
+                self._hold(a, hold)
+        self.wake_outbox()
+        return moved
 
     def _failed(self, a: Approval, exc: OecError) -> None:
         if unanswered(exc) and self.expiry.ask_again_later(a.approval_id, now=self.clock.time()):

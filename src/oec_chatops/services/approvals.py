@@ -72,6 +72,7 @@ class Approvals:
         reply: Reply,
         *,
         approval_id: str | None = None,
+        override: bool = False,
     ) -> Approval:
         """Store a request and queue its card; nothing is sent to the platform yet.
 
@@ -97,6 +98,7 @@ class Approvals:
             expires_at=now + rules.expires,
             reason=cmd.reason,
             modules=cmd.modules,
+            override=override,
         )
         with s.store.tx():
             s.store.approvals.create(a, self_approval=rules.self_approval, now=s.clock.time())
@@ -107,6 +109,7 @@ class Approvals:
                 result="pending",
                 verb=a.verb,
                 reason=a.reason,
+                override=a.override,
             )
             s.refresh_card(a)
         log.info(
@@ -241,6 +244,11 @@ class Approvals:
 
 
 def _requested_notice(a: Approval) -> dict[str, Any]:
+    if a.override:
+        return blocks.render_notice(
+            f"Freeze override: your {a.verb} of `{a.env_label}` waits for "
+            f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
+        )
     if a.verb in ALWAYS_GATED_VERBS:
         return blocks.render_notice(always_gated_notice(a))
     return blocks.render_notice(

@@ -31,6 +31,8 @@ from oec_chatops.services.actions import Actions, intent_key
 from oec_chatops.services.approval_steps import unanswered
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
+from oec_chatops.services.change_commands import ChangeCommands
+from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
@@ -41,6 +43,7 @@ from oec_chatops.services.resolver import Resolver
 from oec_chatops.services.subscriptions import Subscriptions
 from oec_chatops.services.types import Invocation, Reply
 from oec_chatops.slack import blocks, grammar
+from oec_chatops.slack.blocks.change_control import with_change_control
 from oec_chatops.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,9 @@ class CommandService:
     approvals: Approvals
     subscriptions: Subscriptions
     channels: ChannelAccess
+    # Freezes and locks: refuses changes they forbid; `/oec freeze|unfreeze|lock|unlock`.
+    change_control: ChangeControl
+    change_commands: ChangeCommands
     # With several platforms: `/oec envs <platform>`, and a line naming a host that is down.
     hosts: Hosts | None = None
     # Backups, metrics and live logs, on the hosts whose API offers them (None: on none).
@@ -153,7 +159,14 @@ class CommandService:
             ref = await self.resolver.environment(_need_env(cmd))
             status = await platform.get_environment_status(ref.env_id)
             health = await self.health.line(ref, status) if self.health else None
-            await reply(blocks.render_status(ref, status, health=health))
+            cc = self.change_control
+            await reply(
+                with_change_control(
+                    blocks.render_status(ref, status, health=health),
+                    cc.lock_of(ref.env_id),
+                    cc.freeze_for(ref, self.clock.now()),
+                )
+            )
         elif verb is Verb.LOGS and cmd.runtime:
             ref = await self.resolver.environment(_need_env(cmd))
             await self._odoo().runtime_logs(ref, reply, source=cmd.source, lines=cmd.lines)
@@ -179,6 +192,14 @@ class CommandService:
             await self.subscriptions.unsubscribe(inv, cmd, reply)
         elif verb is Verb.SUBSCRIPTIONS:
             await self.subscriptions.show(inv, reply)
+        elif verb is Verb.FREEZE:
+            await self.change_commands.freeze(inv, cmd, reply)
+        elif verb is Verb.UNFREEZE:
+            await self.change_commands.unfreeze(inv, cmd, reply)
+        elif verb is Verb.LOCK:
+            await self.change_commands.lock(inv, cmd, reply)
+        elif verb is Verb.UNLOCK:
+            await self.change_commands.unlock(inv, cmd, reply)
         else:  # a verb the grammar knows but nobody wired: a bug, said plainly
             raise CommandError(f"`/oec {verb.value}` is not available.")
 
@@ -196,9 +217,26 @@ class CommandService:
         await self.channels.require_postable(inv.channel_id)
         if cmd.verb in QUICK_UPDATE_VERBS:
             self._require_quick_updates(ref)
-        if cmd.verb in ALWAYS_GATED_VERBS or policy.is_protected(self.policy, ref):
+        # Freezes and locks first: a refused change sends nothing and asks nobody.
+        verdict = await self.change_control.gate(
+            user_id=inv.user_id,
+            verb=cmd.verb.value,
+            ref=ref,
+            override=cmd.override,
+            reason=cmd.reason,
+        )
+        if verdict.refusal is not None:
+            await reply(verdict.refusal)
+            return
+        if (
+            verdict.override
+            or cmd.verb in ALWAYS_GATED_VERBS
+            or policy.is_protected(self.policy, ref)
+        ):
             approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
-            await self.approvals.request(inv, cmd, ref, reply, approval_id=approval_id)
+            await self.approvals.request(
+                inv, cmd, ref, reply, approval_id=approval_id, override=verdict.override
+            )
             return
         key = intent_key("slack", origin, cmd.verb.value, ref.env_id)
         try:

@@ -20,7 +20,7 @@ class Approvals(Repository):
         self.conn.execute(
             "INSERT INTO approvals (approval_id, verb, env_id, env_label, requested_by, "
             "channel_id, reason, modules, state, required, self_approval, created_at, "
-            "expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "expires_at, updated_at, override) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.approval_id,
                 a.verb,
@@ -36,6 +36,7 @@ class Approvals(Repository):
                 a.created_at.timestamp(),
                 a.expires_at.timestamp(),
                 now,
+                int(a.override),
             ),
         )
 
@@ -52,6 +53,12 @@ class Approvals(Repository):
             expires_at=datetime.fromtimestamp(r["expires_at"], UTC),
             modules=tuple(loads(r["modules"]) or ()),
             approvers=tuple(v[0] for v in votes),
+            override=bool(r["override"]),
+            held_until=(
+                datetime.fromtimestamp(r["held_until"], UTC)
+                if r["held_until"] is not None
+                else None
+            ),
         )
 
     def get(self, approval_id: str) -> Approval | None:
@@ -91,7 +98,7 @@ class Approvals(Repository):
         **fields: Any,
     ) -> bool:
         """Move the request to `to` only if it is in one of `from_states`; True if this call did."""
-        allowed = {"decided_by", "decision_note", "task_id", "message_ts"}
+        allowed = {"decided_by", "decision_note", "task_id", "message_ts", "held_until"}
         assert set(fields) <= allowed, set(fields) - allowed
         sets = "".join(f", {name} = ?" for name in fields)
         states = [s.value for s in from_states]

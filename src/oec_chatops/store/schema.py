@@ -181,6 +181,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX commands_state ON commands(state, updated_at)",
     ),
+    (
+        # Change control (issue 16). Ad hoc freezes from `/oec freeze`, kept after they end or
+        # are lifted (the audit trail names them); the scheduled ones live in the policy file.
+        """CREATE TABLE freezes (
+            freeze_id TEXT PRIMARY KEY,
+            env_glob TEXT NOT NULL,
+            reason TEXT,
+            created_by TEXT NOT NULL,
+            starts_at REAL NOT NULL,
+            ends_at REAL NOT NULL,
+            lifted_at REAL,
+            lifted_by TEXT
+        )""",
+        "CREATE INDEX freezes_ends ON freezes(ends_at)",
+        # `/oec lock`: one holder per environment; the row is the lock.
+        """CREATE TABLE locks (
+            env_id TEXT PRIMARY KEY,
+            env_label TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            reason TEXT,
+            since REAL NOT NULL
+        )""",
+        # An admin's `--override` request (a freeze does not hold it), and, while a request
+        # waits for a freeze to end, when that freeze ends (shown on its card).
+        "ALTER TABLE approvals ADD COLUMN override INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE approvals ADD COLUMN held_until REAL",
+    ),
 )
 
 

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from oec_chatops.store.approvals import Approvals
 from oec_chatops.store.audit import Audit
+from oec_chatops.store.change_control import Freezes, Locks
 from oec_chatops.store.commands import Commands
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
 from oec_chatops.store.deliveries import Deliveries
@@ -65,6 +66,8 @@ class Repos:
         self.environments = Environments(conn)
         self.audit = Audit(conn)
         self.commands = Commands(conn)
+        self.freezes = Freezes(conn)
+        self.locks = Locks(conn)
 
 
 class Store(Repos):

@@ -47,6 +47,11 @@ def render_approval_note(a: Approval) -> Message:
         text = f"{who} your {what} was rejected{by}; nothing was run." + (
             f" Reason: {said}" if said else ""
         )
+    elif a.state is ApprovalState.EXPIRED and len(a.approvers) >= a.required:
+        text = (
+            f"{who} your {what} was approved by {approvers} but waited for a freeze or a lock "
+            "past its expiry; nothing was run. Run the command again when it has ended."
+        )
     elif a.state is ApprovalState.EXPIRED:
         text = (
             f"{who} your {what} expired before enough approvers agreed; nothing was run. "

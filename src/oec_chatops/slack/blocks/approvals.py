@@ -63,6 +63,7 @@ _STATE_EMOJI = {
     ApprovalState.REJECTED: ":no_entry:",
     ApprovalState.EXPIRED: ":hourglass:",
     ApprovalState.CANCELLED: ":heavy_multiplication_x:",
+    ApprovalState.WAITING: ":double_vertical_bar:",
 }
 
 
@@ -86,6 +87,8 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
         ask += f"\n*Modules:* {modules_text(a.modules)}"
     if a.reason:
         ask += f"\n*Why:* {escape(cut(a.reason, MAX_REASON_SHOWN))}"
+    if a.override:
+        ask += "\n:rotating_light: *Freeze override*: approving runs it even during a freeze."
     open_ = is_open(a, now)
     fields = [f"*Approvals*\n{votes(a)}"]
     if open_:
@@ -145,6 +148,13 @@ def outcome(a: Approval, now: datetime) -> str:
     by = f" by {mention(a.decided_by)}" if a.decided_by else ""
     approved_by = ", ".join(mention(u) for u in a.approvers) or "nobody"
     note = f": {escape(cut(a.decision_note, 500))}" if a.decision_note else ""
+    if state is ApprovalState.WAITING:
+        # `decision_note` here is the bot's own mrkdwn (slack.blocks.change_control, escaped
+        # there), with the date token and mentions a plain note could not carry.
+        return (
+            f"{emoji} *Approved* by {approved_by} — waiting for {a.decision_note or 'a hold'}. "
+            f"It runs then if that is before {slack_date(a.expires_at)}; otherwise it expires."
+        )
     if state in (ApprovalState.APPROVED, ApprovalState.EXECUTING):
         return f"{emoji} *Approved* by {approved_by}; running the {escape(a.verb)} now."
     if state is ApprovalState.DONE:
@@ -160,10 +170,14 @@ def outcome(a: Approval, now: datetime) -> str:
         return f"{emoji} *Rejected*{by}{note}"
     if state is ApprovalState.CANCELLED:
         return f"{emoji} *Cancelled*{by}{note}"
-    return (
+    expired = (
         f"{emoji} *Expired* {slack_date(a.expires_at)} with "
         f"{len(a.approvers)}/{a.required} approvals; nothing was run."
     )
+    if a.approvers and a.decision_note and len(a.approvers) >= a.required:
+        # Approved, then held by a freeze or lock past its expiry: the bot's own note says why.
+        expired += f" {a.decision_note}"
+    return expired
 
 
 def _fallback(a: Approval, now: datetime) -> str:

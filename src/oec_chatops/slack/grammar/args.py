@@ -14,10 +14,18 @@ from oec_chatops.slack.grammar.text import quote
 VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.ENVS: frozenset({"status"}),
     Verb.LOGS: frozenset({"lines", "runtime", "source"}),
-    Verb.DEPLOY: frozenset({"modules"}),
+    Verb.DEPLOY: frozenset({"modules", "override"}),
+    # An admin's change through a freeze, with an approval (services.change_control).
+    Verb.REDEPLOY: frozenset({"override"}),
+    Verb.RESTART: frozenset({"override"}),
+    Verb.START: frozenset({"override"}),
+    Verb.STOP: frozenset({"override"}),
+    Verb.UPDATE: frozenset({"override"}),
+    Verb.PULL: frozenset({"override"}),
+    Verb.REINIT: frozenset({"override"}),
 }
 # Options that are switches: present or not, never followed by a value (`--runtime`).
-FLAGS: frozenset[str] = frozenset({"runtime"})
+FLAGS: frozenset[str] = frozenset({"runtime", "override"})
 FLAG_SET = "yes"
 
 

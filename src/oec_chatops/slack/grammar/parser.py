@@ -6,8 +6,11 @@ import difflib
 import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from oec_chatops.domain import ACTION_VERBS, Verb
+from oec_chatops.durations import parse_duration
+from oec_chatops.env_globs import glob_problem
 from oec_chatops.errors import CommandError
 from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
 from oec_chatops.oec.modules import ALL, ModuleListError, parse_modules
@@ -24,6 +27,7 @@ from oec_chatops.slack.grammar.args import (
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
     DEFAULT_SUBSCRIBE_EVENTS,
+    FREEZE_FOR,
     HOST_EVENTS,
     MAX_LINES,
     MAX_MODULES,
@@ -56,6 +60,8 @@ class Command:
     topic: Verb | None = None  # `help <verb>`
     source: str | None = None  # `logs --runtime`: odoo, postgres or container; None is odoo
     runtime: bool = False  # `logs --runtime`: the live log, not the latest task's
+    override: bool = False  # an admin's change through a freeze (`--override -- reason`)
+    duration: timedelta | None = None  # `freeze <glob> for 2h`
 
 
 def parse_command(text: str) -> Command:
@@ -74,7 +80,7 @@ def parse_command(text: str) -> Command:
         return Command(Verb.HELP)
     rest = " ".join(tokens[1:]) + (f" -- {reason}" if reason is not None else "")
     verb = lookup_verb(tokens[0], around=("/oec ", rest.strip()))
-    if reason is not None and verb not in ACTION_VERBS:
+    if reason is not None and verb not in REASON_VERBS:
         raise CommandError(
             f"`/oec {verb.value}` takes no reason (the text after `--`).", hint=usage(verb)
         )
@@ -85,6 +91,10 @@ def parse_command(text: str) -> Command:
         )
     args = Args.split(verb, tokens[1:])
     return _PARSERS[verb](verb, args, reason)
+
+
+# Verbs whose text after `--` is a reason: the changes, and the change-control verbs.
+REASON_VERBS = ACTION_VERBS | {Verb.FREEZE, Verb.LOCK}
 
 
 def _no_arguments(verb: Verb, args: Args, reason: str | None) -> Command:
@@ -166,7 +176,20 @@ def _parse_action(verb: Verb, args: Args, reason: str | None) -> Command:
     env = env_ref(verb, args)
     raw = args.options.get("modules")
     modules = _modules(verb, raw) if raw is not None else ()
-    return Command(verb, env=env, modules=modules, reason=reason)
+    override = _override(verb, args, reason)
+    return Command(verb, env=env, modules=modules, reason=reason, override=override)
+
+
+def _override(verb: Verb, args: Args, reason: str | None) -> bool:
+    """`--override`: an admin's change through a freeze, which must say why."""
+    override = args.options.get("override") == FLAG_SET
+    if override and not reason:
+        raise CommandError(
+            "`--override` goes through a freeze, so it needs a reason after `--` for the "
+            "approvers and the audit trail.",
+            hint=usage(verb),
+        )
+    return override
 
 
 def _modules(verb: Verb, raw: str) -> tuple[str, ...]:
@@ -228,7 +251,10 @@ def _parse_module_update(verb: Verb, args: Args, reason: str | None) -> Command:
         selection = parse_modules(typed, allow_all=verb is Verb.UPDATE)
     except ModuleListError as exc:
         raise CommandError(str(exc), hint=usage(verb)) from exc
-    return Command(verb, env=env, modules=tuple(selection.as_list), reason=reason)
+    override = _override(verb, args, reason)
+    return Command(
+        verb, env=env, modules=tuple(selection.as_list), reason=reason, override=override
+    )
 
 
 def _parse_subscription(verb: Verb, args: Args, reason: str | None) -> Command:
@@ -268,6 +294,48 @@ def _events(verb: Verb, words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(events)
 
 
+def _env_glob(verb: Verb, word: str) -> str:
+    glob = word.strip("`").lower()
+    check_name(verb, glob, what="environment glob")
+    problem = glob_problem(glob)
+    if problem:
+        raise CommandError(
+            f"{quote(glob)} is not an environment glob: {problem}.", hint=usage(verb)
+        )
+    return glob
+
+
+def _parse_freeze(verb: Verb, args: Args, reason: str | None) -> Command:
+    """`freeze <env-glob> for <duration>`: the length is required, so no freeze lasts forever."""
+    needs(verb, args, "environment glob")
+    words = args.positional
+    if len(words) != 3 or words[1].lower() != FREEZE_FOR:
+        raise CommandError(
+            "Say which environments and for how long, e.g. `/oec freeze production for 2h`.",
+            hint=usage(verb),
+        )
+    try:
+        length = parse_duration(words[2])
+    except ValueError:
+        length = None
+    if not length:
+        raise CommandError(
+            f"{quote(words[2])} is not a duration; write e.g. `90m`, `2h` or `1d12h`.",
+            hint=usage(verb),
+        )
+    return Command(verb, target=_env_glob(verb, words[0]), duration=length, reason=reason)
+
+
+def _parse_unfreeze(verb: Verb, args: Args, reason: str | None) -> Command:
+    needs(verb, args, "environment glob")
+    at_most(verb, args, 1)
+    return Command(verb, target=_env_glob(verb, args.positional[0]))
+
+
+def _parse_lock(verb: Verb, args: Args, reason: str | None) -> Command:
+    return Command(verb, env=env_ref(verb, args), reason=reason)
+
+
 _Parser = Callable[[Verb, Args, str | None], Command]
 
 _PARSERS: Mapping[Verb, _Parser] = {
@@ -291,4 +359,8 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.UPDATE: _parse_module_update,
     Verb.PULL: _parse_action,
     Verb.REINIT: _parse_module_update,
+    Verb.FREEZE: _parse_freeze,
+    Verb.UNFREEZE: _parse_unfreeze,
+    Verb.LOCK: _parse_lock,
+    Verb.UNLOCK: _parse_lock,
 }

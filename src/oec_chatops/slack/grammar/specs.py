@@ -21,6 +21,7 @@ HOST_EVENTS: tuple[str, ...] = (
     "server.deleted",
 )
 # oec.sh never sends backup.* or server.*, so having them by default changes nothing there.
+FREEZE_FOR = "for"  # `/oec freeze production for 2h`
 DEFAULT_SUBSCRIBE_EVENTS: tuple[str, ...] = (
     "deploy.*",
     "environment.status_changed",
@@ -206,6 +207,37 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
             "an approval; never `all`.",
             Role.ADMIN,
             "reinit shop/staging sale_custom -- broken demo data",
+        ),
+        # Change control (issue 16).
+        _spec(
+            Verb.FREEZE,
+            "<env-glob> for <duration> [-- reason]",
+            "Refuse every change to these environments for a while (admins may override "
+            "with an approval).",
+            Role.ADMIN,
+            "freeze production for 2h -- payment provider incident",
+            "freeze shop/* for 1d12h -- year-end stock count",
+        ),
+        _spec(
+            Verb.UNFREEZE,
+            "<env-glob>",
+            "End a freeze set from Slack on exactly that glob.",
+            Role.ADMIN,
+            "unfreeze production",
+        ),
+        _spec(
+            Verb.LOCK,
+            "<project/env> [-- reason]",
+            "Keep an environment to yourself: only you (or an admin) can change it.",
+            Role.DEPLOYER,
+            "lock shop/staging -- migrating the database",
+        ),
+        _spec(
+            Verb.UNLOCK,
+            "<project/env>",
+            "Release your lock (admins can release anyone's).",
+            Role.DEPLOYER,
+            "unlock shop/staging",
         ),
     )
 }
