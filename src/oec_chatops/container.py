@@ -39,6 +39,7 @@ from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
+from oec_chatops.services.digests import DigestWorker
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
 from oec_chatops.services.odoo_queries import OdooQueries
@@ -75,6 +76,7 @@ class Container:
     expiry: ExpiryWorker
     gauges: StoreGauges
     pruner: Pruner
+    digests: DigestWorker
     actions: Actions
     approvals: Approvals
     subscriptions: Subscriptions
@@ -121,6 +123,7 @@ class Container:
                 loop.create_task(self.expiry.run_for(self.approvals.steps), name="expiry"),
                 loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
                 loop.create_task(self.pruner.run(), name="pruner"),
+                loop.create_task(self.digests.run(), name="digests"),
             ]
         )
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
@@ -134,6 +137,7 @@ class Container:
         self.expiry.stop()
         self.outbox.stop()
         self.pruner.stop()
+        self.digests.stop()
         if self._workers:
             await asyncio.wait(self._workers, timeout=grace)
             for task in self._workers:
@@ -273,6 +277,7 @@ def build_container(
         expiry=expiry,
         gauges=gauges,
         pruner=Pruner(store=store, clock=clock, policy=settings.retention, gauges=gauges),
+        digests=DigestWorker(store=store, clock=clock, wake_outbox=outbox.wake),
         actions=actions,
         approvals=approvals,
         subscriptions=subscriptions,
