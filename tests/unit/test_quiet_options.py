@@ -11,9 +11,11 @@ from oec_chatops.digest_time import digest_day
 from oec_chatops.errors import CommandError
 from oec_chatops.services.fanout import alert_state, is_failure
 from oec_chatops.services.subscription_settings import Settings, changes, settle
+from oec_chatops.slack.blocks import render_digest
 from oec_chatops.slack.grammar import parse_command
 from oec_chatops.slack.grammar.subscribe import SubscribeOptions
 from oec_chatops.store.rows import Subscription
+from tests.support.blocks import mrkdwn_texts, postable
 
 
 def _ts(text: str) -> float:
@@ -138,3 +140,35 @@ def test_what_counts_as_a_failure(event: str, status: str | None, failed: bool) 
 def test_an_alert_without_a_status_is_firing() -> None:
     assert alert_state(None) == "firing"
     assert alert_state("ok") == "resolved"
+
+
+def test_a_huge_day_still_makes_one_postable_digest() -> None:
+    items = [
+        {
+            "event": "deploy.failed" if i % 2 else "deploy.completed",
+            "label": f"project-{i}/" + "x" * 80,
+            "failed": bool(i % 2),
+            "summary": f"Deploy of project-{i} failed",
+            "at": _ts("2026-01-01T03:00:00"),
+            "url": f"https://p{i}.example.com",
+            "error": "boom <b>" * 100,
+            "duration": 60.0 * i,
+        }
+        for i in range(2000)
+    ]
+    due = _ts("2026-01-01T09:00:00")
+    body = postable(
+        render_digest(
+            day="2026-01-01",
+            tz="UTC",
+            window_start=due - 86400,
+            due_at=due,
+            items=items,
+            posted_at=due,
+        )
+    )
+    text = mrkdwn_texts(body)
+    assert "2000 events · 1000 failures" in text
+    assert "more environments not shown" in text
+    assert "more failures not shown" in text
+    assert "&lt;b&gt;" in text
