@@ -96,6 +96,9 @@ async def test_a_day_of_events_becomes_one_digest_at_the_channels_local_time(
     assert "migration 42 failed" in text
     assert "Posted late" not in text
 
+    (queued,) = quiet.c.store.audit.recent(action="digest.queued")
+    assert (queued.target, queued.detail["day"], queued.detail["items"]) == (ROOM, "2026-01-01", 5)
+
     await _digest_posted(quiet, clock, 24 * HOUR)  # a quiet day posts nothing
     assert len(quiet.fake.messages(ROOM)) == 1
 

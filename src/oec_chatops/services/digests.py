@@ -20,6 +20,7 @@ from typing import Any
 from oec_chatops.clock import Clock
 from oec_chatops.digest_time import DEFAULT_AT, DEFAULT_TZ, digest_day
 from oec_chatops.domain import Deployment
+from oec_chatops.services.audit import audit
 from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.services.types import Wake
 from oec_chatops.slack import blocks
@@ -132,6 +133,15 @@ class DigestWorker(WorkerLoop):
                     kind="digest", key=row.day, channel_id=row.channel_id, body=body, now=now
                 )
             self.store.digests.drop_items(row.channel_id, row.day)
+            audit(
+                self.store,
+                self.clock,
+                actor="bot",
+                action="digest.queued",
+                target=row.channel_id,
+                result="ok" if items else "empty",
+                detail={"day": row.day, "items": len(items), "late_seconds": now - row.due_at},
+            )
         log.info(
             "digest.queued", extra={"channel": row.channel_id, "day": row.day, "items": len(items)}
         )
