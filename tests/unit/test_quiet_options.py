@@ -99,6 +99,20 @@ def test_alerts_take_monitoring_alerts_only() -> None:
     assert (new.kind, new.events, new.digest_at) == ("alerts", ("monitoring.alert",), None)
 
 
+def test_an_alerts_subscription_stays_one_unless_events_are_named() -> None:
+    alerts = _sub(kind="alerts", events=("monitoring.alert",))
+    quieter = settle(alerts, (), SubscribeOptions(only_failures=True), None)
+    assert (quieter.kind, quieter.events, quieter.only_failures) == (
+        "alerts",
+        ("monitoring.alert",),
+        True,
+    )
+    with pytest.raises(CommandError, match="This is an `alerts` subscription"):
+        settle(alerts, (), SubscribeOptions(digest=True), None)
+    events = settle(alerts, ("deploy.failed",), SubscribeOptions(), None)
+    assert (events.kind, events.events) == ("events", ("deploy.failed",))
+
+
 def test_a_digest_day_runs_from_one_posting_time_to_the_next() -> None:
     # 09:00 in Brussels is 08:00 UTC in winter.
     before = digest_day(_ts("2026-03-02T07:59:00"), "09:00", "Europe/Brussels")

@@ -3,14 +3,17 @@
 Subscribing again changes only what was typed: `--only failures` alone keeps the events, the
 mode and the threads as they were. A channel has one digest time: a digest subscription takes
 the time already set in the channel unless `--at`/`--tz` are typed, which then move every
-digest subscription of the channel (`Subscriptions.set_digest_schedule`).
+digest subscription of the channel (`Subscriptions.set_digest_schedule`). An `alerts`
+subscription stays one unless events are named (which make it an events subscription).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from oec_chatops.digest_time import DEFAULT_AT, DEFAULT_TZ
+from oec_chatops.errors import CommandError
 from oec_chatops.slack.blocks.subscriptions import events_text, mode_text
 from oec_chatops.slack.grammar import DEFAULT_SUBSCRIBE_EVENTS
 from oec_chatops.slack.grammar.subscribe import ALERT_EVENTS, SubscribeOptions
@@ -48,6 +51,13 @@ def settle(
 ) -> Settings:
     """The settings after `subscribe`: typed > the channel's digest time > current > default."""
     was = Settings.of(old) if old is not None else None
+    if was is not None and was.kind == "alerts" and not o.alerts and not events:
+        if o.digest or o.threads is not None:
+            raise CommandError(
+                "This is an `alerts` subscription: alerts are posted as they fire, with no "
+                "digest or threads. Name the events to make it an events subscription instead."
+            )
+        o = dataclasses.replace(o, alerts=True)  # `--only ...` alone keeps it alerts
     same_kind = was is not None and was.kind == ("alerts" if o.alerts else "events")
     only = o.only_failures
     if only is None:
