@@ -66,6 +66,8 @@ async def test_events_option_filters_and_a_typo_is_refused_with_a_suggestion(
 ) -> None:
     refused = await _say(hooks, "subscribe acme-shop --events environment.status_chnged")
     assert "Did you mean `environment.status_changed`?" in refused
+    zone = await _say(hooks, "subscribe acme-shop --digest daily --tz Europe/Brusels")
+    assert "Unknown time zone `Europe/Brusels`. Did you mean `Europe/Brussels`?" in zone
     assert hooks.c.store.subscriptions.for_channel(ROOM) == []
 
     await _say(hooks, "subscribe acme-shop --events environment.status_changed")

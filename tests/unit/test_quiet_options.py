@@ -74,15 +74,21 @@ def _sub(**fields: object) -> Subscription:
 
 
 def test_subscribing_again_changes_only_what_was_typed() -> None:
-    old = _sub(digest_at="08:00", digest_tz="Europe/Brussels", threads=True)
+    old = _sub(digest_at="08:00", digest_tz="Europe/Brussels")
     new = settle(old, (), SubscribeOptions(only_failures=True), None)
-    assert new == Settings("events", ("deploy.*",), True, "08:00", "Europe/Brussels", True)
+    assert new == Settings("events", ("deploy.*",), True, "08:00", "Europe/Brussels", False)
     assert changes(Settings.of(old), new) == [
-        "delivery: daily digest at 08:00 (Europe/Brussels), deployment follow-ups as thread "
-        "replies → only failures, daily digest at 08:00 (Europe/Brussels), deployment "
-        "follow-ups as thread replies"
+        "delivery: daily digest at 08:00 (Europe/Brussels) → only failures, daily digest at "
+        "08:00 (Europe/Brussels)"
     ]
     assert changes(Settings.of(old), settle(old, (), SubscribeOptions(), None)) == []
+
+
+def test_threads_in_a_digest_are_refused() -> None:
+    with pytest.raises(CommandError, match="no threads to reply in"):
+        settle(_sub(digest_at="08:00", digest_tz="UTC"), (), SubscribeOptions(threads=True), None)
+    with pytest.raises(CommandError, match="no threads to reply in"):
+        settle(_sub(threads=True), (), SubscribeOptions(digest=True), None)
 
 
 def test_a_digest_takes_the_channels_time_unless_one_is_typed() -> None:

@@ -74,6 +74,11 @@ def settle(
         at, tz = schedule or (digest_at or DEFAULT_AT, digest_tz or DEFAULT_TZ)
         digest_at, digest_tz = o.at or at, o.tz or tz
     threads = o.threads if o.threads is not None else bool(was and same_kind and was.threads)
+    if threads and digest_at is not None:
+        raise CommandError(
+            "A daily digest posts no deployment messages, so there are no threads to reply "
+            "in: use `threads off` with `--digest daily`, or `--digest off` with `threads on`."
+        )
     return Settings("events", events, only, digest_at, digest_tz, threads)
 
 
