@@ -21,9 +21,12 @@ from tests.support.webhook_helpers import (
     deployment_messages,
     env_data,
     new_task,
+    outbox_row,
     outbox_settled,
+    posted_on_the_clock,
     task_data,
     text_of,
+    until,
     webhook_stack,
 )
 
@@ -101,6 +104,29 @@ async def test_a_day_of_events_becomes_one_digest_at_the_channels_local_time(
 
     await _digest_posted(quiet, clock, 24 * HOUR)  # a quiet day posts nothing
     assert len(quiet.fake.messages(ROOM)) == 1
+
+
+async def test_slack_down_at_digest_time_delays_the_digest_and_posts_it_once(
+    quiet: Stack, clock: ManualClock
+) -> None:
+    await command(quiet, "subscribe acme-shop --digest daily", user_id=DEV, channel_id=ROOM)
+    stopped = {**env_data(quiet, STAGING), "previous_status": "running", "status": "stopped"}
+    await deliver(quiet, "environment.status_changed", stopped)
+    await quiet.fake.wait_for(lambda f: f.messages(CHANNEL))
+    await outbox_settled(quiet)
+
+    quiet.fake.down(True)
+    clock.advance(9 * HOUR)  # 09:00 UTC: due, and Slack answers 503
+    quiet.c.digests.wake()
+    await until(lambda: outbox_row(quiet, ROOM).get("attempts", 0) >= 1, what="a failed try")
+    assert outbox_row(quiet, ROOM)["kind"] == "digest"
+    assert quiet.fake.messages(ROOM) == []
+
+    quiet.fake.down(False)
+    await posted_on_the_clock(quiet, clock, ROOM, 1)
+    await outbox_settled(quiet)
+    (digest,) = quiet.fake.messages(ROOM)
+    assert "1 × status changes" in text_of(digest)
 
 
 async def test_digest_is_posted_late_once_when_the_bot_was_down_then_never_again(
