@@ -41,6 +41,7 @@ from oec_chatops.services.change_commands import ChangeCommands
 from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
+from oec_chatops.services.digests import DigestWorker
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
 from oec_chatops.services.health_line import HealthLines
@@ -79,6 +80,7 @@ class Container:
     expiry: ExpiryWorker
     gauges: StoreGauges
     pruner: Pruner
+    digests: DigestWorker
     actions: Actions
     approvals: Approvals
     subscriptions: Subscriptions
@@ -130,6 +132,7 @@ class Container:
                 loop.create_task(self.expiry.run_for(self.approvals.steps), name="expiry"),
                 loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
                 loop.create_task(self.pruner.run(), name="pruner"),
+                loop.create_task(self.digests.run(), name="digests"),
             ]
         )
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
@@ -143,6 +146,7 @@ class Container:
         self.expiry.stop()
         self.outbox.stop()
         self.pruner.stop()
+        self.digests.stop()
         if self._workers:
             await asyncio.wait(self._workers, timeout=grace)
             for task in self._workers:
@@ -295,6 +299,7 @@ def build_container(
         expiry=expiry,
         gauges=gauges,
         pruner=Pruner(store=store, clock=clock, policy=settings.retention, gauges=gauges),
+        digests=DigestWorker(store=store, clock=clock, wake_outbox=outbox.wake),
         actions=actions,
         approvals=approvals,
         subscriptions=subscriptions,

@@ -190,8 +190,8 @@ def test_subscriptions_list_with_a_flag() -> None:
     body = postable(
         render_subscriptions(
             [
-                ("shop", ["deploy.*", "environment.status_changed"], None),
-                ("blog/*-prod", [], "weird_<error>"),
+                ("shop", ["deploy.*", "environment.status_changed"], None, ""),
+                ("blog/*-prod", [], "weird_<error>", ""),
             ]
         )
     )
@@ -214,7 +214,7 @@ def test_subscriptions_list_with_a_flag() -> None:
     ],
 )
 def test_a_flag_is_said_in_words_with_what_to_do(reason: str, words: str) -> None:
-    text = mrkdwn_texts(postable(render_subscriptions([("shop", ["deploy.*"], reason)])))
+    text = mrkdwn_texts(postable(render_subscriptions([("shop", ["deploy.*"], reason, "")])))
     assert words in text
     assert f"`{reason}`" not in text
 
@@ -225,7 +225,7 @@ def test_no_subscriptions_says_how_to_add_one() -> None:
 
 
 def test_many_subscriptions_stay_postable() -> None:
-    rows = [(f"project-{i}/" + "x" * 200, ["deploy.*"], None) for i in range(1000)]
+    rows = [(f"project-{i}/" + "x" * 200, ["deploy.*"], None, "") for i in range(1000)]
     body = postable(render_subscriptions(rows))
     assert len(body["blocks"]) == 50
     assert "more subscriptions not shown" in mrkdwn_texts(body)

@@ -8,7 +8,6 @@ from oec_chatops import policy
 from oec_chatops.domain import Verb
 from oec_chatops.errors import CommandError
 from oec_chatops.slack.grammar import (
-    DEFAULT_SUBSCRIBE_EVENTS,
     VERB_SPECS,
     WEBHOOK_EVENTS,
     Command,
@@ -17,6 +16,7 @@ from oec_chatops.slack.grammar import (
     parse_command,
     usage,
 )
+from oec_chatops.slack.grammar.subscribe import SubscribeOptions
 
 # Accepted ------------------------------------------------------------------------------------
 
@@ -144,20 +144,35 @@ ACCEPTED = [
     ("approval", Command(Verb.APPROVALS)),
     ("subscriptions", Command(Verb.SUBSCRIPTIONS)),
     ("subs", Command(Verb.SUBSCRIPTIONS)),
-    ("subscribe shop", Command(Verb.SUBSCRIBE, target="shop", events=DEFAULT_SUBSCRIBE_EVENTS)),
+    ("subscribe shop", Command(Verb.SUBSCRIBE, target="shop", options=SubscribeOptions())),
     (
         "subscribe shop/*-prod deploy.failed monitoring.alert",
-        Command(Verb.SUBSCRIBE, target="shop/*-prod", events=("deploy.failed", "monitoring.alert")),
+        Command(
+            Verb.SUBSCRIBE,
+            target="shop/*-prod",
+            events=("deploy.failed", "monitoring.alert"),
+            options=SubscribeOptions(),
+        ),
     ),
     (
         "subscribe shop deploy.*,environment.*",
-        Command(Verb.SUBSCRIBE, target="shop", events=("deploy.*", "environment.*")),
+        Command(
+            Verb.SUBSCRIBE,
+            target="shop",
+            events=("deploy.*", "environment.*"),
+            options=SubscribeOptions(),
+        ),
     ),
     (
         "subscribe shop Deploy.Failed deploy.failed",
-        Command(Verb.SUBSCRIBE, target="shop", events=("deploy.failed",)),
+        Command(
+            Verb.SUBSCRIBE, target="shop", events=("deploy.failed",), options=SubscribeOptions()
+        ),
     ),
-    ("subscribe shop *", Command(Verb.SUBSCRIBE, target="shop", events=("*",))),
+    (
+        "subscribe shop *",
+        Command(Verb.SUBSCRIBE, target="shop", events=("*",), options=SubscribeOptions()),
+    ),
     ("unsubscribe shop", Command(Verb.UNSUBSCRIBE, target="shop")),
     (
         "unsubscribe shop/* environment.status_changed",

@@ -266,6 +266,8 @@ class EventData(ApiModel):
     url: str | None = None
     message: str | None = None
     severity: str | None = None
+    # monitoring.alert: what pairs a resolved alert with its firing one (undocumented; optional)
+    alert_id: str | None = Field(default=None, validation_alias=AliasChoices("alert_id", "rule_id"))
 
 
 class WebhookEvent(ApiModel):

@@ -10,7 +10,6 @@ out-of-order deliveries cannot turn "completed" back into "running".
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import functools
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,9 @@ from typing import Any
 
 from oec_chatops.domain import Deployment, Progress
 from oec_chatops.oec.models import TASK_TERMINAL, normalize_task_status
+from oec_chatops.services.digests import collect, deployment_item
+from oec_chatops.services.fanout import env_matches, wants
+from oec_chatops.slack import blocks
 from oec_chatops.store.store import Repos
 
 RUNNING_STATUSES = frozenset({"running", "deploying", "building", "in_progress", "started"})
@@ -210,17 +212,6 @@ def from_dict(data: dict[str, Any]) -> Deployment:
     return Deployment(**{k: v for k, v in values.items() if k in fields})
 
 
-def event_matches(patterns: tuple[str, ...], event: str) -> bool:
-    return any(fnmatch.fnmatchcase(event, p) for p in patterns)
-
-
-def env_matches(glob: str, env_name: str | None, env_id: str | None) -> bool:
-    if glob == "*":
-        return True
-    candidates = [c.lower() for c in (env_name, env_id) if c]
-    return any(fnmatch.fnmatchcase(c, glob.lower()) for c in candidates)
-
-
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What `apply_update` did: the merged state, and the channels it queued Slack work for."""
@@ -274,20 +265,23 @@ def apply_update(
         return Applied(merged, False, (), False)
 
     event_name = event or STATUS_EVENTS.get(merged.status, "deploy.started")
-    channels: list[str] = []
-    if origin:
-        channels.append(origin)
-    for sub in repos.subscriptions.for_project(project_id):
-        if sub.channel_id in channels:
-            continue
-        has_message = repos.messages.get(f"dep:{u.task_id}", sub.channel_id) is not None
-        if has_message or (
-            event_matches(sub.events, event_name)
-            and env_matches(sub.env_glob, env_name, merged.env_id)
-        ):
-            channels.append(sub.channel_id)
+    channels, noted = _route(repos, u.task_id, merged, event_name, env_name, project_id, now)
+    if origin and origin not in channels:
+        channels.insert(0, origin)
     for channel in channels:
         repos.outbox.enqueue(kind="deployment", key=u.task_id, channel_id=channel, body={}, now=now)
+    moved = current is not None and merged.status != current.status and merged.status != "failed"
+    if moved:
+        # Queued after the deployment's own row: in a channel's order, the note's parent first.
+        note = {**blocks.render_deployment_note(merged), "task_id": u.task_id}
+        for channel in noted:
+            repos.outbox.enqueue(
+                kind="deploy_note",
+                key=f"{u.task_id}:{merged.status}",
+                channel_id=channel,
+                body=note,
+                now=now,
+            )
     failed_now = merged.status == "failed" and (current is None or current.status != "failed")
     if failed_now:
         for channel in channels:
@@ -295,3 +289,50 @@ def apply_update(
                 kind="failure_thread", key=u.task_id, channel_id=channel, body={}, now=now
             )
     return Applied(merged, changed, tuple(channels), failed_now)
+
+
+def _route(
+    repos: Repos,
+    task_id: str,
+    merged: Deployment,
+    event_name: str,
+    env_name: str | None,
+    project_id: str | None,
+    now: float,
+) -> tuple[list[str], list[str]]:
+    """The channels whose subscriptions show this change of the deployment, and those of them
+    that asked for thread replies (`threads on`) and already show the deployment.
+
+    A channel that already has the message keeps getting its updates whatever its filters say
+    (a message left stale is worse than none). Otherwise the subscription must want the event
+    (`fanout.wants`: events, `--only failures`) on that environment; a digest subscription
+    keeps the event for its channel's digest instead of posting it.
+    """
+    channels: list[str] = []
+    noted: list[str] = []
+    failure = event_name == "deploy.failed"
+    for sub in repos.subscriptions.for_project(project_id):
+        channel = sub.channel_id
+        has_message = repos.messages.get(f"dep:{task_id}", channel) is not None
+        if (
+            sub.threads
+            and channel not in noted
+            and (
+                has_message
+                or repos.outbox.pending_for(kind="deployment", key=task_id, channel_id=channel)
+            )
+        ):
+            noted.append(channel)
+        if channel in channels:
+            continue
+        if has_message:
+            channels.append(channel)
+        elif wants(sub, event_name, failure=failure) and env_matches(
+            sub.env_glob, env_name, merged.env_id
+        ):
+            if sub.digest_at is None:
+                channels.append(channel)
+            else:
+                item = deployment_item(merged, event=event_name, now=now)
+                collect(repos, sub, item_key=f"dep:{task_id}:{event_name}", item=item, now=now)
+    return channels, noted

@@ -10,15 +10,13 @@ kept but not posted, and still answered 2xx so oec.sh does not disable the webho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from oec_chatops.domain import EnvRef, Progress
 from oec_chatops.oec.models import WEBHOOK_EVENTS, WebhookEvent
-from oec_chatops.services.deployments import (
-    DeploymentUpdate,
-    apply_update,
-    env_matches,
-    event_matches,
-)
+from oec_chatops.services.deployments import DeploymentUpdate, apply_update
+from oec_chatops.services.digests import collect, event_item
+from oec_chatops.services.fanout import alert_state, env_matches, is_failure, wants
 from oec_chatops.services.resolver import slugify
 from oec_chatops.slack import blocks
 from oec_chatops.slack.grammar.specs import HOST_EVENTS
@@ -161,10 +159,11 @@ def ingest(
         return Ingested(duplicate=False, rows=rows, event=event.event, known=True, track_task=track)
 
     covering = _covering_tasks(repos, event, now)
-    body = blocks.render_event(event, env_label=env_label)
+    kind, body = _message(event, env_label)
+    failure = is_failure(event.event, d.status)
     rows = 0
     for sub in repos.subscriptions.for_project(project_id):
-        if not event_matches(sub.events, event.event):
+        if not wants(sub, event.event, failure=failure):
             continue
         if not env_matches(
             sub.env_glob, ref.env_name if ref else d.environment_name, d.environment_id
@@ -172,9 +171,40 @@ def ingest(
             continue
         if covering and _channel_shows(repos, covering, sub.channel_id):
             continue
-        repos.outbox.enqueue(
-            kind="event", key=delivery_id, channel_id=sub.channel_id, body=body, now=now
-        )
+        if sub.digest_at is not None:
+            item = event_item(
+                event=event.event,
+                label=env_label or "oec.sh",
+                failed=failure,
+                summary=str(body["text"]),
+                now=now,
+                url=d.url,
+                error=d.error_message,
+            )
+            collect(repos, sub, item_key=f"evt:{delivery_id}", item=item, now=now)
+        else:
+            repos.outbox.enqueue(
+                kind=kind, key=delivery_id, channel_id=sub.channel_id, body=body, now=now
+            )
         rows += 1
     repos.deliveries.mark_routed(delivery_id, rows)
     return Ingested(duplicate=False, rows=rows, event=event.event, known=True)
+
+
+def alert_key(event: WebhookEvent) -> str:
+    """What pairs a resolved alert with its firing one: the payload's alert id, else the
+    environment and the alert's text (oec.sh documents no alert id)."""
+    d = event.data
+    if d.alert_id:
+        return f"id:{d.alert_id}"
+    return f"env:{d.environment_id or ''}:{(d.message or '').strip().lower()[:200]}"
+
+
+def _message(event: WebhookEvent, env_label: str | None) -> tuple[str, dict[str, Any]]:
+    """The outbox kind and body of a non-deployment event: an alert is its own message (and
+    carries what the sender pairs it by), anything else one event line."""
+    if event.event != "monitoring.alert":
+        return "event", blocks.render_event(event, env_label=env_label)
+    state = alert_state(event.data.status)
+    body = blocks.render_alert(event, state=state, env_label=env_label)
+    return "alert", {**body, "alert_key": alert_key(event), "state": state}

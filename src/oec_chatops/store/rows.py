@@ -40,6 +40,11 @@ class Subscription:
     events: tuple[str, ...]
     created_by: str
     flagged_reason: str | None
+    kind: str = "events"  # or "alerts": monitoring alerts only
+    only_failures: bool = False
+    digest_at: str | None = None  # "HH:MM": a daily digest at that local time; None is live
+    digest_tz: str | None = None
+    threads: bool = False
 
     @property
     def target(self) -> str:

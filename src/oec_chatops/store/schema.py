@@ -208,6 +208,40 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE approvals ADD COLUMN override INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE approvals ADD COLUMN held_until REAL",
     ),
+    (
+        # Quieter channels (issue 16): per subscription, its kind (`events`, or `alerts` for
+        # monitoring alerts only), `--only failures`, a daily digest (`digest_at` 'HH:MM' in
+        # `digest_tz`; NULL is live) and thread replies for a deployment's follow-ups.
+        "ALTER TABLE subscriptions ADD COLUMN kind TEXT NOT NULL DEFAULT 'events'",
+        "ALTER TABLE subscriptions ADD COLUMN only_failures INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE subscriptions ADD COLUMN digest_at TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN digest_tz TEXT",
+        "ALTER TABLE subscriptions ADD COLUMN threads INTEGER NOT NULL DEFAULT 0",
+        # One row per channel and digest day: 'open' while events are collected, claimed once
+        # ('queued', with its outbox row, in one transaction) when `due_at` has passed.
+        """CREATE TABLE digests (
+            channel_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            tz TEXT NOT NULL,
+            window_start REAL NOT NULL,
+            due_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open',
+            queued_at REAL,
+            PRIMARY KEY (channel_id, day)
+        )""",
+        "CREATE INDEX digests_due ON digests(state, due_at)",
+        # The events a digest day collected, one per (channel, what it is about); deleted when
+        # the day's digest is queued (its message body is a snapshot of them).
+        """CREATE TABLE digest_items (
+            channel_id TEXT NOT NULL,
+            item_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            at REAL NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (channel_id, item_key)
+        )""",
+        "CREATE INDEX digest_items_day ON digest_items(channel_id, day)",
+    ),
 )
 
 

@@ -27,6 +27,7 @@ from oec_chatops.store.commands import Commands
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
 from oec_chatops.store.deliveries import Deliveries
 from oec_chatops.store.deployments import Deployments
+from oec_chatops.store.digests import Digests
 from oec_chatops.store.environments import Environments
 from oec_chatops.store.messages import Messages
 from oec_chatops.store.outbox import Outbox
@@ -68,6 +69,7 @@ class Repos:
         self.commands = Commands(conn)
         self.freezes = Freezes(conn)
         self.locks = Locks(conn)
+        self.digests = Digests(conn)
 
 
 class Store(Repos):

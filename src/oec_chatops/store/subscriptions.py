@@ -12,7 +12,13 @@ from oec_chatops.store.rows import Subscription
 
 class Subscriptions(Repository):
     def _row(self, r: sqlite3.Row) -> Subscription:
-        return from_row(Subscription, r, events=tuple(loads(r["events"]) or ()))
+        return from_row(
+            Subscription,
+            r,
+            events=tuple(loads(r["events"]) or ()),
+            only_failures=bool(r["only_failures"]),
+            threads=bool(r["threads"]),
+        )
 
     def add(
         self,
@@ -24,13 +30,23 @@ class Subscriptions(Repository):
         events: Sequence[str],
         created_by: str,
         now: float,
+        kind: str = "events",
+        only_failures: bool = False,
+        digest_at: str | None = None,
+        digest_tz: str | None = None,
+        threads: bool = False,
     ) -> Subscription:
+        """Create the subscription, or replace every setting of the existing one (and clear
+        its flag: subscribing again is how a paused subscription is turned back on)."""
         self.conn.execute(
             "INSERT INTO subscriptions (channel_id, project_id, project_label, env_glob, events, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "created_by, created_at, kind, only_failures, digest_at, digest_tz, threads) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (channel_id, project_id, env_glob) DO UPDATE SET "
             "events = excluded.events, project_label = excluded.project_label, "
-            "created_by = excluded.created_by, flagged_reason = NULL",
+            "created_by = excluded.created_by, flagged_reason = NULL, kind = excluded.kind, "
+            "only_failures = excluded.only_failures, digest_at = excluded.digest_at, "
+            "digest_tz = excluded.digest_tz, threads = excluded.threads",
             (
                 channel_id,
                 project_id,
@@ -39,6 +55,11 @@ class Subscriptions(Repository):
                 dumps(list(events)),
                 created_by,
                 now,
+                kind,
+                int(only_failures),
+                digest_at,
+                digest_tz,
+                int(threads),
             ),
         )
         r = self.conn.execute(
@@ -80,6 +101,23 @@ class Subscriptions(Repository):
                 (project_id,),
             ).fetchall()
         return [self._row(r) for r in rows]
+
+    def get(self, *, channel_id: str, project_id: str, env_glob: str) -> Subscription | None:
+        r = self.conn.execute(
+            "SELECT * FROM subscriptions WHERE channel_id = ? AND project_id = ? AND env_glob = ?",
+            (channel_id, project_id, env_glob),
+        ).fetchone()
+        return self._row(r) if r else None
+
+    def set_digest_schedule(self, channel_id: str, *, at: str, tz: str) -> int:
+        """One digest per channel and day: every digest subscription of the channel posts at
+        the same local time; returns how many subscriptions that moved."""
+        cur = self.conn.execute(
+            "UPDATE subscriptions SET digest_at = ?, digest_tz = ? WHERE channel_id = ? "
+            "AND digest_at IS NOT NULL AND (digest_at <> ? OR digest_tz <> ?)",
+            (at, tz, channel_id, at, tz),
+        )
+        return cur.rowcount
 
     def flag_channel(self, channel_id: str, reason: str) -> int:
         cur = self.conn.execute(

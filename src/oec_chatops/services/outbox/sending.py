@@ -69,6 +69,14 @@ class Sender:
                 self.store.approvals.set_message_ts(row.key, ts)
         elif row.kind == "event":
             await self._post_once(row, f"evt:{row.id}", row.body)
+        elif row.kind == "digest":
+            await self._post_once(row, f"dig:{row.key}", row.body)
+        elif row.kind == "alert":
+            await self._alert(row)
+        elif row.kind == "deploy_note":
+            parent = self.store.messages.get(f"dep:{row.body['task_id']}", row.channel_id)
+            thread_ts = parent.ts if parent else None
+            await self._post_once(row, f"note:dep:{row.key}", row.body, thread_ts=thread_ts)
         elif row.kind == "failure_thread":
             await self._failure_thread(row)
         elif row.kind == "approval_note":
@@ -195,6 +203,18 @@ class Sender:
                 tail = f"(the deploy log could not be read: {exc})"
         body = blocks.render_failure_thread(deployment, tail)
         await self._post_once(row, f"fail:{row.key}", body, thread_ts=parent.ts if parent else None)
+
+    async def _alert(self, row: OutboxRow) -> None:
+        """A firing alert is a message of its own, remembered as its alert's latest firing;
+        a resolved one goes in that message's thread (in the channel when none is known)."""
+        alert = f"alert:{row.body['alert_key']}"
+        firing = self.store.messages.get(alert, row.channel_id)
+        if row.body.get("state") == "resolved":
+            thread_ts = firing.ts if firing else None
+            await self._post_once(row, f"evt:{row.id}", row.body, thread_ts=thread_ts)
+            return
+        ts = await self._post_once(row, f"evt:{row.id}", row.body)
+        self.store.messages.put(key=alert, channel_id=row.channel_id, ts=ts, now=self.clock.time())
 
     async def _requester_note(self, row: OutboxRow) -> None:
         """The requester's @-mention in the card's thread when their request has ended.

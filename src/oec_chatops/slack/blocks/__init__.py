@@ -9,6 +9,7 @@ One module per kind of message: `queries` (help, whoami, projects, envs, status)
 and limits, `statuses` the emoji and the progress bar.
 """
 
+from oec_chatops.slack.blocks.alerts import render_alert
 from oec_chatops.slack.blocks.approval_notes import NOTIFIED_STATES, render_approval_note
 from oec_chatops.slack.blocks.approvals import (
     ACTION_APPROVE,
@@ -26,8 +27,10 @@ from oec_chatops.slack.blocks.deployments import (
     message_link,
     render_action_accepted,
     render_deployment,
+    render_deployment_note,
     render_failure_thread,
 )
+from oec_chatops.slack.blocks.digest import render_digest
 from oec_chatops.slack.blocks.events import render_event
 from oec_chatops.slack.blocks.kit import Message, View, escape, limit_violations, view_violations
 from oec_chatops.slack.blocks.logs import render_logs
@@ -71,12 +74,15 @@ __all__ = [
     "limit_violations",
     "message_link",
     "render_action_accepted",
+    "render_alert",
     "render_approval",
     "render_approval_note",
     "render_approvals_list",
     "render_denied",
     "render_deployment",
+    "render_deployment_note",
     "render_did_you_mean",
+    "render_digest",
     "render_envs",
     "render_error",
     "render_event",

@@ -194,3 +194,16 @@ def render_action_accepted(
         f"{_verb(verb)} {env.label} queued",
         [section(text), context(f"Task {code(task_id)} · progress follows in this channel")],
     )
+
+
+def render_deployment_note(d: Deployment) -> Message:
+    """One thread reply under the living message when the deployment's status changes
+    (`threads on`): the change, and for an ending how long it took or why it failed."""
+    status = normalize_task_status(d.status)
+    line = f"{task_emoji(status)} *{escape(task_word(status))}*"
+    duration = _duration(d) if is_terminal(status) else None
+    if duration is not None:
+        line += f" after {format_duration(duration)}"
+    if d.error_message:
+        line += f": {escape(cut(d.error_message.splitlines()[0], MAX_ERROR_CHARS))}"
+    return message(f"{d.env_label}: {task_word(status).lower()}", [section(line)])

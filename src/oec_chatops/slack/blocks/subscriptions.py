@@ -19,8 +19,9 @@ from oec_chatops.slack.blocks.kit import (
     section,
 )
 
-SubscriptionRow = tuple[str, Sequence[str], str | None]
-"""(target such as `shop/*-prod`, event names or globs, why it is flagged or None)."""
+SubscriptionRow = tuple[str, Sequence[str], str | None, str]
+"""(target such as `shop/*-prod`, event names or globs, why it is flagged or None, how it
+posts in words: `mode_text`)."""
 
 INVITE = "/invite @oec"  # the bot user's display name in manifest.yml
 
@@ -57,8 +58,27 @@ def events_text(events: Sequence[str]) -> str:
     return friendly_events(events)
 
 
-def render_subscriptions(rows: Sequence[SubscriptionRow]) -> Message:
-    """This channel's subscriptions; a flagged one (project gone, say) says why."""
+def mode_text(
+    *, kind: str, only_failures: bool, digest_at: str | None, digest_tz: str | None, threads: bool
+) -> str:
+    """How a subscription posts, in words: "only failures, daily digest at 09:00 (UTC)"."""
+    parts = ["only failures"] if only_failures else []
+    if kind == "alerts":
+        parts.append("alerts as they fire, resolved ones in the alert's thread")
+    elif digest_at is not None:
+        parts.append(f"daily digest at {digest_at} ({digest_tz or 'UTC'})")
+    else:
+        parts.append("each event as it happens")
+    if threads:
+        parts.append("deployment follow-ups as thread replies")
+    return ", ".join(parts)
+
+
+def render_subscriptions(
+    rows: Sequence[SubscriptionRow], *, digest_note: str | None = None
+) -> Message:
+    """This channel's subscriptions, each with its filters and mode; a flagged one (project
+    gone, say) says why; `digest_note` says when the next digest is due."""
     if not rows:
         return message(
             "This channel has no subscriptions.",
@@ -70,8 +90,8 @@ def render_subscriptions(rows: Sequence[SubscriptionRow]) -> Message:
             ],
         )
     lines = []
-    for target, events, flagged in rows:
-        line = f"{code(target)} → {events_text(events)}"
+    for target, events, flagged, how in rows:
+        line = f"{code(target)} → {events_text(events)}" + (f"\n    _{how}_" if how else "")
         if flagged:
             line += f"\n:warning: {flag_text(flagged, target)}"
         lines.append(line)
@@ -80,17 +100,40 @@ def render_subscriptions(rows: Sequence[SubscriptionRow]) -> Message:
         [
             header(f"Subscriptions ({len(rows)})"),
             *listing(lines, max_blocks=MAX_BLOCKS - 2, more="more subscriptions"),
-            context(f"{code('/oec unsubscribe <project>[/<env-glob>]')} removes one."),
+            *([context(digest_note)] if digest_note else []),
+            context(
+                f"{code('/oec subscribe <project> --only failures')} (and other options) changes "
+                f"one; {code('/oec unsubscribe <project>[/<env-glob>]')} removes one."
+            ),
         ],
     )
 
 
-def render_subscribed(target: str, events: Sequence[str]) -> Message:
-    """The answer to `subscribe`: what will be posted here from now on."""
-    return message(
-        f"Subscribed this channel to {target}.",
-        [section(f":bell: This channel now gets {events_text(events)} from {code(target)}.")],
-    )
+def render_subscribed(
+    target: str,
+    events: Sequence[str],
+    how: str = "",
+    *,
+    changed: Sequence[str] | None = None,
+    aligned: int = 0,
+) -> Message:
+    """The answer to `subscribe`: what will be posted here from now on. `changed` (for an
+    existing subscription) lists what changed, empty when nothing did; `aligned` counts the
+    channel's other digest subscriptions moved to the same digest time."""
+    now = f"{events_text(events)} from {code(target)}" + (f" ({how})" if how else "")
+    if changed is None:
+        lines = [f":bell: This channel now gets {now}."]
+    elif not changed:
+        lines = [f"Nothing changed: this channel already gets {now}."]
+    else:
+        lines = [f":bell: Updated {code(target)}:", *(f"• {c}" for c in changed)]
+        lines.append(f"This channel now gets {now}.")
+    if aligned:
+        lines.append(
+            f"The channel's other digest {plural(aligned, 'subscription')} now post at the same "
+            "time: a channel gets one digest a day."
+        )
+    return message(f"Subscribed this channel to {target}.", [section("\n".join(lines))])
 
 
 def render_unsubscribed(target: str, events: Sequence[str], *, removed: bool) -> Message:

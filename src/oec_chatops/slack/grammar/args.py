@@ -23,6 +23,8 @@ VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.UPDATE: frozenset({"override"}),
     Verb.PULL: frozenset({"override"}),
     Verb.REINIT: frozenset({"override"}),
+    Verb.SUBSCRIBE: frozenset({"events", "only", "digest", "at", "tz", "threads"}),
+    Verb.UNSUBSCRIBE: frozenset({"events"}),
 }
 # Options that are switches: present or not, never followed by a value (`--runtime`).
 FLAGS: frozenset[str] = frozenset({"runtime", "override"})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +10,7 @@ from oec_chatops.domain import ACTION_VERBS, Verb
 from oec_chatops.durations import parse_duration
 from oec_chatops.env_globs import glob_problem
 from oec_chatops.errors import CommandError
-from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
+from oec_chatops.oec.models import ENV_STATUS_FILTERS
 from oec_chatops.oec.modules import ALL, ModuleListError, parse_modules
 from oec_chatops.oec.ops_models import MAX_RUNTIME_LINES, RUNTIME_SOURCES
 from oec_chatops.slack.grammar.args import (
@@ -26,9 +24,7 @@ from oec_chatops.slack.grammar.args import (
 )
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
-    DEFAULT_SUBSCRIBE_EVENTS,
     FREEZE_FOR,
-    HOST_EVENTS,
     MAX_LINES,
     MAX_MODULES,
     MAX_REASON_CHARS,
@@ -37,6 +33,7 @@ from oec_chatops.slack.grammar.specs import (
     lookup_verb,
     usage,
 )
+from oec_chatops.slack.grammar.subscribe import SubscribeOptions, parse_subscribe
 from oec_chatops.slack.grammar.text import normalize, quote, split_reason, tokenize
 
 
@@ -45,7 +42,8 @@ class Command:
     """What the user asked for, checked for shape but not yet resolved against the API.
 
     `lines` is None when not given (the service applies its default). `modules == ("all",)`
-    means every module. For `unsubscribe`, empty `events` means the whole subscription.
+    means every module. For `unsubscribe`, empty `events` means the whole subscription; for `subscribe`, the
+    events typed (none: keep an existing subscription's, or the defaults for a new one).
     """
 
     verb: Verb
@@ -62,6 +60,7 @@ class Command:
     runtime: bool = False  # `logs --runtime`: the live log, not the latest task's
     override: bool = False  # an admin's change through a freeze (`--override -- reason`)
     duration: timedelta | None = None  # `freeze <glob> for 2h`
+    options: SubscribeOptions | None = None  # `subscribe`: how quiet (typed options only)
 
 
 def parse_command(text: str) -> Command:
@@ -266,32 +265,8 @@ def _parse_subscription(verb: Verb, args: Args, reason: str | None) -> Command:
         expected="a subscription target: write `project` or `project/env-glob`, e.g. "
         "`shop/*-prod`.",
     )
-    events = _events(verb, args.positional[1:])
-    if not events and verb is Verb.SUBSCRIBE:
-        events = DEFAULT_SUBSCRIBE_EVENTS
-    return Command(verb, target=target, events=events)
-
-
-SUBSCRIBABLE = (*WEBHOOK_EVENTS, *HOST_EVENTS)
-
-
-def _events(verb: Verb, words: tuple[str, ...]) -> tuple[str, ...]:
-    events: list[str] = []
-    for word in words:
-        for piece in word.split(","):
-            name = piece.strip().lower()
-            if not name or name in events:
-                continue
-            if not fnmatch.filter(SUBSCRIBABLE, name):
-                close = difflib.get_close_matches(name, SUBSCRIBABLE, n=1, cutoff=0.6)
-                guess = f" Did you mean `{close[0]}`?" if close else ""
-                known = ", ".join(f"`{e}`" for e in SUBSCRIBABLE)
-                raise CommandError(
-                    f"Unknown event {quote(name)}.{guess}",
-                    hint=f"{usage(verb)}\nEvents: {known}; globs like `deploy.*` work too.",
-                )
-            events.append(name)
-    return tuple(events)
+    events, options = parse_subscribe(verb, args)
+    return Command(verb, target=target, events=events, options=options)
 
 
 def _env_glob(verb: Verb, word: str) -> str:

@@ -161,12 +161,15 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
         ),
         _spec(
             Verb.SUBSCRIBE,
-            "<project>[/<env-glob>] [events...]",
+            "<project>[/<env-glob>] [alerts] [events...] [--events a,b] [--only failures] "
+            "[--digest daily|off [--at 09:00] [--tz Europe/Brussels]] [threads on|off]",
             "Post a project's events in this channel "
-            "(default: deploy.* and environment.status_changed).",
+            "(default: deploy.* and environment.status_changed); again to change its options.",
             Role.DEPLOYER,
             "subscribe shop",
             "subscribe shop/*-prod deploy.failed monitoring.alert",
+            "subscribe shop --only failures --digest daily --at 09:00 --tz Europe/Brussels",
+            "subscribe shop alerts",
         ),
         _spec(
             Verb.UNSUBSCRIBE,
