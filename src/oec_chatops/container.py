@@ -41,6 +41,8 @@ from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
+from oec_chatops.services.home import HomeReader
+from oec_chatops.services.home_refresh import HomeRefresher
 from oec_chatops.services.odoo_queries import OdooQueries
 from oec_chatops.services.outbox import OutboxWorker, SlackBudgets
 from oec_chatops.services.pruner import Pruner
@@ -84,6 +86,7 @@ class Container:
     # host's adapter to close. None and empty for a single oec.sh platform.
     hosts: Hosts | None = None
     host_adapters: tuple[BuiltHost, ...] = ()
+    home: HomeRefresher | None = None  # the App Home tabs (None: not drawn)
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -102,7 +105,9 @@ class Container:
     @property
     def clicks(self) -> ClickDesk:
         """What the approval listeners use."""
-        return ClickDesk(approvals=self.approvals, slack=self.slack, runner=self.runner)
+        return ClickDesk(
+            approvals=self.approvals, slack=self.slack, runner=self.runner, home=self.home
+        )
 
     def start_workers(self) -> None:
         """Start the outbox, tracker and expiry loops, and resume interrupted approvals."""
@@ -123,6 +128,8 @@ class Container:
                 loop.create_task(self.pruner.run(), name="pruner"),
             ]
         )
+        if self.home is not None:
+            self._workers.append(loop.create_task(self.home.run(), name="home"))
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:
@@ -134,6 +141,8 @@ class Container:
         self.expiry.stop()
         self.outbox.stop()
         self.pruner.stop()
+        if self.home is not None:
+            self.home.stop()
         if self._workers:
             await asyncio.wait(self._workers, timeout=grace)
             for task in self._workers:
@@ -280,6 +289,18 @@ def build_container(
         commands=CommandQueue(),
         hosts=hosts,
         host_adapters=built,
+        home=HomeRefresher(
+            reader=HomeReader(
+                store=store,
+                clock=clock,
+                policy=policy,
+                directory=directory,
+                platform=platform,
+                hosts=hosts,
+            ),
+            slack=slack,
+            clock=clock,
+        ),
     )
 
 

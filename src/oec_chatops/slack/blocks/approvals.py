@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from oec_chatops.blockkit_limits import (
     MAX_BLOCKS,
@@ -108,6 +109,18 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
 
 
 def _buttons(a: Approval) -> Block:
+    buttons = approval_buttons(a, block_id=ACTIONS_BLOCK_ID)
+    assert buttons is not None  # all three asked for
+    return buttons
+
+
+def approval_buttons(
+    a: Approval, *, block_id: str, approve: bool = True, reject: bool = True, cancel: bool = True
+) -> Block | None:
+    """The card's buttons (or some of them), in a block named `block_id`; None for none.
+
+    The same action ids and value wherever they are shown (the card, a Home tab), so one
+    listener decides the click; the service checks who may press which."""
     confirm = confirm_dialog(
         title=f"Approve this {a.verb}?",
         text=(
@@ -117,18 +130,24 @@ def _buttons(a: Approval) -> Block:
         confirm="Approve",
         deny="Back",
     )
-    return actions(
-        button(
-            "Approve",
-            action_id=ACTION_APPROVE,
-            value=a.approval_id,
-            style="primary",
-            confirm=confirm,
-        ),
-        button("Reject", action_id=ACTION_REJECT, value=a.approval_id, style="danger"),
-        button("Cancel", action_id=ACTION_CANCEL, value=a.approval_id),
-        block_id=ACTIONS_BLOCK_ID,
-    )
+    elements: list[dict[str, Any]] = []
+    if approve:
+        elements.append(
+            button(
+                "Approve",
+                action_id=ACTION_APPROVE,
+                value=a.approval_id,
+                style="primary",
+                confirm=confirm,
+            )
+        )
+    if reject:
+        elements.append(
+            button("Reject", action_id=ACTION_REJECT, value=a.approval_id, style="danger")
+        )
+    if cancel:
+        elements.append(button("Cancel", action_id=ACTION_CANCEL, value=a.approval_id))
+    return actions(*elements, block_id=block_id) if elements else None
 
 
 def outcome(a: Approval, now: datetime) -> str:
