@@ -195,13 +195,16 @@ async def open_reason_modal(c: ClickDesk, click: Click, *, deadline: float) -> M
 
 
 async def apply_click(
-    c: ClickDesk, click: Click, respond: AsyncRespond, *, deadline: float
+    c: ClickDesk, click: Click, respond: AsyncRespond | None, *, deadline: float
 ) -> None:
     """Everything a click does after its ack; tells the clicker whatever went wrong."""
 
     async def tell(text: str) -> None:
         if click.home:
             await answer_on_home(c, click.user_id, text)
+            return
+        if respond is None:  # a click in some other view: Slack gave no response_url
+            log.warning("approval.notice_undeliverable", extra={"approval_id": click.approval_id})
             return
         try:
             await respond(text=text, response_type="ephemeral", replace_original=False)
@@ -255,7 +258,10 @@ async def answer_on_home(c: ClickDesk, user_id: str, notice: str) -> None:
 def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
     @app.action(re.compile(APPROVAL_ACTION))
     async def on_approval_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond | None,
     ) -> None:
         await ack()
         if body.get("type") != "block_actions":
