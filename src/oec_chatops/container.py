@@ -37,6 +37,7 @@ from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.audit_log import AuditLog
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.directory import Directory
@@ -265,6 +266,7 @@ def build_container(
         channels=channels,
         hosts=hosts,
         odoo=OdooQueries(by_host=_operations(oec, built), clock=clock, hosts=hosts),
+        audit_log=AuditLog(store=store, clock=clock, resolver=resolver),
     )
     return Container(
         settings=settings,

@@ -66,6 +66,8 @@ class Verb(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     SUBSCRIPTIONS = "subscriptions"
+    # issue 16: the audit trail, for admins
+    AUDIT = "audit"
 
 
 ACTION_VERBS = frozenset({Verb.DEPLOY, Verb.REDEPLOY, Verb.RESTART, Verb.START, Verb.STOP})

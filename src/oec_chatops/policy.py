@@ -262,7 +262,10 @@ def role_of(policy: Policy, user_id: str, group_ids: Iterable[str]) -> Role:
 
 
 def required_role(verb: Verb) -> Role:
-    """The least role that may run a verb: looking is for viewers, changing for deployers."""
+    """The least role that may run a verb: looking is for viewers, changing for deployers,
+    reading the audit trail (who did what, by name) for admins."""
+    if verb is Verb.AUDIT:
+        return Role.ADMIN
     if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE):
         return Role.DEPLOYER
     return Role.VIEWER

@@ -289,7 +289,15 @@ def test_visible_verbs(example: Policy) -> None:
         Verb.APPROVALS,
         Verb.SUBSCRIPTIONS,
     )
-    assert visible_verbs(example, "U0X", ["S0DEVTEAM"]) == tuple(Verb)
+    deployer = visible_verbs(example, "U0X", ["S0DEVTEAM"])
+    assert deployer == tuple(v for v in Verb if v is not Verb.AUDIT)
+    assert visible_verbs(example, "U0ADMIN", []) == tuple(Verb)
+
+
+def test_only_admins_read_the_audit_trail(example: Policy) -> None:
+    assert not authorize(example, "U0X", ["S0DEVTEAM"], Verb.AUDIT).allowed
+    assert not authorize(example, "U0NOBODY", [], Verb.AUDIT).allowed
+    assert authorize(example, "U0ADMIN", [], Verb.AUDIT).allowed
 
 
 # Protection ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from oec_chatops.policy import Policy
 from oec_chatops.services.actions import Actions, intent_key
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
+from oec_chatops.services.audit_log import AuditLog
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
@@ -59,6 +60,8 @@ class CommandService:
     hosts: Hosts | None = None
     # Backups, metrics and live logs, on the hosts whose API offers them (None: on none).
     odoo: OdooQueries | None = None
+    # The audit trail (`/oec audit`); None: not offered.
+    audit_log: AuditLog | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -167,6 +170,8 @@ class CommandService:
             await self.subscriptions.unsubscribe(inv, cmd, reply)
         elif verb is Verb.SUBSCRIPTIONS:
             await self.subscriptions.show(inv, reply)
+        elif verb is Verb.AUDIT and self.audit_log is not None:
+            await self.audit_log.show(cmd, reply)
         else:  # a verb the grammar knows but nobody wired: a bug, said plainly
             raise CommandError(f"`/oec {verb.value}` is not available.")
 

@@ -15,6 +15,7 @@ VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.ENVS: frozenset({"status"}),
     Verb.LOGS: frozenset({"lines", "runtime", "source"}),
     Verb.DEPLOY: frozenset({"modules"}),
+    Verb.AUDIT: frozenset({"since", "page"}),
 }
 # Options that are switches: present or not, never followed by a value (`--runtime`).
 FLAGS: frozenset[str] = frozenset({"runtime"})

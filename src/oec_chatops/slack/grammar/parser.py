@@ -55,6 +55,8 @@ class Command:
     topic: Verb | None = None  # `help <verb>`
     source: str | None = None  # `logs --runtime`: odoo, postgres or container; None is odoo
     runtime: bool = False  # `logs --runtime`: the live log, not the latest task's
+    since: str | None = None  # `audit --since 7d`, as typed (the service reads the duration)
+    page: int | None = None  # `audit --page 2`
 
 
 def parse_command(text: str) -> Command:
@@ -235,6 +237,36 @@ def _events(verb: Verb, words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(events)
 
 
+MAX_AUDIT_PAGE = 1000
+
+
+def _parse_audit(verb: Verb, args: Args, reason: str | None) -> Command:
+    """`audit [<project/env>] [--since 7d] [--page 2]`: the duration is read by the service,
+    with the policy's duration parser, so both accept the same spellings."""
+    at_most(verb, args, 1)
+    env = None
+    if args.positional:
+        env = path_word(
+            verb,
+            args.positional[0],
+            what="environment",
+            expected="an environment: write `project/env`, an environment name or its id.",
+        )
+    raw = args.options.get("page")
+    page = None
+    if raw is not None:
+        try:
+            page = int(raw)
+        except ValueError:
+            page = 0
+        if not 1 <= page <= MAX_AUDIT_PAGE:
+            raise CommandError(
+                f"`--page` is a number from 1 to {MAX_AUDIT_PAGE}; got {quote(raw)}.",
+                hint=usage(verb),
+            )
+    return Command(verb, env=env, since=args.options.get("since"), page=page)
+
+
 _Parser = Callable[[Verb, Args, str | None], Command]
 
 _PARSERS: Mapping[Verb, _Parser] = {
@@ -255,4 +287,5 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.SUBSCRIBE: _parse_subscription,
     Verb.UNSUBSCRIBE: _parse_subscription,
     Verb.SUBSCRIPTIONS: _no_arguments,
+    Verb.AUDIT: _parse_audit,
 }

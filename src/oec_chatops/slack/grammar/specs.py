@@ -182,6 +182,14 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
             Role.VIEWER,
             "subscriptions",
         ),
+        _spec(
+            Verb.AUDIT,
+            "[<project/env>] [--since 7d] [--page 2]",
+            "Show the audit trail, newest first: who did what to what, and how it ended (admins).",
+            Role.ADMIN,
+            "audit",
+            "audit shop/production --since 7d",
+        ),
     )
 }
 
