@@ -9,6 +9,7 @@ signed as Slack signs them, and every assertion reads what reached the fake or t
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -58,6 +59,23 @@ async def test_opening_the_home_tab_publishes_the_openers_own_view(tmp_path: Pat
         await stack.agent.open_home(VIEWER)
         await wait_home(stack.fake, VIEWER, "*viewer*, cannot approve")
         assert stack.fake.home(ADMIN) is None
+
+
+async def test_slacks_check_of_the_event_url_is_answered_with_its_challenge(
+    tmp_path: Path,
+) -> None:
+    """Subscribing to `app_home_opened` makes Slack verify the URL once: signed, JSON."""
+    async with running_stack(tmp_path) as stack:
+        body = json.dumps(
+            {
+                "token": "x",
+                "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                "type": "url_verification",
+            }
+        ).encode()
+        r = await stack.agent.post_signed(body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 200
+        assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in r.text
 
 
 async def test_approving_from_the_home_runs_once_and_updates_the_card_and_the_home(
