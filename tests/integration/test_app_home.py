@@ -32,6 +32,7 @@ from tests.support.approval_helpers import (
 from tests.support.home_helpers import (
     action_blocks,
     buttons_of,
+    pending_on_home,
     publishes,
     settled,
     wait_home,
@@ -82,9 +83,7 @@ async def test_approving_from_the_home_runs_once_and_updates_the_card_and_the_ho
     tmp_path: Path,
 ) -> None:
     async with running_stack(tmp_path, build=build_with()) as stack:
-        approval_id, _ = await request_change(stack)
-        await stack.agent.open_home(LEAD1)
-        blocks = await wait_home(stack.fake, LEAD1, "fixing invoice totals")
+        approval_id, blocks = await pending_on_home(stack, LEAD1)
         assert buttons_of(blocks, approval_id) == ["approval.approve", "approval.reject"]
 
         # A double click: both reach the bot before the Home is drawn again.
@@ -113,9 +112,7 @@ async def test_rejecting_from_the_home_opens_the_reason_form_and_rejects_with_it
     tmp_path: Path,
 ) -> None:
     async with running_stack(tmp_path, build=build_with()) as stack:
-        approval_id, _ = await request_change(stack)
-        await stack.agent.open_home(LEAD2)
-        await wait_home(stack.fake, LEAD2, "fixing invoice totals")
+        approval_id, _ = await pending_on_home(stack, LEAD2)
         await stack.agent.click_home(LEAD2, "approval.reject", block_id=home_block_id(approval_id))
         modal = await stack.fake.wait_for(lambda f: f.views(LEAD2), timeout=5)
         r = await stack.agent.submit_view(
@@ -137,22 +134,18 @@ async def test_a_non_approver_sees_the_request_without_buttons_and_its_requester
     tmp_path: Path,
 ) -> None:
     async with running_stack(tmp_path, build=build_with()) as stack:
-        approval_id, _ = await request_change(stack)
+        approval_id, mine = await pending_on_home(stack, DEV)
+        assert buttons_of(mine, approval_id) == ["approval.cancel"]  # the requester's own
+
         await stack.agent.open_home(VIEWER)
         viewer = await wait_home(stack.fake, VIEWER, "not an approver")
         assert action_blocks(viewer) == []
         assert approval_id[:8] not in str(viewer)
 
-        await stack.agent.open_home(DEV)  # the requester: no Approve, no Reject, a Cancel
-        mine = await wait_home(stack.fake, DEV, "fixing invoice totals")
-        assert buttons_of(mine, approval_id) == ["approval.cancel"]
-
 
 async def test_a_click_from_someone_elses_home_view_decides_nothing(tmp_path: Path) -> None:
     async with running_stack(tmp_path, build=build_with()) as stack:
-        approval_id, _ = await request_change(stack)
-        await stack.agent.open_home(LEAD1)
-        await wait_home(stack.fake, LEAD1, "fixing invoice totals")
+        approval_id, _ = await pending_on_home(stack, LEAD1)
         home = stack.fake.home(LEAD1)
         assert home is not None
         me = stack.fake.identity

@@ -11,7 +11,8 @@ from typing import Any
 from oec_chatops.playground import FakeSlack
 from oec_chatops.services.home_refresh import HomeRefresher
 from oec_chatops.slack.blocks.home import home_block_id
-from tests.support.approval_helpers import flat
+from tests.support.approval_helpers import flat, request_change
+from tests.support.stack import Stack
 
 
 def home_blocks(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:
@@ -67,3 +68,11 @@ async def settled(home: HomeRefresher, *, rounds: int = 2, timeout: float = 5.0)
         while home.rounds < target:
             home.wake()
             await asyncio.sleep(0.01)
+
+
+async def pending_on_home(stack: Stack, user_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """DEV asks for a production deploy; `user_id` opens their Home and it shows the request.
+    Returns the request's id and the Home's blocks."""
+    approval_id, _ = await request_change(stack)
+    await stack.agent.open_home(user_id)
+    return approval_id, await wait_home(stack.fake, user_id, "fixing invoice totals")

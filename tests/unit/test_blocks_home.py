@@ -4,10 +4,10 @@ what it leaves out, and the card's buttons only where the user may press them.""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from oec_chatops.blockkit_limits import MAX_MODAL_BLOCKS
-from oec_chatops.domain import Approval, ApprovalState, Deployment, Progress, Role
+from oec_chatops.domain import Approval, Deployment, Progress, Role
 from oec_chatops.playground.block_rules import MODAL_BLOCK_LIMIT, find_block_problem
 from oec_chatops.slack.blocks import view_violations
 from oec_chatops.slack.blocks.home import (
@@ -20,22 +20,17 @@ from oec_chatops.slack.blocks.home import (
     render_home,
 )
 from tests.support.blocks import texts
+from tests.unit.test_blocks_approvals import PENDING
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def _approval(i: int) -> Approval:
-    return Approval(
+    """The card tests' pending request, once per project, with a long hostile reason."""
+    return replace(
+        PENDING,
         approval_id=f"apr-{i:04d}-" + "x" * 27,
-        verb="deploy",
         env_label=f"project-{i}/production",
-        env_id=f"e-{i}",
-        requested_by="U0DEV",
-        channel_id="C0OPS",
-        state=ApprovalState.PENDING,
-        required=2,
-        created_at=NOW - timedelta(minutes=1),
-        expires_at=NOW + timedelta(minutes=29),
         reason="r" * 600 + " <!channel>",
         message_ts=f"1767225600.{i:06d}",
     )

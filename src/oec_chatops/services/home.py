@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from oec_chatops import policy
@@ -57,52 +57,40 @@ class EnvListing:
     complete: bool = True  # False: a host failed, so ask again after ENV_RETRY
 
 
+@dataclass
 class HomeReader:
     """Builds `HomeSnapshot`s: the store's approvals and deployments, the platform's statuses."""
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        clock: Clock,
-        policy: Policy,
-        directory: Directory,
-        platform: Platform,
-        hosts: Hosts | None = None,
-        env_budget: float = ENV_BUDGET,
-        env_ttl: float = ENV_TTL,
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._policy = policy
-        self._directory = directory
-        self._platform = platform
-        self._hosts = hosts
-        self._env_budget = env_budget
-        self._env_ttl = env_ttl
-        self._listing: EnvListing | None = None
-        self._listing_lock = asyncio.Lock()
+    store: Store
+    clock: Clock
+    policy: Policy
+    directory: Directory
+    platform: Platform
+    hosts: Hosts | None = None
+    env_budget: float = ENV_BUDGET
+    env_ttl: float = ENV_TTL
+    _listing: EnvListing | None = field(default=None, init=False)
+    _listing_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def snapshot(self, user_id: str, *, notice: str | None = None) -> HomeSnapshot:
-        groups = await self._directory.groups_of(user_id)
-        can_approve = policy.can_approve(self._policy, user_id, groups)
+        groups = await self.directory.groups_of(user_id)
+        can_approve = policy.can_approve(self.policy, user_id, groups)
         listing = await self.environments()
-        now = self._clock.now()
+        now = self.clock.now()
         pending = [
             a
-            for a in self._store.approvals.in_states([ApprovalState.PENDING])
-            if self._clock.time() < a.expires_at.timestamp()
+            for a in self.store.approvals.in_states([ApprovalState.PENDING])
+            if self.clock.time() < a.expires_at.timestamp()
         ]
         return HomeSnapshot(
             user_id=user_id,
-            role=policy.role_of(self._policy, user_id, groups),
+            role=policy.role_of(self.policy, user_id, groups),
             can_approve=can_approve,
             now=now,
             environments=listing.lines,
             environments_note=listing.note,
             deployments=tuple(
-                from_dict(row.state)
-                for row in self._store.deployments.active(limit=MAX_DEPLOYMENTS)
+                from_dict(row.state) for row in self.store.deployments.active(limit=MAX_DEPLOYMENTS)
             ),
             approvals=tuple(
                 item
@@ -120,7 +108,7 @@ class HomeReader:
         may cancel. The service checks again when the button is pressed."""
         own = a.requested_by == user_id
         may_decide = can_approve and (
-            not own or self._store.approvals.self_approval_allowed(a.approval_id)
+            not own or self.store.approvals.self_approval_allowed(a.approval_id)
         )
         if not may_decide and not own:
             return None
@@ -129,8 +117,8 @@ class HomeReader:
     def digest(self) -> str:
         """A fingerprint of the store's part of every Home: pending requests and their votes,
         running deployments and their progress. Equal digests, nothing to republish."""
-        pending = self._store.approvals.in_states([ApprovalState.PENDING])
-        active = self._store.deployments.active(limit=MAX_DEPLOYMENTS)
+        pending = self.store.approvals.in_states([ApprovalState.PENDING])
+        active = self.store.deployments.active(limit=MAX_DEPLOYMENTS)
         raw = repr(
             (
                 [(a.approval_id, a.approvers, a.message_ts) for a in pending],
@@ -143,25 +131,25 @@ class HomeReader:
         """The shared listing: fresh if younger than the TTL, else asked again within budget."""
         async with self._listing_lock:
             current = self._listing
-            now = self._clock.monotonic()
-            ttl = self._env_ttl if current is None or current.complete else ENV_RETRY
-            if current is not None and now - current.asked < min(ttl, self._env_ttl):
+            now = self.clock.monotonic()
+            ttl = self.env_ttl if current is None or current.complete else ENV_RETRY
+            if current is not None and now - current.asked < min(ttl, self.env_ttl):
                 return current
             self._listing = await self._list(current, now)
             return self._listing
 
     async def _list(self, previous: EnvListing | None, now: float) -> EnvListing:
         try:
-            async with asyncio.timeout(self._env_budget):
-                if self._hosts is not None:
-                    found = await self._hosts.list_everywhere()
+            async with asyncio.timeout(self.env_budget):
+                if self.hosts is not None:
+                    found = await self.hosts.list_everywhere()
                     pairs, down = found.pairs, found.unreachable
                 else:
-                    pairs, down = await self._platform.list_all_environments(), []
+                    pairs, down = await self.platform.list_all_environments(), []
         except (OecError, TimeoutError) as exc:
             log.warning("home.environments_unavailable", extra={"error": type(exc).__name__})
             why = (
-                f"The platform did not answer within {self._env_budget:g} s"
+                f"The platform did not answer within {self.env_budget:g} s"
                 if isinstance(exc, TimeoutError)
                 else "The platform could not be reached"
             )
@@ -185,4 +173,4 @@ class HomeReader:
 
     def _at(self, listing: EnvListing) -> datetime:
         """The wall-clock time of a listing taken at monotonic `listing.at`."""
-        return self._clock.now() - timedelta(seconds=self._clock.monotonic() - listing.at)
+        return self.clock.now() - timedelta(seconds=self.clock.monotonic() - listing.at)

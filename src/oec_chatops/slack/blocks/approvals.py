@@ -36,6 +36,7 @@ from oec_chatops.slack.blocks.kit import (
     escape,
     format_duration,
     header,
+    link,
     listing,
     mention,
     message,
@@ -194,7 +195,7 @@ def render_approvals_list(approvals: Sequence[Approval], now: datetime) -> Messa
         return message(
             "No approval requests are waiting.", [section("No approval requests are waiting.")]
         )
-    lines = [_approval_line(a, now) for a in approvals]
+    lines = [approval_line(a, now) for a in approvals]
     return message(
         f"{plural(len(approvals), 'approval request')}",
         [
@@ -204,7 +205,9 @@ def render_approvals_list(approvals: Sequence[Approval], now: datetime) -> Messa
     )
 
 
-def _approval_line(a: Approval, now: datetime) -> str:
+def approval_line(a: Approval, now: datetime, *, card_url: str | None = None) -> str:
+    """One request in a list: who asks what where, votes, expiry or state, a link to the card
+    (`card_url`, where the list is not in the card's channel), the reason."""
     # The short id: the listing is read by people, and no command takes an approval id (the
     # card's buttons carry the full one, and the card's context line shows it).
     line = (
@@ -217,6 +220,8 @@ def _approval_line(a: Approval, now: datetime) -> str:
         line += f" · expired {slack_date(a.expires_at)}"
     else:
         line += f" · {a.state.value}"
+    if card_url:
+        line += f" · {link(card_url, 'card')}"
     if a.reason:
         line += f"\n>{escape(cut(a.reason, 150))}"
     return line

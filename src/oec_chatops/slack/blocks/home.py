@@ -21,18 +21,16 @@ import orjson
 
 from oec_chatops.blockkit_limits import MAX_MODAL_BLOCKS
 from oec_chatops.domain import Approval, Deployment, Role
-from oec_chatops.slack.blocks.approvals import approval_buttons, is_open
+from oec_chatops.slack.blocks.approvals import approval_buttons, approval_line
 from oec_chatops.slack.blocks.deployments import message_link
 from oec_chatops.slack.blocks.kit import (
     Block,
     View,
     code,
     context,
-    cut,
     divider,
     escape,
     header,
-    link,
     listing,
     mention,
     plural,
@@ -46,7 +44,6 @@ HOME_BLOCK_PREFIX = "home.approval."
 APPROVALS_SHOWN = 15  # two blocks each (the request, its buttons)
 DEPLOYMENT_BLOCKS = 8
 ENVIRONMENT_BLOCKS = 20
-MAX_REASON_SHOWN = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +102,9 @@ def approvals_section(s: HomeSnapshot) -> list[Block]:
         return [title, section(none)]
     blocks: list[Block] = [title]
     for item in s.approvals[:APPROVALS_SHOWN]:
-        blocks.append(section(_approval_text(item.approval, s.now)))
+        a = item.approval
+        card = message_link(a.channel_id, a.message_ts) if a.message_ts else None
+        blocks.append(section(approval_line(a, s.now, card_url=card)))
         buttons = approval_buttons(
             item.approval,
             block_id=home_block_id(item.approval.approval_id),
@@ -124,20 +123,6 @@ def approvals_section(s: HomeSnapshot) -> list[Block]:
             )
         )
     return blocks
-
-
-def _approval_text(a: Approval, now: datetime) -> str:
-    text = (
-        f":lock: {mention(a.requested_by)} asks to *{escape(a.verb)}* {code(a.env_label)}"
-        f" · {len(a.approvers)}/{a.required} approvals"
-    )
-    if is_open(a, now):
-        text += f" · expires {slack_date(a.expires_at)}"
-    if a.message_ts:
-        text += f" · {link(message_link(a.channel_id, a.message_ts), 'card')}"
-    if a.reason:
-        text += f"\n>{escape(cut(a.reason, MAX_REASON_SHOWN))}"
-    return text
 
 
 def deployments_section(s: HomeSnapshot) -> list[Block]:
