@@ -26,6 +26,7 @@ QUERIES = [
     ("/oec subscriptions", "subscriptions"),
     ("/oec subscribe globex-erp/staging deploy.failed", "globex-erp/staging"),
     ("/oec unsubscribe globex-erp/staging", "globex-erp/staging"),
+    ("/oec audit --since 1d", "subscription.remove"),
     ("/oec frobnicate", "Unknown command"),
 ]
 ACTIONS = [
