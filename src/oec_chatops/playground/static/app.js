@@ -268,7 +268,7 @@ function renderHome(state) {
   document.body.dataset.home = String(page.home);
   box.hidden = !page.home;
   $("timeline").hidden = page.home;
-  $("composer-form").hidden = page.home;
+  $("composer-form").style.display = page.home ? "none" : "";
   $("home-link").setAttribute("aria-current", page.home ? "page" : "false");
   if (!page.home) return;
   $("empty").hidden = true;
