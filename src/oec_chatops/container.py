@@ -37,6 +37,7 @@ from oec_chatops.services.actions import Actions
 from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
+from oec_chatops.services.audit_log import AuditLog
 from oec_chatops.services.change_commands import ChangeCommands
 from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
@@ -45,6 +46,8 @@ from oec_chatops.services.digests import DigestWorker
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.gauges import StoreGauges
 from oec_chatops.services.health_line import HealthLines
+from oec_chatops.services.home import HomeReader
+from oec_chatops.services.home_refresh import HomeRefresher
 from oec_chatops.services.odoo_queries import OdooQueries
 from oec_chatops.services.outbox import OutboxWorker, SlackBudgets
 from oec_chatops.services.pruner import Pruner
@@ -90,6 +93,7 @@ class Container:
     # host's adapter to close. None and empty for a single oec.sh platform.
     hosts: Hosts | None = None
     host_adapters: tuple[BuiltHost, ...] = ()
+    home: HomeRefresher | None = None  # the App Home tabs (None: not drawn)
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -113,7 +117,9 @@ class Container:
     @property
     def clicks(self) -> ClickDesk:
         """What the approval listeners use."""
-        return ClickDesk(approvals=self.approvals, slack=self.slack, runner=self.runner)
+        return ClickDesk(
+            approvals=self.approvals, slack=self.slack, runner=self.runner, home=self.home
+        )
 
     def start_workers(self) -> None:
         """Start the outbox, tracker and expiry loops, and resume interrupted approvals."""
@@ -135,6 +141,8 @@ class Container:
                 loop.create_task(self.digests.run(), name="digests"),
             ]
         )
+        if self.home is not None:
+            self._workers.append(loop.create_task(self.home.run(), name="home"))
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:
@@ -147,6 +155,8 @@ class Container:
         self.outbox.stop()
         self.pruner.stop()
         self.digests.stop()
+        if self.home is not None:
+            self.home.stop()
         if self._workers:
             await asyncio.wait(self._workers, timeout=grace)
             for task in self._workers:
@@ -282,6 +292,7 @@ def build_container(
         hosts=hosts,
         odoo=OdooQueries(by_host=ops_by_host, clock=clock, hosts=hosts),
         health=HealthLines(ops_by_host, clock=clock, hosts=hosts),
+        audit_log=AuditLog(store=store, clock=clock, resolver=resolver),
     )
     return Container(
         settings=settings,
@@ -307,6 +318,18 @@ def build_container(
         commands=CommandQueue(),
         hosts=hosts,
         host_adapters=built,
+        home=HomeRefresher(
+            reader=HomeReader(
+                store=store,
+                clock=clock,
+                policy=policy,
+                directory=directory,
+                platform=platform,
+                hosts=hosts,
+            ),
+            slack=slack,
+            clock=clock,
+        ),
     )
 
 

@@ -75,6 +75,8 @@ class Verb(StrEnum):
     UNFREEZE = "unfreeze"
     LOCK = "lock"
     UNLOCK = "unlock"
+    # issue 16: the audit trail, for admins
+    AUDIT = "audit"
 
 
 QUICK_UPDATE_VERBS = frozenset({Verb.UPDATE, Verb.PULL, Verb.REINIT})

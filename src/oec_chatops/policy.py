@@ -264,8 +264,9 @@ def role_of(policy: Policy, user_id: str, group_ids: Iterable[str]) -> Role:
 
 def required_role(verb: Verb) -> Role:
     """The least role that may run a verb: looking is for viewers, changing for deployers,
-    and what may reset data (a module reinit) or stop everyone (a freeze) for admins."""
-    if verb in ADMIN_VERBS or verb in (Verb.FREEZE, Verb.UNFREEZE):
+    and what may reset data (a module reinit), stop everyone (a freeze) or read the audit trail
+    (who did what, by name) for admins."""
+    if verb in ADMIN_VERBS or verb in (Verb.FREEZE, Verb.UNFREEZE, Verb.AUDIT):
         return Role.ADMIN
     if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE, Verb.LOCK, Verb.UNLOCK):
         return Role.DEPLOYER

@@ -265,3 +265,27 @@ async def test_a_slow_command_shows_working_on_it_then_the_answer_in_its_place(
     await _expect(answer).to_contain_text("(edited)")
     await _expect(note).to_have_count(0)  # replaced, not added to
     await _expect(mine).to_have_count(1)
+
+
+async def test_the_home_tab_shows_the_request_and_approves_it_in_the_browser(page: Page) -> None:
+    await _run(page, "/oec deploy acme-shop/production -- approved from the home tab")
+    card = _message(page, "Approval: deploy acme-shop/production")
+    await _expect(card).to_contain_text("approved from the home tab", timeout=WAIT_MS)
+
+    # Lea opens the app's Home: the request, with the card's buttons; then approves there.
+    await page.click('.person[data-user="U0LEAD1"]')
+    await page.click("#home-link")
+    home = page.locator("#home")
+    await _expect(home).to_contain_text("Approvals waiting for you", timeout=WAIT_MS)
+    await _expect(home).to_contain_text("approved from the home tab", timeout=WAIT_MS)
+    await _expect(home).to_contain_text("acme-shop/staging")  # the environments, with status
+    await home.locator('[data-action-id="approval.approve"]').first.click()
+    await page.click("#confirm-ok")
+    await _expect(home).to_contain_text("Your approval was counted", timeout=WAIT_MS)
+    await _expect(home.locator('[data-action-id="approval.approve"]')).to_have_count(0)
+    _make_artifacts_dir()
+    await page.screenshot(path=str(ARTIFACTS / "app-home.png"), animations="disabled")
+
+    # Back in #deploys, the card says so.
+    await page.click('.channel-link[data-channel="C0DEPLOYS"]')
+    await _expect(card).to_contain_text("has started", timeout=WAIT_MS)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -19,7 +21,7 @@ import pytest
 
 from oec_chatops.domain import ApprovalState
 from oec_chatops.playground import FakeSlack, block_actions_body, find_button
-from oec_chatops.playground.payloads import slash_command_body
+from oec_chatops.playground.payloads import app_home_opened_body, slash_command_body
 from tests.support.approval_helpers import (
     APPROVE,
     PROD,
@@ -29,6 +31,7 @@ from tests.support.approval_helpers import (
     wait_card,
 )
 from tests.support.commands_helpers import command_body
+from tests.support.home_helpers import wait_home
 from tests.support.ops_helpers import (
     SocketModeStandIn,
     bot_process,
@@ -99,6 +102,27 @@ async def deliver_staging_status_change(stack: Stack) -> httpx.Response:
     )
     body, headers = signed_delivery(event)
     return await stack.http.post(f"{stack.bot_url}/webhooks/oec", content=body, headers=headers)
+
+
+async def test_the_home_tab_opened_over_the_websocket_is_drawn_as_over_http(
+    tmp_path: Path,
+) -> None:
+    async with socket_mode_stack(tmp_path) as stack:
+        standin: SocketModeStandIn = stack.extra["standin"]
+        me = stack.fake.identity
+        event = json.loads(
+            app_home_opened_body(
+                user_id=LEAD1,
+                team_id=me.team_id,
+                bot_user_id=me.bot_user_id,
+                event_id="Ev0SOCKETHOME",
+                event_time=int(time.time()),
+                im_channel_id="D0LEAD1",
+            )
+        )
+        envelope_id = await standin.send("events_api", event)
+        assert (await standin.ack_for(envelope_id))["envelope_id"] == envelope_id
+        await wait_home(stack.fake, LEAD1, "acme-shop/staging", "can approve")
 
 
 async def test_while_the_websocket_cannot_connect_http_still_serves(tmp_path: Path) -> None:

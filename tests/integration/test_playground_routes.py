@@ -3,10 +3,21 @@ as Slack sends them, and what the bot answers shows up in what the page is given
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 
-from oec_chatops.playground import FakeSlack, Playground, build_playground_app, seed_demo_workspace
+from oec_chatops.playground import (
+    FakeSlack,
+    Playground,
+    build_playground_app,
+    page_state,
+    seed_demo_workspace,
+)
+from tests.support.blocks import texts
 from tests.support.playground import (
+    DEPLOYS,
     DEV,
     LEAD,
     PageClient,
@@ -76,6 +87,32 @@ async def test_a_production_deploy_is_approved_from_the_page(page: PageClient) -
         user=LEAD,
     )
     assert "<@U0DEV1>" in text_of(deployed)
+
+
+async def test_the_home_tab_opens_from_the_page_and_its_buttons_decide(page: PageClient) -> None:
+    await page.command("/oec deploy acme-shop/production -- from the home tab")
+    card = await page.wait_for_item(header_is("Approval: deploy acme-shop/production"))
+    r = await page.http.post("/_play/home", json={"user": LEAD})
+    assert r.status_code == 200, r.text
+
+    def home_shows(needle: str) -> Callable[[object], dict[str, Any] | None]:
+        def check(_: object) -> dict[str, Any] | None:
+            home = page_state(page.demo.fake, user_id=LEAD, channel_id=DEPLOYS)["home"]
+            return home if home is not None and needle in texts({"text": "", **home}) else None
+
+        return check
+
+    home = await page.demo.fake.wait_for(home_shows("from the home tab"), timeout=8)
+    block_id = next(b["block_id"] for b in home["blocks"] if b["type"] == "actions")
+    r = await page.http.post(
+        "/_play/home/click",
+        json={"user": LEAD, "block_id": block_id, "action_id": "approval.approve"},
+    )
+    assert r.status_code == 200, r.text
+    await page.wait_for_item(
+        lambda i: i["ts"] == card["ts"] and "has started" in text_of(i), user=LEAD
+    )
+    await page.demo.fake.wait_for(home_shows("Your approval was counted"), timeout=8)
 
 
 async def test_reject_opens_the_reason_modal_and_its_submission_reaches_the_bot(

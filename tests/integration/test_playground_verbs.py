@@ -30,6 +30,7 @@ QUERIES = [
     ("/oec unlock acme-shop/development", "Unlocked"),
     ("/oec freeze globex-erp/* for 1h -- trying the demo", "frozen until"),
     ("/oec unfreeze globex-erp/*", "Lifted the freeze"),
+    ("/oec audit --since 1d", "subscription.remove"),
     ("/oec frobnicate", "Unknown command"),
 ]
 ACTIONS = [

@@ -36,6 +36,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     # is_member of the channel a change is made from, public or private (services.channel_access)
     "conversations.info": frozenset({"channels:read", "groups:read"}),
     "views.open": frozenset(),  # authorised by the trigger_id of the click
+    "views.publish": frozenset(),  # a user's App Home: no scope (the Home tab must be on)
     "auth.test": frozenset(),  # any token
     # Socket Mode: called with the app-level token (scope connections:write, set on the
     # token in the app's settings), never with the bot token.
@@ -47,7 +48,7 @@ BOLT_CALLS = frozenset({"auth.test"})
 # The slash command itself needs `commands`.
 COMMAND_SCOPES = frozenset({"commands"})
 
-_CALL = re.compile(r"\bslack\.([a-z]+(?:_[A-Za-z]+)+)\(")
+_CALL = re.compile(r"(?:\b|_)slack\.([a-z]+(?:_[A-Za-z]+)+)\(")
 
 
 def load_manifest() -> dict[str, Any]:
@@ -71,6 +72,11 @@ def web_api_calls() -> dict[str, set[str]]:
         for name in _CALL.findall(path.read_text(encoding="utf-8")):
             found.setdefault(name.replace("_", "."), set()).add(str(path.relative_to(SRC)))
     return found
+
+
+def handled_events() -> set[str]:
+    pattern = re.compile(r"@app\.event\(\s*[\"']([^\"']+)[\"']")
+    return {e for p in bot_sources() for e in pattern.findall(p.read_text(encoding="utf-8"))}
 
 
 def handled_commands() -> set[str]:
@@ -134,10 +140,27 @@ def test_interactivity_is_on_because_the_code_listens_for_clicks_and_views() -> 
     assert load_manifest()["settings"]["interactivity"]["is_enabled"] is True
 
 
+def test_the_home_tab_is_on_and_every_event_listened_for_is_subscribed() -> None:
+    m = load_manifest()
+    home = m["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    assert home["messages_tab_enabled"] is False  # the bot answers nothing written there
+    events = m["settings"]["event_subscriptions"]
+    assert events["request_url"] == f"https://{PLACEHOLDER_HOST}/slack/events"
+    assert handled_events() == {"app_home_opened"}
+    assert set(events["bot_events"]) == handled_events()
+
+
 def test_the_source_scan_finds_the_calls_we_know_about() -> None:
     """Guards the scanner itself: if it stopped matching, the scope test would pass vacuously."""
     calls = web_api_calls()
-    for method in ("chat.postMessage", "chat.update", "conversations.history", "views.open"):
+    for method in (
+        "chat.postMessage",
+        "chat.update",
+        "conversations.history",
+        "views.open",
+        "views.publish",
+    ):
         assert method in calls, method
 
 
@@ -172,6 +195,7 @@ def test_check_expects_the_manifests_scopes() -> None:
     [
         ("await self.slack.chat_postMessage(channel=c)", {"chat.postMessage"}),
         ("await c.slack.views_open(trigger_id=t)", {"views.open"}),
+        ("await self._slack.views_publish(user_id=u)", {"views.publish"}),
         ("auth = await slack.auth_test()", {"auth.test"}),
         ("await slack.session.close()", set()),
     ],

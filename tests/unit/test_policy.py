@@ -289,7 +289,7 @@ def test_visible_verbs(example: Policy) -> None:
         Verb.APPROVALS,
         Verb.SUBSCRIPTIONS,
     )
-    admin_only = {Verb.FREEZE, Verb.UNFREEZE, Verb.REINIT}  # freezes and reinit: admins only
+    admin_only = {Verb.FREEZE, Verb.UNFREEZE, Verb.REINIT, Verb.AUDIT}  # admins only
     deployer = visible_verbs(example, "U0X", ["S0DEVTEAM"])
     assert deployer == tuple(v for v in Verb if v not in admin_only)
     assert visible_verbs(example, "U0ADMIN", []) == tuple(Verb)
@@ -305,6 +305,12 @@ def test_a_module_reinit_is_for_admins_and_always_gated(example: Policy) -> None
     assert authorize(example, "U0X", ["S0DEVTEAM"], Verb.PULL).allowed
     assert not authorize(example, "U0NOBODY", [], Verb.UPDATE).allowed
     assert Verb.REINIT in ALWAYS_GATED_VERBS
+
+
+def test_only_admins_read_the_audit_trail(example: Policy) -> None:
+    assert not authorize(example, "U0X", ["S0DEVTEAM"], Verb.AUDIT).allowed
+    assert not authorize(example, "U0NOBODY", [], Verb.AUDIT).allowed
+    assert authorize(example, "U0ADMIN", [], Verb.AUDIT).allowed
 
 
 # Protection ----------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -> Starlette:
     """The bot's ASGI app. `grace` bounds each shutdown step (in-flight work, outbox flush)."""
-    bolt_app = build_bolt_app(settings=c.settings, slack=c.slack, commands=c.desk, clicks=c.clicks)
+    bolt_app = build_bolt_app(
+        settings=c.settings, slack=c.slack, commands=c.desk, clicks=c.clicks, home=c.home
+    )
     secret = c.settings.slack_signing_secret
     # Without a signing secret (Socket Mode) nothing on HTTP can be proven to come from Slack:
     # /slack/events is then not routed at all (404), whatever else the HTTP port serves.

@@ -311,6 +311,10 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
     def views(self, user: str | None = None) -> list[OpenedView]:
         return [v for v in self._ws.views.values() if user is None or v.user_id == user]
 
+    def home(self, user: str) -> OpenedView | None:
+        """The Home tab last published for `user` (`views.publish`), or None if never."""
+        return self._ws.homes.get(user)
+
     def view(self, view_id: str) -> OpenedView:
         try:
             return self._ws.views[view_id]

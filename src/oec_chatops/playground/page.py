@@ -10,6 +10,8 @@
 | `POST /_play/command` | `{"user", "channel", "text": "/oec ..."}` | a signed slash command |
 | `POST /_play/click` | `{"user", "channel", "ts", "action_id", "ephemeral"?}` | a signed click |
 | `POST /_play/submit` | `{"user", "view_id", "values"}` | a signed `view_submission` |
+| `POST /_play/home` | `{"user"}` | the person opens the app's Home tab (`app_home_opened`) |
+| `POST /_play/home/click` | `{"user", "block_id", "action_id"}` | a signed click in their Home |
 | `POST /_play/close` | `{"view_id"}` | the person closes a modal |
 | `GET/POST /_play/sim/faults` | fault fields | the simulator's faults (`sim_proxy`) |
 | `POST /_play/sim/reset` | - | the simulator's faults off |
@@ -244,6 +246,16 @@ def page_routes(pg: Playground) -> list[BaseRoute]:
         )
         return _bot_answer(await _reach_bot(pg.agent.click(message, action_id, user_id=user)))
 
+    async def home(request: Request) -> Response:
+        body = await _json_body(request)
+        return _bot_answer(await _reach_bot(pg.agent.open_home(_text(body, "user"))))
+
+    async def home_click(request: Request) -> Response:
+        body = await _json_body(request)
+        user, block_id = _text(body, "user"), _text(body, "block_id")
+        clicked = pg.agent.click_home(user, _text(body, "action_id"), block_id=block_id)
+        return _bot_answer(await _reach_bot(clicked))
+
     async def submit(request: Request) -> Response:
         body = await _json_body(request)
         user, view_id = _text(body, "user"), _text(body, "view_id")
@@ -281,6 +293,8 @@ def page_routes(pg: Playground) -> list[BaseRoute]:
         ("/_play/command", command, ["POST"]),
         ("/_play/click", click, ["POST"]),
         ("/_play/submit", submit, ["POST"]),
+        ("/_play/home", home, ["POST"]),
+        ("/_play/home/click", home_click, ["POST"]),
         ("/_play/close", close, ["POST"]),
         ("/_play/sim/faults", faults, ["GET", "POST"]),
         ("/_play/sim/reset", reset, ["POST"]),

@@ -48,6 +48,7 @@ def page_state(
         "channels": [_channel(c, fake, me.user_id) for c in visible],
         "timeline": timeline(fake.messages(channel.channel_id), _mine(fake, me.user_id, channel)),
         "view": _open_view(fake, me.user_id),
+        "home": _home(fake, me.user_id),
         "people": [
             {"id": p.user_id, "name": fake.user(p.user_id).real_name, "role": p.role}
             for p in people
@@ -140,3 +141,9 @@ def _open_view(fake: FakeSlack, user_id: str) -> JsonDict | None:
         return None
     last = opened[-1]
     return {"id": last.view_id, "view": last.view}
+
+
+def _home(fake: FakeSlack, user_id: str) -> JsonDict | None:
+    """The Home tab the app last published for this person (`views.publish`), if any."""
+    home = fake.home(user_id)
+    return {"id": home.view_id, "blocks": home.view.get("blocks") or []} if home else None

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from oec_chatops.playground.records import JsonDict
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 VERIFICATION_TOKEN = "playgroundLegacyVerification"  # noqa: S105 - public, deprecated field
 TEAM_DOMAIN = "oec-playground"
@@ -122,6 +123,98 @@ def block_actions_body(
         response_url=response_url,
         actions=[action],
     )
+    return _payload_form(payload)
+
+
+def app_home_opened_body(
+    *,
+    user_id: str,
+    team_id: str,
+    bot_user_id: str,
+    event_id: str,
+    event_time: int,
+    im_channel_id: str,
+    view: JsonDict | None = None,
+    tab: str = "home",
+    api_app_id: str = API_APP_ID,
+    verification_token: str = VERIFICATION_TOKEN,
+) -> bytes:
+    """The Events API callback Slack POSTs (as JSON) when a user opens the app's Home tab.
+
+    `view` is the Home view last published for the user, which Slack includes once there is
+    one; `tab` is `home` or `messages` (the app's DM tab fires the same event).
+    """
+    event: JsonDict = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": im_channel_id,
+        "tab": tab,
+        "event_ts": f"{event_time}.000100",
+    }
+    if view is not None:
+        event["view"] = view
+    payload: JsonDict = {
+        "token": verification_token,
+        "team_id": team_id,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def view_block_actions_body(
+    *,
+    user_id: str,
+    user_name: str,
+    team_id: str,
+    view: JsonDict,
+    action_id: str,
+    block_id: str,
+    value: str | None,
+    trigger_id: str,
+    button: JsonDict | None = None,
+    action_ts: str | None = None,
+    team_domain: str = TEAM_DOMAIN,
+    api_app_id: str = API_APP_ID,
+    verification_token: str = VERIFICATION_TOKEN,
+) -> bytes:
+    """The `block_actions` payload Slack sends for a click in a view (a Home tab, a modal).
+
+    Unlike a click in a message there is no `channel`, no `message` and no `response_url`:
+    the container is the view, and the whole view (as `views.publish` answered it) is sent.
+    """
+    action: JsonDict = {"action_id": action_id, "block_id": block_id}
+    if button is not None:
+        action.update({k: button[k] for k in ("text", "style", "url") if k in button})
+    if value is not None:
+        action["value"] = value
+    action.update(type="button", action_ts=action_ts or "0")
+    payload: JsonDict = {
+        "type": "block_actions",
+        "user": _user(user_id, user_name, team_id),
+        "api_app_id": api_app_id,
+        "token": verification_token,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": trigger_id,
+        "team": {"id": team_id, "domain": team_domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action],
+    }
     return _payload_form(payload)
 
 

@@ -17,9 +17,12 @@ from oec_chatops.httpapi.lifecycle import AsyncClosing
 from oec_chatops.playground.fake_slack import FakeSlack
 from oec_chatops.playground.payloads import (
     FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
     SLACK_USER_AGENT,
+    app_home_opened_body,
     block_actions_body,
     slash_command_body,
+    view_block_actions_body,
     view_submission_body,
 )
 from oec_chatops.playground.records import Channel, Ephemeral, JsonDict, Message
@@ -69,6 +72,7 @@ class SlackUserAgent(AsyncClosing):
         self._signer = SlackSigner(signing_secret, clock=self._clock)
         self._events_url = bot_url.rstrip("/") + events_path
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._events = 0
 
     def __repr__(self) -> str:
         return f"SlackUserAgent(events_url={self._events_url!r})"
@@ -171,6 +175,53 @@ class SlackUserAgent(AsyncClosing):
             button=button,
             action_ts=f"{self._clock.time():.6f}",
             response_url=self.response_url(url_id),
+            trigger_id=self._fake.issue_trigger(user_id=user_id),
+        )
+        return await self.post_signed(body)
+
+    async def open_home(self, user_id: str, *, tab: str = "home") -> httpx.Response:
+        """`user_id` opens the app's Home tab: Slack's `app_home_opened` event, as JSON."""
+        self._fake.user(user_id)
+        me = self._fake.identity
+        home = self._fake.home(user_id)
+        self._events += 1
+        body = app_home_opened_body(
+            user_id=user_id,
+            team_id=me.team_id,
+            bot_user_id=me.bot_user_id,
+            api_app_id=me.app_id,
+            event_id=f"Ev{self._events:08d}HOME",
+            event_time=int(self._clock.time()),
+            im_channel_id=f"D{user_id[1:]}",
+            view=home.to_api(team_id=me.team_id, app_id=me.app_id, bot_id=me.bot_id)
+            if home is not None
+            else None,
+            tab=tab,
+        )
+        return await self.post_signed(body, headers={"Content-Type": JSON_CONTENT_TYPE})
+
+    async def click_home(
+        self, user_id: str, action_id: str, *, block_id: str, value: str | None = None
+    ) -> httpx.Response:
+        """`user_id` clicks `action_id` in block `block_id` of their Home tab, as published."""
+        home = self._fake.home(user_id)
+        if home is None:
+            raise LookupError(f"{user_id} has no Home tab: nothing was published for them.")
+        blocks = [b for b in home.view.get("blocks") or [] if b.get("block_id") == block_id]
+        found_block, button = find_button(blocks, action_id)
+        me = self._fake.identity
+        body = view_block_actions_body(
+            user_id=user_id,
+            user_name=self._fake.user(user_id).name,
+            team_id=me.team_id,
+            team_domain=me.team_domain,
+            api_app_id=me.app_id,
+            view=home.to_api(team_id=me.team_id, app_id=me.app_id, bot_id=me.bot_id),
+            action_id=action_id,
+            block_id=found_block,
+            value=button.get("value") if value is None else value,
+            button=button,
+            action_ts=f"{self._clock.time():.6f}",
             trigger_id=self._fake.issue_trigger(user_id=user_id),
         )
         return await self.post_signed(body)

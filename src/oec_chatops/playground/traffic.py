@@ -94,7 +94,7 @@ class OpenedView:
 
     def to_api(self, *, team_id: str, app_id: str, bot_id: str) -> JsonDict:
         answer: JsonDict = {
-            "type": "modal",
+            "type": self.view.get("type", "modal"),
             "blocks": [],
             "private_metadata": "",
             "callback_id": "",
@@ -130,6 +130,7 @@ ChangeKind = Literal[
     "ephemeral.deleted",
     "view.opened",
     "view.updated",
+    "home.published",
     "call",
     "workspace",
     "reset",

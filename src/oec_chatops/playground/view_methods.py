@@ -1,8 +1,13 @@
-"""`views.open` and `views.update`: modals, opened with a trigger_id Slack handed the app.
+"""`views.open`, `views.update` and `views.publish`: modals, and each user's Home tab.
 
 A trigger_id is good for one modal, within 3 s of the interaction that carried it
 (`expired_trigger_id`, `exchanged_trigger_id`); updates may name the view by id or by the
 app's external_id and are refused with `hash_conflict` when the hash is stale.
+
+`views.publish` needs no trigger: it replaces the Home tab of `user_id` (a known user, else
+`user_not_found`), a view of type `home` with at most 100 blocks, kept as that user's one
+Home view (same view id across publishes, as Slack does) and refused with `hash_conflict`
+when a `hash` is given and stale.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from oec_chatops.playground.traffic import OpenedView
 from oec_chatops.playground.workspace import TRIGGER_LIFETIME, Workspace
 
 
-def _read_view(args: Args) -> JsonDict:
+def _read_view(args: Args, *, kind: str = "modal") -> JsonDict:
     view = json_arg(args, "view", error="invalid_arguments")
-    if not isinstance(view, dict) or view.get("type") != "modal":
-        raise Refusal("invalid_arguments", messages=["[ERROR] view.type must be modal"])
+    if not isinstance(view, dict) or view.get("type") != kind:
+        raise Refusal("invalid_arguments", messages=[f"[ERROR] view.type must be {kind}"])
     title = view.get("title")
-    if (
+    if kind == "modal" and (
         not isinstance(title, dict)
         or title.get("type") != "plain_text"
         or not 1 <= len(str(title.get("text", ""))) <= 24
@@ -90,4 +95,27 @@ def views_update(ws: Workspace, args: Args) -> JsonDict:
     return {"ok": True, "view": _api(ws, updated)}
 
 
-VIEW_METHODS: dict[str, Method] = {"views.open": views_open, "views.update": views_update}
+def views_publish(ws: Workspace, args: Args) -> JsonDict:
+    user_id = text_arg(args, "user_id")
+    if user_id is None or user_id not in ws.users:
+        raise Refusal("user_not_found")
+    view = _read_view(args, kind="home")
+    current = ws.homes.get(user_id)
+    expected_hash = text_arg(args, "hash")
+    if current is not None and expected_hash is not None and expected_hash != current.hash:
+        raise Refusal("hash_conflict")
+    published = OpenedView(
+        view_id=current.view_id if current is not None else ws.new_id("V"),
+        user_id=user_id,
+        view=view,
+        hash=f"{int(ws.clock.time())}.{secrets.token_hex(4)}",
+    )
+    ws.put_home(published)
+    return {"ok": True, "view": _api(ws, published)}
+
+
+VIEW_METHODS: dict[str, Method] = {
+    "views.open": views_open,
+    "views.update": views_update,
+    "views.publish": views_publish,
+}

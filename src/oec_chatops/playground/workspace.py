@@ -96,6 +96,7 @@ class Workspace:
         self.ephemerals: list[Ephemeral] = []
         self.responses: list[ResponsePost] = []
         self.views: dict[str, OpenedView] = {}
+        self.homes: dict[str, OpenedView] = {}  # user id -> that user's Home tab
         self.response_urls: dict[str, ResponseUrl] = {}
         self.triggers: dict[str, Trigger] = {}
 
@@ -290,3 +291,7 @@ class Workspace:
     def put_view(self, view: OpenedView, *, opened: bool) -> None:
         self.views[view.view_id] = view
         self.changed("view.opened" if opened else "view.updated", user_id=view.user_id)
+
+    def put_home(self, view: OpenedView) -> None:
+        self.homes[view.user_id] = view
+        self.changed("home.published", user_id=view.user_id)

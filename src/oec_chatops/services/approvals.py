@@ -130,15 +130,22 @@ class Approvals:
         channel_id: str,
         message_ts: str | None,
         note: str | None = None,
+        home: bool = False,
     ) -> ClickOutcome:
         """Apply one button press, made in `channel_id` on message `message_ts` (for the reason
-        modal: the ones its Reject click came from). Refusals change nothing and say why."""
+        modal: the ones its Reject click came from), or with `home` in the clicker's own App
+        Home. Refusals change nothing and say why.
+
+        A Home click needs no card: Slack shows each user only their own Home tab, signs the
+        click, and says it came from a view of type `home` with our callback id
+        (`slack.approval_listeners.read_click`), so it cannot be a copied button; who may
+        decide is checked below exactly as for a click on the card."""
         s = self.steps
         a = s.store.approvals.get(approval_id)
         if a is None:
             s.audit(actor=user_id, action=action, a=approval_id, result="unknown_request")
             return ClickOutcome(False, "This approval request does not exist (any more).")
-        if not a.shown_on(channel_id, message_ts):
+        if not (home or a.shown_on(channel_id, message_ts)):
             s.audit(
                 actor=user_id,
                 action=action,

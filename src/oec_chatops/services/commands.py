@@ -31,6 +31,7 @@ from oec_chatops.services.actions import Actions, intent_key
 from oec_chatops.services.approval_steps import unanswered
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
+from oec_chatops.services.audit_log import AuditLog
 from oec_chatops.services.change_commands import ChangeCommands
 from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
@@ -76,6 +77,8 @@ class CommandService:
     odoo: OdooQueries | None = None
     # `/oec status`'s health line after a completed deployment (None: no line).
     health: HealthLines | None = None
+    # The audit trail (`/oec audit`); None: not offered.
+    audit_log: AuditLog | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -200,6 +203,8 @@ class CommandService:
             await self.change_commands.lock(inv, cmd, reply)
         elif verb is Verb.UNLOCK:
             await self.change_commands.unlock(inv, cmd, reply)
+        elif verb is Verb.AUDIT and self.audit_log is not None:
+            await self.audit_log.show(cmd, reply)
         else:  # a verb the grammar knows but nobody wired: a bug, said plainly
             raise CommandError(f"`/oec {verb.value}` is not available.")
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from oec_chatops.config import Settings
     from oec_chatops.slack.approval_listeners import ClickDesk
     from oec_chatops.slack.command_desk import CommandDesk
+    from oec_chatops.slack.home_listeners import HomeOpened
 
 CommandAcceptor = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -76,7 +77,12 @@ class ChatopsApp(AsyncApp):
 
 
 def build_bolt_app(
-    *, settings: Settings, slack: AsyncWebClient, commands: CommandDesk, clicks: ClickDesk
+    *,
+    settings: Settings,
+    slack: AsyncWebClient,
+    commands: CommandDesk,
+    clicks: ClickDesk,
+    home: HomeOpened | None = None,
 ) -> AsyncApp:
     """The Bolt app. Signature verification is always on (v0 HMAC, 5-minute window).
 
@@ -99,5 +105,5 @@ def build_bolt_app(
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oec_chatops.bolt"),
     )
-    handlers.register(app, commands=commands, clicks=clicks)
+    handlers.register(app, commands=commands, clicks=clicks, home=home)
     return app

@@ -10,6 +10,12 @@ A click decides only the request whose card it was made on (`Approval.shown_on`,
 `services.approvals.click`): the channel and, once known, the card's message ts. The reason
 modal carries the channel and message of the Reject click that opened it.
 
+The same buttons are on the clicker's App Home (`slack.blocks.home`). Such a click comes from a
+view, not a message: no channel, no message, no response_url. It is recognised by its view (type
+`home`, our callback id, drawn for this very user), decided by the same service, and answered
+on the Home itself, which is published again at once with the outcome on top
+(`services.home_refresh`); the channel card is updated by the service as for any click.
+
 The reason modal: a trigger_id is valid for about 3 s after the click, so `views.open` is tried
 at once, bounded by MODAL_BUDGET from the click. If Slack says no (expired trigger, missing
 scope) the click rejects without a reason. If Slack does not answer in time, or the connection
@@ -23,7 +29,7 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import orjson
@@ -36,18 +42,26 @@ from oec_chatops.services import approvals
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.runner import Runner
 from oec_chatops.slack import blocks
+from oec_chatops.slack.blocks.home import HOME_CALLBACK
 
 log = logging.getLogger(__name__)
+
+
+class HomeAnswers(Protocol):
+    """Where a click made on the App Home is answered (`services.home_refresh`)."""
+
+    async def answer_click(self, user_id: str, notice: str | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class ClickDesk:
     """What the approval listeners use: the approvals service, Slack (the reason modal, the
-    clicker's notices) and the runner their work after the ack runs on."""
+    clicker's notices), the runner their work after the ack runs on, and the Home."""
 
     approvals: Approvals
     slack: AsyncWebClient
     runner: Runner
+    home: HomeAnswers | None = None
 
 
 APPROVAL_ACTION = r"^approval\.(approve|reject|cancel)$"
@@ -84,6 +98,23 @@ class Click:
     channel_id: str
     message_ts: str | None
     trigger_id: str
+    home: bool = False  # made in the clicker's own App Home, not on a card
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """Was this click made in the clicker's App Home, as we drew it for them?
+
+    Slack says where: the container is a view, the view is of type `home` and carries our
+    callback id, and its metadata names the user it was drawn for, who must be the clicker."""
+    view = _object(body.get("view"))
+    if _object(body.get("container")).get("type") != "view" or view.get("type") != "home":
+        return False
+    try:
+        meta = _object(orjson.loads(_text(view.get("private_metadata")) or "{}"))
+    except orjson.JSONDecodeError:
+        return False
+    user = _text(_object(body.get("user")).get("id"))
+    return view.get("callback_id") == HOME_CALLBACK and bool(user) and meta.get("user") == user
 
 
 def read_click(body: dict[str, Any], action: dict[str, Any]) -> Click:
@@ -99,6 +130,7 @@ def read_click(body: dict[str, Any], action: dict[str, Any]) -> Click:
         or _text(_object(body.get("message")).get("ts"))
         or None,
         trigger_id=_text(body.get("trigger_id")),
+        home=from_home(body),
     )
 
 
@@ -135,7 +167,7 @@ async def open_reason_modal(c: ClickDesk, click: Click, *, deadline: float) -> M
             if (
                 pending is None
                 or not c.approvals.is_open(pending)
-                or not pending.shown_on(click.channel_id, click.message_ts)
+                or not (click.home or pending.shown_on(click.channel_id, click.message_ts))
             ):
                 return Modal.NOT_OFFERED
             if not await c.approvals.may_reject(click.user_id):
@@ -144,6 +176,7 @@ async def open_reason_modal(c: ClickDesk, click: Click, *, deadline: float) -> M
                 "approval_id": click.approval_id,
                 "channel_id": click.channel_id,
                 "message_ts": click.message_ts,
+                "home": "yes" if click.home else "",
             }
             await c.slack.views_open(
                 trigger_id=click.trigger_id,
@@ -162,11 +195,17 @@ async def open_reason_modal(c: ClickDesk, click: Click, *, deadline: float) -> M
 
 
 async def apply_click(
-    c: ClickDesk, click: Click, respond: AsyncRespond, *, deadline: float
+    c: ClickDesk, click: Click, respond: AsyncRespond | None, *, deadline: float
 ) -> None:
     """Everything a click does after its ack; tells the clicker whatever went wrong."""
 
     async def tell(text: str) -> None:
+        if click.home:
+            await answer_on_home(c, click.user_id, text)
+            return
+        if respond is None:  # a click in some other view: Slack gave no response_url
+            log.warning("approval.notice_undeliverable", extra={"approval_id": click.approval_id})
+            return
         try:
             await respond(text=text, response_type="ephemeral", replace_original=False)
         except TRANSPORT_ERRORS as exc:
@@ -186,20 +225,43 @@ async def apply_click(
             action=click.verb,
             channel_id=click.channel_id,
             message_ts=click.message_ts,
+            home=click.home,
         )
     except Exception:
         # A bug of ours, not the clicker's mistake: logged in full, and the clicker is told.
         log.exception("approval.click_failed", extra={"approval_id": click.approval_id})
         await tell(CLICK_FAILED)
         return
-    if outcome.notice:
-        await tell(outcome.notice)
+    if outcome.notice or click.home:
+        await tell(outcome.notice or _done(click.verb))
+
+
+def _done(verb: str) -> str:
+    """What a Home click that changed the request says on top of the Home."""
+    return {
+        approvals.APPROVE: "Your approval was counted; the card in its channel shows the rest.",
+        approvals.CANCEL: "The request was cancelled.",
+    }.get(verb, "The request was rejected.")
+
+
+async def answer_on_home(c: ClickDesk, user_id: str, notice: str) -> None:
+    """Publish the clicker's Home again with `notice` on top; never raises."""
+    if c.home is None:
+        log.warning("approval.home_click_without_home", extra={"user": user_id})
+        return
+    try:
+        await c.home.answer_click(user_id, notice)
+    except Exception:
+        log.exception("approval.home_answer_failed", extra={"user": user_id})
 
 
 def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
     @app.action(re.compile(APPROVAL_ACTION))
     async def on_approval_click(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond | None,
     ) -> None:
         await ack()
         if body.get("type") != "block_actions":
@@ -225,6 +287,7 @@ def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
                     channel_id=meta.get("channel_id", ""),
                     message_ts=meta.get("message_ts"),
                     note=note,
+                    home=bool(meta.get("home")),
                 )
                 notice = outcome.notice
             except Exception:
@@ -232,7 +295,9 @@ def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
                     "approval.click_failed", extra={"approval_id": meta.get("approval_id")}
                 )
                 notice = CLICK_FAILED
-            if notice and meta.get("channel_id"):
+            if meta.get("home"):
+                await answer_on_home(c, user_id, notice or _done(approvals.REJECT))
+            elif notice and meta.get("channel_id"):
                 try:
                     await c.slack.chat_postEphemeral(
                         channel=meta["channel_id"], user=user_id, text=notice

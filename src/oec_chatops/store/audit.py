@@ -29,6 +29,19 @@ class Audit(Repository):
             (at, actor, action, target, result, dumps(detail or {}), request_id),
         )
 
+    def search(
+        self, *, since: float | None, target: str | None, limit: int, offset: int = 0
+    ) -> tuple[list[AuditRow], int]:
+        """Rows at or after `since` about `target` (None: any), newest first, one page of them;
+        and how many rows match in all (for "page 1 of N")."""
+        where, params = _filters(since, target)
+        (total,) = self.conn.execute(f"SELECT count(*) FROM audit{where}", params).fetchone()  # noqa: S608 - placeholders only
+        rows = self.conn.execute(
+            f"SELECT * FROM audit{where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",  # noqa: S608
+            (*params, limit, offset),
+        ).fetchall()
+        return [from_row(AuditRow, r, detail=loads(r["detail"])) for r in rows], int(total)
+
     def recent(self, *, limit: int = 100, action: str | None = None) -> list[AuditRow]:
         sql, params = "SELECT * FROM audit", []
         if action is not None:
@@ -36,3 +49,15 @@ class Audit(Repository):
             params.append(action)
         rows = self.conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
         return [from_row(AuditRow, r, detail=loads(r["detail"])) for r in rows]
+
+
+def _filters(since: float | None, target: str | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        clauses.append("at >= ?")
+        params.append(since)
+    if target is not None:
+        clauses.append("target = ?")
+        params.append(target)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params

@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 
 const page = {
   me: sessionStorage.getItem("oec.playground.me"),
-  channel: decodeURIComponent(location.hash.slice(1)) || null,
+  channel: (location.hash !== "#home" && decodeURIComponent(location.hash.slice(1))) || null,
   state: null,
   seen: JSON.parse(sessionStorage.getItem("oec.playground.seen") || "{}"),
   history: [],
@@ -16,6 +16,7 @@ const page = {
   hintIndex: -1,
   shownView: null,
   faults: null,
+  home: location.hash === "#home",
 };
 
 // -- talking to the playground server -----------------------------------------------------
@@ -81,7 +82,7 @@ function render(state) {
   page.me = state.me;
   page.channel = state.channel.id;
   sessionStorage.setItem("oec.playground.me", page.me);
-  if (decodeURIComponent(location.hash.slice(1)) !== page.channel) {
+  if (!page.home && decodeURIComponent(location.hash.slice(1)) !== page.channel) {
     history.replaceState(null, "", `#${encodeURIComponent(page.channel)}`);
   }
   const seen = (page.seen[page.me] ||= {});
@@ -92,6 +93,7 @@ function render(state) {
   renderChannels(state, seen);
   renderHeader(state);
   renderTimeline(state);
+  renderHome(state);
   renderView(state);
   renderExamples(state);
   document.body.dataset.me = page.me;
@@ -127,7 +129,7 @@ function renderChannels(state, seen) {
     const a = el("a", "channel-link");
     a.href = `#${encodeURIComponent(c.id)}`;
     a.dataset.channel = c.id;
-    if (c.id === state.channel.id) a.setAttribute("aria-current", "page");
+    if (c.id === state.channel.id && !page.home) a.setAttribute("aria-current", "page");
     a.append(el("span", "channel-sigil", c.is_dm ? "●" : c.is_private ? "🔒" : "#"), el("span", "channel-label", c.name));
     if (c.is_archived) a.append(el("span", "tag", "archived"));
     else if (!c.is_member && !c.is_dm) a.append(el("span", "tag", "no bot"));
@@ -260,6 +262,36 @@ function botAvatar() {
   return node;
 }
 
+// The app's Home tab: what the bot last published for this person, in place of the channel.
+function renderHome(state) {
+  const box = $("home");
+  document.body.dataset.home = String(page.home);
+  box.hidden = !page.home;
+  $("timeline").hidden = page.home;
+  $("composer-form").style.display = page.home ? "none" : "";
+  $("home-link").setAttribute("aria-current", page.home ? "page" : "false");
+  if (!page.home) return;
+  $("empty").hidden = true;
+  $("channel-name").textContent = "oec Home";
+  $("channel-note").textContent = state.home ? "" : "Opening…";
+  const key = JSON.stringify([state.me, state.home]);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(state.home ? renderBlocks(state.home.blocks, actionContext(state), { home: true }) : el("p", "", "The app has not drawn your Home yet."));
+}
+
+async function openHome() {
+  page.home = true;
+  history.replaceState(null, "", "#home");
+  if (page.state) renderHome(page.state);
+  try {
+    await api("/_play/home", { user: page.me });
+  } catch (error) {
+    showStatus(error.message, "error");
+  }
+  refresh();
+}
+
 // -- clicks, confirms and modals ----------------------------------------------------------
 
 async function onAction(element, where, buttonNode) {
@@ -268,13 +300,17 @@ async function onAction(element, where, buttonNode) {
   buttonNode.disabled = true;
   buttonNode.classList.add("busy");
   try {
-    await api("/_play/click", {
-      user: page.me,
-      channel: where.channel,
-      ts: where.ts,
-      action_id: element.action_id,
-      ephemeral: Boolean(where.ephemeral),
-    });
+    if (where.home) {
+      await api("/_play/home/click", { user: page.me, block_id: where.block_id, action_id: element.action_id });
+    } else {
+      await api("/_play/click", {
+        user: page.me,
+        channel: where.channel,
+        ts: where.ts,
+        action_id: element.action_id,
+        ephemeral: Boolean(where.ephemeral),
+      });
+    }
     showStatus(`${nameOf(page.me)} clicked “${plainText(element.text)}”.`);
   } catch (error) {
     showStatus(error.message, "error");
@@ -511,11 +547,14 @@ function switchUser(userId) {
   page.me = userId;
   closeDialogsQuietly();
   showStatus(`You are now ${nameOf(userId)}.`);
-  refresh();
+  if (page.home) openHome();
+  else refresh();
 }
 
 function switchChannel(channelId) {
-  if (channelId === page.channel) return;
+  if (channelId === "home") return;
+  if (channelId === page.channel && !page.home) return;
+  page.home = false;
   page.channel = channelId;
   history.replaceState(null, "", `#${encodeURIComponent(channelId)}`);
   refresh();
@@ -612,8 +651,13 @@ function start() {
     closeModal();
   });
   for (const b of document.querySelectorAll("[data-fault]")) b.addEventListener("click", onFault);
+  $("home-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    openHome();
+  });
   window.addEventListener("hashchange", () => switchChannel(decodeURIComponent(location.hash.slice(1))));
-  refresh();
+  if (page.home) openHome();
+  else refresh();
   connectFeed();
   composer.focus();
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from oec_chatops.blockkit_limits import (
     MAX_BLOCKS,
@@ -35,6 +36,7 @@ from oec_chatops.slack.blocks.kit import (
     escape,
     format_duration,
     header,
+    link,
     listing,
     mention,
     message,
@@ -115,6 +117,18 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
 
 
 def _buttons(a: Approval) -> Block:
+    buttons = approval_buttons(a, block_id=ACTIONS_BLOCK_ID)
+    assert buttons is not None  # all three asked for
+    return buttons
+
+
+def approval_buttons(
+    a: Approval, *, block_id: str, approve: bool = True, reject: bool = True, cancel: bool = True
+) -> Block | None:
+    """The card's buttons (or some of them), in a block named `block_id`; None for none.
+
+    The same action ids and value wherever they are shown (the card, a Home tab), so one
+    listener decides the click; the service checks who may press which."""
     warning = change_warning(a.verb)
     confirm = confirm_dialog(
         title=f"Approve this {a.verb}?",
@@ -125,18 +139,24 @@ def _buttons(a: Approval) -> Block:
         confirm="Approve",
         deny="Back",
     )
-    return actions(
-        button(
-            "Approve",
-            action_id=ACTION_APPROVE,
-            value=a.approval_id,
-            style="primary",
-            confirm=confirm,
-        ),
-        button("Reject", action_id=ACTION_REJECT, value=a.approval_id, style="danger"),
-        button("Cancel", action_id=ACTION_CANCEL, value=a.approval_id),
-        block_id=ACTIONS_BLOCK_ID,
-    )
+    elements: list[dict[str, Any]] = []
+    if approve:
+        elements.append(
+            button(
+                "Approve",
+                action_id=ACTION_APPROVE,
+                value=a.approval_id,
+                style="primary",
+                confirm=confirm,
+            )
+        )
+    if reject:
+        elements.append(
+            button("Reject", action_id=ACTION_REJECT, value=a.approval_id, style="danger")
+        )
+    if cancel:
+        elements.append(button("Cancel", action_id=ACTION_CANCEL, value=a.approval_id))
+    return actions(*elements, block_id=block_id) if elements else None
 
 
 def outcome(a: Approval, now: datetime) -> str:
@@ -194,7 +214,7 @@ def render_approvals_list(approvals: Sequence[Approval], now: datetime) -> Messa
         return message(
             "No approval requests are waiting.", [section("No approval requests are waiting.")]
         )
-    lines = [_approval_line(a, now) for a in approvals]
+    lines = [approval_line(a, now) for a in approvals]
     return message(
         f"{plural(len(approvals), 'approval request')}",
         [
@@ -204,7 +224,9 @@ def render_approvals_list(approvals: Sequence[Approval], now: datetime) -> Messa
     )
 
 
-def _approval_line(a: Approval, now: datetime) -> str:
+def approval_line(a: Approval, now: datetime, *, card_url: str | None = None) -> str:
+    """One request in a list: who asks what where, votes, expiry or state, a link to the card
+    (`card_url`, where the list is not in the card's channel), the reason."""
     # The short id: the listing is read by people, and no command takes an approval id (the
     # card's buttons carry the full one, and the card's context line shows it).
     line = (
@@ -217,6 +239,8 @@ def _approval_line(a: Approval, now: datetime) -> str:
         line += f" · expired {slack_date(a.expires_at)}"
     else:
         line += f" · {a.state.value}"
+    if card_url:
+        line += f" · {link(card_url, 'card')}"
     if a.reason:
         line += f"\n>{escape(cut(a.reason, 150))}"
     return line

@@ -33,20 +33,25 @@ def limit_violations(body: Message) -> list[str]:
 
 
 def view_violations(view: View) -> list[str]:
-    """Every Slack limit a modal view breaks; empty when `views.open` would accept it."""
+    """Every Slack limit a modal or Home view breaks; empty when `views.open` (a modal) or
+    `views.publish` (a Home tab, which has no title) would accept it."""
     problems: list[str] = []
-    if view.get("type") != "modal":
-        problems.append("not a modal")
+    kind = view.get("type")
+    if kind not in ("modal", "home"):
+        problems.append("neither a modal nor a Home tab")
     for key in ("title", "submit", "close"):
-        if key in view or key == "title":
+        if key in view or (key == "title" and kind == "modal"):
             problems += _text_problem(view.get(key), limits.MAX_VIEW_TITLE, key)
     if len(view.get("private_metadata", "")) > limits.MAX_PRIVATE_METADATA:
         problems.append("private_metadata too long")
     if len(view.get("callback_id", "")) > limits.MAX_CALLBACK_ID:
         problems.append("callback_id too long")
     blocks = view.get("blocks", [])
-    if not 1 <= len(blocks) <= 100:
-        problems.append(f"{len(blocks)} blocks (1 to 100)")
+    if not 1 <= len(blocks) <= limits.MAX_MODAL_BLOCKS:
+        problems.append(f"{len(blocks)} blocks (1 to {limits.MAX_MODAL_BLOCKS})")
+    block_ids = [b.get("block_id") for b in blocks if b.get("block_id") is not None]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append("block_ids are not unique")
     for i, block in enumerate(blocks):
         problems.extend(f"block {i} ({block.get('type')}): {p}" for p in _block_problems(block))
     return problems

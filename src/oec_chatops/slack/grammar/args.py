@@ -25,6 +25,7 @@ VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.REINIT: frozenset({"override"}),
     Verb.SUBSCRIBE: frozenset({"events", "only", "digest", "at", "tz", "threads"}),
     Verb.UNSUBSCRIBE: frozenset({"events"}),
+    Verb.AUDIT: frozenset({"since", "page"}),
 }
 # Options that are switches: present or not, never followed by a value (`--runtime`).
 FLAGS: frozenset[str] = frozenset({"runtime", "override"})

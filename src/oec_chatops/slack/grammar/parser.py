@@ -61,6 +61,8 @@ class Command:
     override: bool = False  # an admin's change through a freeze (`--override -- reason`)
     duration: timedelta | None = None  # `freeze <glob> for 2h`
     options: SubscribeOptions | None = None  # `subscribe`: how quiet (typed options only)
+    since: str | None = None  # `audit --since 7d`, as typed (the service reads the duration)
+    page: int | None = None  # `audit --page 2`
 
 
 def parse_command(text: str) -> Command:
@@ -311,6 +313,36 @@ def _parse_lock(verb: Verb, args: Args, reason: str | None) -> Command:
     return Command(verb, env=env_ref(verb, args), reason=reason)
 
 
+MAX_AUDIT_PAGE = 1000
+
+
+def _parse_audit(verb: Verb, args: Args, reason: str | None) -> Command:
+    """`audit [<project/env>] [--since 7d] [--page 2]`: the duration is read by the service,
+    with the policy's duration parser, so both accept the same spellings."""
+    at_most(verb, args, 1)
+    env = None
+    if args.positional:
+        env = path_word(
+            verb,
+            args.positional[0],
+            what="environment",
+            expected="an environment: write `project/env`, an environment name or its id.",
+        )
+    raw = args.options.get("page")
+    page = None
+    if raw is not None:
+        try:
+            page = int(raw)
+        except ValueError:
+            page = 0
+        if not 1 <= page <= MAX_AUDIT_PAGE:
+            raise CommandError(
+                f"`--page` is a number from 1 to {MAX_AUDIT_PAGE}; got {quote(raw)}.",
+                hint=usage(verb),
+            )
+    return Command(verb, env=env, since=args.options.get("since"), page=page)
+
+
 _Parser = Callable[[Verb, Args, str | None], Command]
 
 _PARSERS: Mapping[Verb, _Parser] = {
@@ -338,4 +370,5 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.UNFREEZE: _parse_unfreeze,
     Verb.LOCK: _parse_lock,
     Verb.UNLOCK: _parse_lock,
+    Verb.AUDIT: _parse_audit,
 }

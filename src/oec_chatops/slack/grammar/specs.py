@@ -242,6 +242,14 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
             Role.DEPLOYER,
             "unlock shop/staging",
         ),
+        _spec(
+            Verb.AUDIT,
+            "[<project/env>] [--since 7d] [--page 2]",
+            "Show the audit trail, newest first: who did what to what, and how it ended (admins).",
+            Role.ADMIN,
+            "audit",
+            "audit shop/production --since 7d",
+        ),
     )
 }
 

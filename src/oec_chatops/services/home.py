@@ -1,0 +1,176 @@
+"""What one user's App Home shows, read now: `HomeReader.snapshot(user_id)`.
+
+Approvals and running deployments come from the store (cheap, always fresh). Environment
+statuses come from the platform, which may be slow or down, so they are read at most once per
+`ENV_TTL` for every Home at once, each read bounded by `ENV_BUDGET`: a Home is never held up
+by a host that does not answer, and it says so instead (a line naming the host, or the time of
+the statuses it still shows), never showing "no environments" for "could not ask".
+
+`digest()` is a fingerprint of what the store gives every Home: the refresher republishes when
+it changes (`services.home_refresh`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from oec_chatops import policy
+from oec_chatops.clock import Clock
+from oec_chatops.domain import Approval, ApprovalState
+from oec_chatops.hosts import Hosts
+from oec_chatops.oec.errors import OecError
+from oec_chatops.platform import Platform
+from oec_chatops.policy import Policy
+from oec_chatops.services.deployments import from_dict
+from oec_chatops.services.directory import Directory
+from oec_chatops.slack.blocks.home import EnvLine, HomeApproval, HomeSnapshot
+from oec_chatops.slack.blocks.kit import plain_time
+from oec_chatops.store import Store
+
+log = logging.getLogger(__name__)
+
+ENV_BUDGET = 3.0
+"""Seconds the platform gets to list environments for a Home; past that the Home goes out
+without fresh statuses (and says so)."""
+ENV_TTL = 60.0
+"""Seconds one environment listing serves every Home: a busy deploy republishes Homes often,
+and each must not cost the platform a listing."""
+ENV_RETRY = 15.0
+"""Seconds a failed or partial listing serves before the platform is asked again: a host that
+is down must not cost every Home publish the whole budget."""
+MAX_DEPLOYMENTS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class EnvListing:
+    """Environments as last listed, when they were read and last asked for (monotonic clock
+    seconds), and what the Home should say about them."""
+
+    lines: tuple[EnvLine, ...]
+    at: float
+    asked: float
+    note: str | None = None
+    complete: bool = True  # False: a host failed, so ask again after ENV_RETRY
+
+
+@dataclass
+class HomeReader:
+    """Builds `HomeSnapshot`s: the store's approvals and deployments, the platform's statuses."""
+
+    store: Store
+    clock: Clock
+    policy: Policy
+    directory: Directory
+    platform: Platform
+    hosts: Hosts | None = None
+    env_budget: float = ENV_BUDGET
+    env_ttl: float = ENV_TTL
+    _listing: EnvListing | None = field(default=None, init=False)
+    _listing_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+
+    async def snapshot(self, user_id: str, *, notice: str | None = None) -> HomeSnapshot:
+        groups = await self.directory.groups_of(user_id)
+        can_approve = policy.can_approve(self.policy, user_id, groups)
+        listing = await self.environments()
+        now = self.clock.now()
+        pending = [
+            a
+            for a in self.store.approvals.in_states([ApprovalState.PENDING])
+            if self.clock.time() < a.expires_at.timestamp()
+        ]
+        return HomeSnapshot(
+            user_id=user_id,
+            role=policy.role_of(self.policy, user_id, groups),
+            can_approve=can_approve,
+            now=now,
+            environments=listing.lines,
+            environments_note=listing.note,
+            deployments=tuple(
+                from_dict(row.state) for row in self.store.deployments.active(limit=MAX_DEPLOYMENTS)
+            ),
+            approvals=tuple(
+                item
+                for item in (self._for_user(a, user_id, can_approve) for a in pending)
+                if item is not None
+            ),
+            notice=notice,
+        )
+
+    def _for_user(self, a: Approval, user_id: str, can_approve: bool) -> HomeApproval | None:
+        """What this user may do about this request, or None when it is none of theirs.
+
+        The same rules the service applies to a click (`services.approvals`): approvers decide
+        others' requests (their own too where the policy allows self-approval); the requester
+        may cancel. The service checks again when the button is pressed."""
+        own = a.requested_by == user_id
+        may_decide = can_approve and (
+            not own or self.store.approvals.self_approval_allowed(a.approval_id)
+        )
+        if not may_decide and not own:
+            return None
+        return HomeApproval(approval=a, may_decide=may_decide, may_cancel=own)
+
+    def digest(self) -> str:
+        """A fingerprint of the store's part of every Home: pending requests and their votes,
+        running deployments and their progress. Equal digests, nothing to republish."""
+        pending = self.store.approvals.in_states([ApprovalState.PENDING])
+        active = self.store.deployments.active(limit=MAX_DEPLOYMENTS)
+        raw = repr(
+            (
+                [(a.approval_id, a.approvers, a.message_ts) for a in pending],
+                [(d.task_id, d.status, d.state.get("progress")) for d in active],
+            )
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    async def environments(self) -> EnvListing:
+        """The shared listing: fresh if younger than the TTL, else asked again within budget."""
+        async with self._listing_lock:
+            current = self._listing
+            now = self.clock.monotonic()
+            ttl = self.env_ttl if current is None or current.complete else ENV_RETRY
+            if current is not None and now - current.asked < min(ttl, self.env_ttl):
+                return current
+            self._listing = await self._list(current, now)
+            return self._listing
+
+    async def _list(self, previous: EnvListing | None, now: float) -> EnvListing:
+        try:
+            async with asyncio.timeout(self.env_budget):
+                if self.hosts is not None:
+                    found = await self.hosts.list_everywhere()
+                    pairs, down = found.pairs, found.unreachable
+                else:
+                    pairs, down = await self.platform.list_all_environments(), []
+        except (OecError, TimeoutError) as exc:
+            log.warning("home.environments_unavailable", extra={"error": type(exc).__name__})
+            why = (
+                f"The platform did not answer within {self.env_budget:g} s"
+                if isinstance(exc, TimeoutError)
+                else "The platform could not be reached"
+            )
+            if previous is not None and previous.lines:
+                stale = f"{why}; statuses as of {plain_time(self._at(previous))}."
+                return EnvListing(previous.lines, previous.at, now, stale, complete=False)
+            return EnvListing(
+                (), now, now, f"{why}; environments cannot be listed right now.", complete=False
+            )
+        lines = tuple(
+            EnvLine(
+                label=f"{project.slug or project.name}/{env.name}", status=env.status, url=env.url
+            )
+            for project, env in pairs
+        )
+        note: str | None = None
+        if down:
+            names = ", ".join(f"`{n}`" for n in down)
+            note = f"Could not reach {names}: its environments are not listed."
+        return EnvListing(lines, now, now, note, complete=not down)
+
+    def _at(self, listing: EnvListing) -> datetime:
+        """The wall-clock time of a listing taken at monotonic `listing.at`."""
+        return self.clock.now() - timedelta(seconds=self.clock.monotonic() - listing.at)

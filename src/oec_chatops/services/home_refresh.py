@@ -1,0 +1,185 @@
+"""`HomeRefresher`: publishes each watching user's App Home on open and on change, debounced.
+
+A user watches from the moment they open the Home tab (`opened`) until `WATCH_TTL` after
+their last open; the set is in memory (after a restart a Home is refreshed again on its next
+open, and until then shows the time it was drawn). Each round the refresher fingerprints what
+the store gives every Home (`HomeReader.digest`); when that changed, every watcher's Home is
+due. A due Home is published at once if its last publish is at least `REFRESH_GAP` old, else
+at the end of the gap: a deployment whose progress moves every second republishes a Home at
+most once per gap, and the last state is always published (trailing edge). Slack rate-limits
+`views.publish`; a 429 holds that user's Home for its Retry-After, keeping it due.
+
+A click made on the Home (`answer_click`) publishes that user's Home at once with the answer
+on top, unless Slack asked to wait. Publishes of one user are serialised, the snapshot taken
+inside the lock, so an older view never lands after a newer one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oec_chatops.clock import Clock
+from oec_chatops.services.home import HomeReader
+from oec_chatops.services.loop import WorkerLoop
+from oec_chatops.services.outbox.outcomes import Verdict, classify
+from oec_chatops.slack.blocks.home import render_home
+
+log = logging.getLogger(__name__)
+
+REFRESH_GAP = 10.0
+"""Seconds between two publishes of one user's Home when things change."""
+POLL = 2.0
+"""Seconds between two looks at the store while someone watches."""
+WATCH_TTL = 3600.0
+"""Seconds after their last open that a user's Home is still kept up to date."""
+MAX_WATCHERS = 300
+"""Homes kept up to date at once; the least recently opened is dropped first."""
+
+
+@dataclass(slots=True)
+class Watch:
+    """One user's Home: when it was opened and published, and whether it is due."""
+
+    opened_at: float
+    published_at: float | None = None
+    not_before: float = 0.0  # Slack asked to wait (429) until then
+    dirty: bool = True
+    notice: str | None = None
+
+
+def due_at(w: Watch, *, gap: float) -> float | None:
+    """When this Home may be published next (monotonic seconds); None when nothing is due."""
+    if not w.dirty:
+        return None
+    earliest = w.not_before
+    if w.published_at is not None:
+        earliest = max(earliest, w.published_at + gap)
+    return earliest
+
+
+class HomeRefresher(WorkerLoop):
+    """Keeps the Homes of the users who opened them up to date, within Slack's limits."""
+
+    name = "home"
+
+    def __init__(
+        self,
+        *,
+        reader: HomeReader,
+        slack: AsyncWebClient,
+        clock: Clock,
+        gap: float = REFRESH_GAP,
+        poll: float = POLL,
+        watch_ttl: float = WATCH_TTL,
+        max_watchers: int = MAX_WATCHERS,
+    ) -> None:
+        super().__init__()
+        self._reader = reader
+        self._slack = slack
+        self._clock = clock
+        self._gap = gap
+        self._poll = poll
+        self._watch_ttl = watch_ttl
+        self._max_watchers = max_watchers
+        self._watches: dict[str, Watch] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._digest: str | None = None
+        self.published = 0
+        self.rounds = 0
+
+    def opened(self, user_id: str) -> None:
+        """The user opened their Home tab: draw it (now, or when the gap allows)."""
+        w = self._watch(user_id)
+        w.opened_at = self._clock.monotonic()
+        w.dirty = True
+        self.wake()
+
+    async def answer_click(self, user_id: str, notice: str | None) -> None:
+        """A click on the Home was applied: show its outcome (and `notice`) there now."""
+        w = self._watch(user_id)
+        w.dirty = True
+        w.notice = notice
+        if self._clock.monotonic() >= w.not_before:
+            await self._publish(user_id)
+        else:
+            self.wake()
+
+    def _watch(self, user_id: str) -> Watch:
+        w = self._watches.get(user_id)
+        if w is None:
+            if len(self._watches) >= self._max_watchers:
+                oldest = min(self._watches, key=lambda u: self._watches[u].opened_at)
+                self._drop(oldest)
+            w = self._watches[user_id] = Watch(opened_at=self._clock.monotonic())
+        return w
+
+    def _drop(self, user_id: str) -> None:
+        self._watches.pop(user_id, None)
+        self._locks.pop(user_id, None)
+
+    async def round(self) -> bool:
+        self.rounds += 1
+        now = self._clock.monotonic()
+        for user_id in [u for u, w in self._watches.items() if now - w.opened_at > self._watch_ttl]:
+            self._drop(user_id)
+        if not self._watches:
+            return False
+        digest = self._reader.digest()
+        if digest != self._digest:
+            self._digest = digest
+            for w in self._watches.values():
+                w.dirty = True
+        for user_id, w in list(self._watches.items()):
+            due = due_at(w, gap=self._gap)
+            if due is not None and due <= self._clock.monotonic():
+                await self._publish(user_id)
+        return False
+
+    def idle_wait(self) -> float:
+        if not self._watches:
+            return 60.0
+        now = self._clock.monotonic()
+        dues = [d for w in self._watches.values() if (d := due_at(w, gap=self._gap)) is not None]
+        if not dues:
+            return self._poll
+        return min(self._poll, max(0.05, min(dues) - now))
+
+    async def _publish(self, user_id: str) -> None:
+        """Draw and publish one Home; whatever fails is logged and decides when to try again."""
+        lock = self._locks.setdefault(user_id, asyncio.Lock())
+        async with lock:
+            w = self._watches.get(user_id)
+            if w is None:
+                return
+            notice, w.notice = w.notice, None
+            w.dirty = False
+            try:
+                snapshot = await self._reader.snapshot(user_id, notice=notice)
+                await self._slack.views_publish(user_id=user_id, view=render_home(snapshot))
+            except Exception as exc:
+                self._failed(user_id, w, exc, notice)
+                return
+            w.published_at = self._clock.monotonic()
+            self.published += 1
+
+    def _failed(self, user_id: str, w: Watch, exc: Exception, notice: str | None) -> None:
+        failure = classify("views.publish", exc)
+        now = self._clock.monotonic()
+        if failure.verdict is Verdict.RATELIMITED:
+            w.not_before = now + failure.retry_after
+        elif failure.verdict is Verdict.UNKNOWN:
+            w.not_before = now + self._gap
+        else:
+            # Slack refused the view (or the user): sending it again would be refused again.
+            log.error("home.publish_refused", extra={"user": user_id, "error": failure.error})
+            return
+        w.dirty = True
+        w.notice = w.notice or notice
+        log.warning(
+            "home.publish_failed",
+            extra={"user": user_id, "error": failure.error, "retry_in": w.not_before - now},
+        )

@@ -1,0 +1,25 @@
+"""The App Home listener: `app_home_opened` draws the opener's Home tab.
+
+Bolt acks an event by itself; the listener only marks the Home due and returns, and the
+refresher publishes it (`services.home_refresh`), so a slow Slack or platform never delays the
+ack. The same event arrives over HTTP (`/slack/events`) and over Socket Mode, through this one
+listener. Opening the app's Messages tab fires the same event with `tab: messages`: ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from slack_bolt.async_app import AsyncApp
+
+
+class HomeOpened(Protocol):
+    def opened(self, user_id: str) -> None: ...
+
+
+def register_home(app: AsyncApp, home: HomeOpened) -> None:
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if event.get("tab", "home") == "home" and isinstance(user, str) and user:
+            home.opened(user)
