@@ -40,15 +40,16 @@ async def test_an_environment_and_a_since_window_narrow_the_trail(tmp_path: Path
         await restart_staging(stack, "old news", count=1)
         clock.advance(3 * 86400)
         await restart_staging(stack, "fresh", count=2)
+        # The stack's channel is already subscribed to acme-shop: this changes it.
         await ask(stack, "subscribe acme-shop deploy.failed", user_id=DEV)
 
         everything = await ask(stack, "audit", user_id=ADMIN)
         assert everything.text.count("action.restart") == 2
-        assert "subscription.add" in everything.text
+        assert "subscription.update" in everything.text
 
         staging = await ask(stack, f"audit {STAGING}", user_id=ADMIN)
         assert staging.text.count("action.restart") == 2
-        assert "subscription.add" not in staging.text  # about the project, not staging
+        assert "subscription.update" not in staging.text  # about the project, not staging
 
         recent = await ask(stack, f"audit {STAGING} --since 2d", user_id=ADMIN)
         assert recent.text.count("action.restart") == 1
