@@ -326,6 +326,7 @@ def build_container(
                 directory=directory,
                 platform=platform,
                 hosts=hosts,
+                change_control=change_control,
             ),
             slack=slack,
             clock=clock,

@@ -37,6 +37,7 @@ from tests.support.home_helpers import (
     settled,
     wait_home,
 )
+from tests.support.commands_helpers import ask
 from tests.support.stack import ADMIN, DEV, LEAD1, LEAD2, VIEWER, running_stack
 
 
@@ -214,3 +215,33 @@ async def test_a_platform_that_does_not_answer_costs_the_home_a_line_not_the_hom
         await stack.agent.open_home(VIEWER)
         viewer = await wait_home(stack.fake, VIEWER, "running deployments", timeout=8)
         assert "cannot be listed right now" in str(viewer)
+
+
+async def test_freezes_and_locks_show_on_the_home_and_leave_it_when_they_end(
+    tmp_path: Path,
+) -> None:
+    """What would refuse a change right now is on everyone's Home: a lock taken, a freeze set
+    from Slack; the section goes when both end (a change, so open Homes are redrawn)."""
+    clock = ManualClock(start=time.time())
+    async with running_stack(tmp_path, build=build_with(clock=clock)) as stack:
+        home = stack.c.home
+        assert home is not None
+        await stack.agent.open_home(LEAD1)
+        await wait_home(stack.fake, LEAD1, "running deployments", absent=("freezes and locks",))
+
+        await ask(stack, "lock acme-shop/staging -- migrating the database", user_id=DEV)
+        await ask(stack, "freeze globex-erp/* for 30m -- year-end stock count", user_id=ADMIN)
+        clock.advance(REFRESH_GAP)
+        home.wake()
+        blocks = await wait_home(
+            stack.fake, LEAD1, "freezes and locks", "migrating the database", "year-end stock"
+        )
+        text = str(blocks)
+        assert "locked by <@U0DEV1>" in text
+        assert "`globex-erp/*` frozen until" in text
+        assert view_violations(stack.fake.home(LEAD1).view) == []  # type: ignore[union-attr]
+
+        await ask(stack, "unlock acme-shop/staging", user_id=DEV)
+        clock.advance(30 * 60)  # the freeze ends by itself, within the hour a Home is watched
+        home.wake()
+        await wait_home(stack.fake, LEAD1, "running deployments", absent=("freezes and locks",))

@@ -25,6 +25,7 @@ from oec_chatops.hosts import Hosts
 from oec_chatops.oec.errors import OecError
 from oec_chatops.platform import Platform
 from oec_chatops.policy import Policy
+from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.deployments import from_dict
 from oec_chatops.services.directory import Directory
 from oec_chatops.slack.blocks.home import EnvLine, HomeApproval, HomeSnapshot
@@ -67,6 +68,8 @@ class HomeReader:
     directory: Directory
     platform: Platform
     hosts: Hosts | None = None
+    # Freezes in force and locks, shown in their own section (None: not shown).
+    change_control: ChangeControl | None = None
     env_budget: float = ENV_BUDGET
     env_ttl: float = ENV_TTL
     _listing: EnvListing | None = field(default=None, init=False)
@@ -97,6 +100,8 @@ class HomeReader:
                 for item in (self._for_user(a, user_id, can_approve) for a in pending)
                 if item is not None
             ),
+            freezes=tuple(self.change_control.active_freezes(now)) if self.change_control else (),
+            locks=tuple(self.change_control.locks()) if self.change_control else (),
             notice=notice,
         )
 
@@ -119,10 +124,14 @@ class HomeReader:
         running deployments and their progress. Equal digests, nothing to republish."""
         pending = self.store.approvals.in_states([ApprovalState.PENDING])
         active = self.store.deployments.active(limit=MAX_DEPLOYMENTS)
+        cc = self.change_control
         raw = repr(
             (
                 [(a.approval_id, a.approvers, a.message_ts) for a in pending],
                 [(d.task_id, d.status, d.state.get("progress")) for d in active],
+                # A freeze starting or ending, a lock taken or released, changes every Home.
+                cc.active_freezes() if cc else (),
+                cc.locks() if cc else (),
             )
         )
         return hashlib.sha256(raw.encode()).hexdigest()

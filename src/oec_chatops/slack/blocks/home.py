@@ -20,8 +20,9 @@ from datetime import datetime
 import orjson
 
 from oec_chatops.blockkit_limits import MAX_MODAL_BLOCKS
-from oec_chatops.domain import Approval, Deployment, Role
+from oec_chatops.domain import ActiveFreeze, Approval, Deployment, EnvLock, Role
 from oec_chatops.slack.blocks.approvals import approval_buttons, approval_line
+from oec_chatops.slack.blocks.change_control import freeze_line, lock_line
 from oec_chatops.slack.blocks.deployments import message_link
 from oec_chatops.slack.blocks.kit import (
     Block,
@@ -44,6 +45,7 @@ HOME_BLOCK_PREFIX = "home.approval."
 APPROVALS_SHOWN = 15  # two blocks each (the request, its buttons)
 DEPLOYMENT_BLOCKS = 8
 ENVIRONMENT_BLOCKS = 20
+CHANGE_CONTROL_BLOCKS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,8 @@ class HomeSnapshot:
     environments_note: str | None = None
     deployments: tuple[Deployment, ...] = ()
     approvals: tuple[HomeApproval, ...] = ()
+    freezes: tuple[ActiveFreeze, ...] = ()
+    locks: tuple[EnvLock, ...] = ()
     notice: str | None = None
 
 
@@ -158,9 +162,25 @@ def environments_section(s: HomeSnapshot) -> list[Block]:
     ]
 
 
-SECTIONS: tuple[HomeSection, ...] = (approvals_section, deployments_section, environments_section)
-"""The Home's sections, top to bottom. Budgets: approvals 2 + 2×15 + 1, deployments 1 + 8,
-environments 1 + 20 + 1, plus the top (3) and a divider per section: 72 of Slack's 100."""
+def change_control_section(s: HomeSnapshot) -> list[Block]:
+    """Freezes in force and environment locks: what would refuse a change right now. Shown
+    only when there is one, so a quiet day costs the Home nothing."""
+    lines = [freeze_line(f) for f in s.freezes] + [lock_line(lock) for lock in s.locks]
+    if not lines:
+        return []
+    title = header("Freezes and locks")
+    return [title, *listing(lines, max_blocks=CHANGE_CONTROL_BLOCKS, more="more freezes or locks")]
+
+
+SECTIONS: tuple[HomeSection, ...] = (
+    approvals_section,
+    change_control_section,
+    deployments_section,
+    environments_section,
+)
+"""The Home's sections, top to bottom. Budgets: approvals 2 + 2×15 + 1, freezes and locks
+1 + 6, deployments 1 + 8, environments 1 + 20 + 1, plus the top (3) and a divider per section:
+80 of Slack's 100."""
 
 
 def render_home(s: HomeSnapshot, sections: Sequence[HomeSection] = SECTIONS) -> View:
