@@ -29,6 +29,7 @@ from tests.support.approval_helpers import (
     request_change,
     wait_card,
 )
+from tests.support.commands_helpers import ask
 from tests.support.home_helpers import (
     action_blocks,
     buttons_of,
@@ -37,7 +38,6 @@ from tests.support.home_helpers import (
     settled,
     wait_home,
 )
-from tests.support.commands_helpers import ask
 from tests.support.stack import ADMIN, DEV, LEAD1, LEAD2, VIEWER, running_stack
 
 
