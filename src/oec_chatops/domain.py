@@ -66,9 +66,14 @@ class Verb(StrEnum):
     SUBSCRIBE = "subscribe"
     UNSUBSCRIBE = "unsubscribe"
     SUBSCRIPTIONS = "subscriptions"
+    # Backups (issue 15): take one now, or restore one after an approval.
+    BACKUP = "backup"
+    RESTORE = "restore"
 
 
 ACTION_VERBS = frozenset({Verb.DEPLOY, Verb.REDEPLOY, Verb.RESTART, Verb.START, Verb.STOP})
+# Verbs that ask for an approval whatever the environment: a restore overwrites the data.
+ALWAYS_GATED_VERBS = frozenset({Verb.RESTORE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +130,24 @@ class Deployment:
     failed_step: str | None = None  # the step a failed task was on when it failed
 
 
+@dataclass(frozen=True, slots=True)
+class BackupFacts:
+    """What an approver must see of a backup before letting it overwrite an environment."""
+
+    backup_id: str
+    status: str
+    created_at: datetime | None = None
+    size_bytes: int | None = None
+    contents: str = "contents unknown"  # full, database only, contents unknown
+    backup_type: str | None = None
+
+
 class ApprovalState(StrEnum):
     """States of an approval request. `executing` is entered exactly once, by one transition."""
 
     PENDING = "pending"
     APPROVED = "approved"
+    BACKING_UP = "backing_up"  # approved; a backup is taken first (policy `backup_before`)
     EXECUTING = "executing"
     DONE = "done"
     FAILED = "failed"
@@ -139,7 +157,12 @@ class ApprovalState(StrEnum):
 
     @property
     def ended(self) -> bool:
-        return self not in (ApprovalState.PENDING, ApprovalState.APPROVED, ApprovalState.EXECUTING)
+        return self not in (
+            ApprovalState.PENDING,
+            ApprovalState.APPROVED,
+            ApprovalState.BACKING_UP,
+            ApprovalState.EXECUTING,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +186,10 @@ class Approval:
     decision_note: str | None = None  # reject reason, failure text
     task_id: str | None = None
     message_ts: str | None = None
+    backup_id: str | None = None  # a restore: the backup it brings back
+    backup_facts: BackupFacts | None = None  # ... as it was when the restore was requested
+    backup_first: bool = False  # policy `backup_before`: a backup is taken before the change
+    pre_backup_id: str | None = None  # that backup, once started
 
     def shown_on(self, channel_id: str, message_ts: str | None) -> bool:
         """Is a click from this channel and message one on this request's card?

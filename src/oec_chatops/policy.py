@@ -18,6 +18,8 @@ The file, by example::
     approvals = 1                    # distinct approvers required
     self_approval = false
     expires = "30m"                  # 90s, 30m, 2h, 1d, 1h30m
+    backup_before = false            # true: every approved change here takes a backup first
+    backup_timeout = "1h"            # ... and is not sent when it has not completed by then
 
 An environment whose type is `production` is always protected, whatever `match` says.
 """
@@ -47,7 +49,16 @@ _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 _TOP_KEYS = ("default_role", "roles", "protected")
 _ROLE_KEYS = ("admins", "deployers", "viewers", "approvers")
-_PROTECTED_KEYS = ("match", "approvals", "self_approval", "expires")
+_PROTECTED_KEYS = (
+    "match",
+    "approvals",
+    "self_approval",
+    "expires",
+    "backup_before",
+    "backup_timeout",
+)
+DEFAULT_BACKUP_TIMEOUT = timedelta(hours=1)
+MAX_BACKUP_TIMEOUT = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +68,10 @@ class ApprovalRules:
     required: int = 1
     self_approval: bool = False
     expires: timedelta = DEFAULT_EXPIRY
+    # Take a backup before every approved change to a protected environment, and wait for it
+    # (at most `backup_timeout`): a failed or late backup stops the change.
+    backup_before: bool = False
+    backup_timeout: timedelta = DEFAULT_BACKUP_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +154,8 @@ def parse_policy(text: str) -> Policy:
             required=_approvals(protected.get("approvals", 1)),
             self_approval=_bool(protected, "self_approval", default=False),
             expires=_expires(protected.get("expires", "30m")),
+            backup_before=_bool(protected, "backup_before", default=False),
+            backup_timeout=_backup_timeout(protected.get("backup_timeout", "1h")),
         ),
     )
 
@@ -263,7 +280,9 @@ def role_of(policy: Policy, user_id: str, group_ids: Iterable[str]) -> Role:
 
 def required_role(verb: Verb) -> Role:
     """The least role that may run a verb: looking is for viewers, changing for deployers."""
-    if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE):
+    if verb is Verb.RESTORE:  # overwrites an environment's data: admins ask, approvers decide
+        return Role.ADMIN
+    if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE, Verb.BACKUP):
         return Role.DEPLOYER
     return Role.VIEWER
 
@@ -339,3 +358,23 @@ def approval_rules(policy: Policy) -> ApprovalRules:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def backup_first(policy: Policy, env: EnvRef) -> bool:
+    """Must an approved change to this environment wait for a backup first (`backup_before`)?"""
+    return policy.rules.backup_before and is_protected(policy, env)
+
+
+def _backup_timeout(value: object) -> timedelta:
+    timeout: timedelta | None = None
+    if isinstance(value, str):
+        try:
+            timeout = parse_duration(value)
+        except ValueError:
+            timeout = None
+    if timeout is None or not timedelta(minutes=1) <= timeout <= MAX_BACKUP_TIMEOUT:
+        raise ConfigError(
+            f"`protected.backup_timeout` is {value!r}; expected a duration such as 30m or 2h "
+            "(from 1m to 1d)"
+        )
+    return timeout

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
@@ -52,13 +53,20 @@ class Actions:
         idempotency_key: str,
         approval_id: str | None = None,
         reason: str | None = None,
+        send: Callable[[], Awaitable[ActionAccepted]] | None = None,
     ) -> ActionAccepted:
-        """Send the action (once per key) and record the task; raises OecError."""
+        """Send the action (once per key) and record the task; raises OecError.
+
+        `send` replaces the platform's `action` for a verb that is not one (a backup, a
+        restore): the task it answers is recorded and followed the same way."""
         now = self.clock.time()
         try:
-            accepted = await self.platform.action(
-                verb.value, ref.env_id, idempotency_key=idempotency_key, modules=modules or None
-            )
+            if send is not None:
+                accepted = await send()
+            else:
+                accepted = await self.platform.action(
+                    verb.value, ref.env_id, idempotency_key=idempotency_key, modules=modules or None
+                )
         except OecError as exc:
             self._audit(
                 verb,

@@ -22,7 +22,7 @@ from typing import Any
 
 from oec_chatops import policy
 from oec_chatops.approval_machine import Event
-from oec_chatops.domain import Approval, ApprovalState, EnvRef, Role
+from oec_chatops.domain import Approval, ApprovalState, BackupFacts, EnvRef, Role
 from oec_chatops.policy import Policy
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.directory import Directory
@@ -71,17 +71,23 @@ class Approvals:
         reply: Reply,
         *,
         approval_id: str | None = None,
+        backup: BackupFacts | None = None,
     ) -> Approval:
         """Store a request and queue its card; nothing is sent to the platform yet.
 
         `approval_id` derived from the command makes a command run again after a restart find
-        the request it made the first time instead of making a second one."""
+        the request it made the first time instead of making a second one. `backup` is the
+        backup a restore brings back, shown on the card. Whether a backup is taken before the
+        change (policy `backup_before`) is decided now and kept with the request, so the card
+        says it from the start and a policy edit meanwhile cannot change what was approved."""
         s = self.steps
         rules = policy.approval_rules(self.policy)
         now = s.clock.now()
         existing = s.store.approvals.get(approval_id) if approval_id else None
         if existing is not None:
-            await reply(_requested_notice(existing))
+            await reply(
+                _requested_notice(existing, protected=policy.is_protected(self.policy, ref))
+            )
             return existing
         a = Approval(
             approval_id=approval_id or str(uuid.uuid4()),
@@ -96,6 +102,9 @@ class Approvals:
             expires_at=now + rules.expires,
             reason=cmd.reason,
             modules=cmd.modules,
+            backup_id=backup.backup_id if backup else None,
+            backup_facts=backup,
+            backup_first=policy.backup_first(self.policy, ref),
         )
         with s.store.tx():
             s.store.approvals.create(a, self_approval=rules.self_approval, now=s.clock.time())
@@ -114,7 +123,7 @@ class Approvals:
         )
         s.wake_outbox()
         s.expiry.wake()
-        await reply(_requested_notice(a))
+        await reply(_requested_notice(a, protected=policy.is_protected(self.policy, ref)))
         return a
 
     async def click(
@@ -239,8 +248,9 @@ class Approvals:
         return ClickOutcome(True, executed=reached)
 
 
-def _requested_notice(a: Approval) -> dict[str, Any]:
+def _requested_notice(a: Approval, *, protected: bool) -> dict[str, Any]:
+    why = f"`{a.env_label}` is protected" if protected else f"A {a.verb} is always approved first"
     return blocks.render_notice(
-        f"`{a.env_label}` is protected: your {a.verb} waits for "
+        f"{why}: your {a.verb} waits for "
         f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from oec_chatops import policy
 from oec_chatops.clock import Clock
 from oec_chatops.context import request_id_var
-from oec_chatops.domain import ACTION_VERBS, ApprovalState, EnvRef, Verb
+from oec_chatops.domain import ACTION_VERBS, ALWAYS_GATED_VERBS, ApprovalState, EnvRef, Verb
 from oec_chatops.errors import CommandError
 from oec_chatops.hosts import Hosts
 from oec_chatops.metrics import Metrics
@@ -23,6 +23,7 @@ from oec_chatops.policy import Policy
 from oec_chatops.services.actions import Actions, intent_key
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
+from oec_chatops.services.backups import Backups
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
@@ -59,6 +60,7 @@ class CommandService:
     hosts: Hosts | None = None
     # Backups, metrics and live logs, on the hosts whose API offers them (None: on none).
     odoo: OdooQueries | None = None
+    backups: Backups | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -146,7 +148,7 @@ class CommandService:
             ref = await self.resolver.environment(_need_env(cmd))
             await self._odoo().runtime_logs(ref, reply, source=cmd.source, lines=cmd.lines)
         elif verb is Verb.BACKUPS:
-            await self._odoo().backups(await self.resolver.environment(_need_env(cmd)), reply)
+            await self._backups().listing(await self.resolver.environment(_need_env(cmd)), reply)
         elif verb is Verb.METRICS:
             await self._odoo().metrics(await self.resolver.environment(_need_env(cmd)), reply)
         elif verb is Verb.LOGS:
@@ -167,8 +169,19 @@ class CommandService:
             await self.subscriptions.unsubscribe(inv, cmd, reply)
         elif verb is Verb.SUBSCRIPTIONS:
             await self.subscriptions.show(inv, reply)
+        elif verb is Verb.BACKUP:
+            ref = await self.resolver.environment(_need_env(cmd))
+            await self._backups().take(inv, cmd, ref, reply)
+        elif verb is Verb.RESTORE:
+            ref = await self.resolver.environment(_need_env(cmd))
+            await self._backups().request_restore(inv, cmd, ref, reply)
         else:  # a verb the grammar knows but nobody wired: a bug, said plainly
             raise CommandError(f"`/oec {verb.value}` is not available.")
+
+    def _backups(self) -> Backups:
+        if self.backups is None:
+            raise CommandError("Backups are not offered by this platform.")
+        return self.backups
 
     def _odoo(self) -> OdooQueries:
         if self.odoo is None:
@@ -182,7 +195,8 @@ class CommandService:
         origin = inv.trigger_id or request_id_var.get()
         # Nothing is sent, and no request stored, unless its message or card can be posted here.
         await self.channels.require_postable(inv.channel_id)
-        if policy.is_protected(self.policy, ref):
+        if cmd.verb in ALWAYS_GATED_VERBS or policy.is_protected(self.policy, ref):
+            self._backup_first_possible(ref)
             approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
             await self.approvals.request(inv, cmd, ref, reply, approval_id=approval_id)
             return
@@ -200,6 +214,18 @@ class CommandService:
         except OecError as exc:
             e = explain(exc, env_label=ref.label, request_id=request_id_var.get())
             await reply(blocks.render_error(e.message, hint=e.hint))
+
+    def _backup_first_possible(self, ref: EnvRef) -> None:
+        """Policy `backup_before` on a host that keeps no backups: refuse now, not after the
+        approval (the change would then be stopped anyway, fail closed, by `BackupFirst`)."""
+        if not policy.backup_first(self.policy, ref):
+            return
+        if self.backups is None or not self.backups.routes.offers(ref.env_id):
+            raise CommandError(
+                f"The policy takes a backup before every approved change to `{ref.label}`, "
+                "and its platform keeps no backups the bot can take; nothing was requested.",
+                hint="Ask an admin: `backup_before` in the policy's `[protected]` table.",
+            )
 
 
 def _need_env(cmd: grammar.Command) -> str:

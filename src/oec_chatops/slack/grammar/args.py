@@ -15,9 +15,10 @@ VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.ENVS: frozenset({"status"}),
     Verb.LOGS: frozenset({"lines", "runtime", "source"}),
     Verb.DEPLOY: frozenset({"modules"}),
+    Verb.BACKUP: frozenset({"no-filestore"}),
 }
 # Options that are switches: present or not, never followed by a value (`--runtime`).
-FLAGS: frozenset[str] = frozenset({"runtime"})
+FLAGS: frozenset[str] = frozenset({"runtime", "no-filestore"})
 FLAG_SET = "yes"
 
 

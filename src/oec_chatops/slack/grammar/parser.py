@@ -22,6 +22,7 @@ from oec_chatops.slack.grammar.args import (
 )
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
+    BACKUP_ID,
     DEFAULT_SUBSCRIBE_EVENTS,
     HOST_EVENTS,
     MAX_LINES,
@@ -55,6 +56,8 @@ class Command:
     topic: Verb | None = None  # `help <verb>`
     source: str | None = None  # `logs --runtime`: odoo, postgres or container; None is odoo
     runtime: bool = False  # `logs --runtime`: the live log, not the latest task's
+    backup: str | None = None  # `restore`: the backup's id, or its first characters
+    filestore: bool = True  # `backup --no-filestore`: the database only
 
 
 def parse_command(text: str) -> Command:
@@ -73,7 +76,7 @@ def parse_command(text: str) -> Command:
         return Command(Verb.HELP)
     rest = " ".join(tokens[1:]) + (f" -- {reason}" if reason is not None else "")
     verb = lookup_verb(tokens[0], around=("/oec ", rest.strip()))
-    if reason is not None and verb not in ACTION_VERBS:
+    if reason is not None and verb not in ACTION_VERBS | NOTED_VERBS:
         raise CommandError(
             f"`/oec {verb.value}` takes no reason (the text after `--`).", hint=usage(verb)
         )
@@ -159,6 +162,38 @@ def _parse_logs(verb: Verb, args: Args, reason: str | None) -> Command:
             hint=usage(verb),
         )
     return Command(verb, env=env, lines=lines, runtime=runtime, source=source)
+
+
+# Verbs besides the actions that take a text after `--`: a backup's note, a restore's reason.
+NOTED_VERBS = frozenset({Verb.BACKUP, Verb.RESTORE})
+
+
+def _parse_backup(verb: Verb, args: Args, reason: str | None) -> Command:
+    filestore = args.options.get("no-filestore") != FLAG_SET
+    return Command(verb, env=env_ref(verb, args), reason=reason, filestore=filestore)
+
+
+def _parse_restore(verb: Verb, args: Args, reason: str | None) -> Command:
+    if len(args.positional) < 2:
+        raise CommandError(
+            "`/oec restore` needs an environment and a backup: its id from `/oec backups`.",
+            hint=usage(verb),
+        )
+    at_most(verb, args, 2)
+    env = path_word(
+        verb,
+        args.positional[0],
+        what="environment",
+        expected="an environment: write `project/env`, an environment name or its id.",
+    )
+    backup = args.positional[1].strip("`")
+    if not BACKUP_ID.fullmatch(backup):
+        raise CommandError(
+            f"{quote(backup)} is not a backup id: copy it from `/oec backups {env}` "
+            "(at least its first 4 characters).",
+            hint=usage(verb),
+        )
+    return Command(verb, env=env, backup=backup, reason=reason)
 
 
 def _parse_action(verb: Verb, args: Args, reason: str | None) -> Command:
@@ -255,4 +290,6 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.SUBSCRIBE: _parse_subscription,
     Verb.UNSUBSCRIBE: _parse_subscription,
     Verb.SUBSCRIPTIONS: _no_arguments,
+    Verb.BACKUP: _parse_backup,
+    Verb.RESTORE: _parse_restore,
 }
