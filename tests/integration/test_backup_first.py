@@ -15,6 +15,7 @@ import pytest
 
 from oec_chatops.domain import ApprovalState
 from oec_chatops.sim.seed import seed_id
+from oec_chatops.store import Store
 from tests.support.approval_helpers import (
     APPROVE,
     PROD,
@@ -26,7 +27,7 @@ from tests.support.approval_helpers import (
     world,
 )
 from tests.support.commands_helpers import ask
-from tests.support.stack import LEAD1, Stack, running_stack, sim_settings
+from tests.support.stack import ADMIN, LEAD1, RW_KEY, Stack, running_stack, sim_settings
 from tests.support.stepped_clock import SteppedClock
 
 PRODUCTION = seed_id("env/acme-shop/production")
@@ -49,6 +50,11 @@ async def stack(tmp_path: Path, stepped: SteppedClock) -> AsyncIterator[Stack]:
         yield s
 
 
+def state(stack: Stack, approval_id: str) -> ApprovalState | None:
+    a = stack.c.store.approvals.get(approval_id)
+    return a.state if a is not None else None
+
+
 async def approve(stack: Stack, text: str = f"deploy {PROD} -- fixing invoice totals") -> str:
     approval_id, card = await request_change(stack, text)
     assert "a backup is taken first" in str(card.blocks)
@@ -63,7 +69,7 @@ async def test_the_backup_completes_then_the_change_is_sent(
 
     await wait_card(stack.fake, approval_id, "Taking a backup first")
     assert actions_with_key(await stack.sim_requests(), approval_id) == []  # not yet
-    await stepped.until(lambda: stack.c.store.approvals.get(approval_id).state is ApprovalState.DONE)  # type: ignore[union-attr]
+    await stepped.until(lambda: state(stack, approval_id) is ApprovalState.DONE)
     await wait_card(stack.fake, approval_id, "has started")
 
     requests = await stack.sim_requests()
@@ -72,10 +78,12 @@ async def test_the_backup_completes_then_the_change_is_sent(
     assert backup["body"] == {"backup_type": "manual", "include_filestore": True}
     assert backup["seq"] < deploy["seq"]
     a = stack.c.store.approvals.get(approval_id)
-    assert a is not None and a.pre_backup_id is not None
+    assert a is not None
+    assert a.pre_backup_id is not None
     taken = stack.sim.backups.backups[a.pre_backup_id]
     assert taken.status(stack.sim.now()) == "completed"
-    assert taken.task is not None and taken.task.completed_at is not None
+    assert taken.task is not None
+    assert taken.task.completed_at is not None
     # The change was sent only after the backup had completed, on the simulator's own clock.
     sent_task = stack.sim.tasks[a.task_id or ""]
     assert sent_task.timeline.queued_at >= taken.task.completed_at
@@ -87,7 +95,7 @@ async def test_a_failed_backup_stops_the_change_and_the_card_says_why(
     await stack.sim_faults(fail_next_backups=1)
     approval_id = await approve(stack, f"restart {PROD}")
 
-    await stepped.until(lambda: stack.c.store.approvals.get(approval_id).state is ApprovalState.FAILED)  # type: ignore[union-attr]
+    await stepped.until(lambda: state(stack, approval_id) is ApprovalState.FAILED)
     card = await wait_card(stack.fake, approval_id, "stopped", "the restart was not sent")
 
     assert "backup taken first ended failed" in str(card.blocks)
@@ -107,7 +115,7 @@ async def test_a_backup_not_completed_in_time_stops_the_change(
     ) as stack:
         approval_id = await approve(stack)
         await stepped.until(
-            lambda: stack.c.store.approvals.get(approval_id).state is ApprovalState.FAILED,  # type: ignore[union-attr]
+            lambda: state(stack, approval_id) is ApprovalState.FAILED,
             step=5.0,
         )
         await wait_card(stack.fake, approval_id, "did not complete within 2m")
@@ -155,3 +163,67 @@ async def test_without_backups_on_the_platform_the_request_is_refused(tmp_path: 
     async with hosts_stack(tmp_path, policy=BACKUP_FIRST) as hosts:
         answer = await ask(hosts.stack, "restart ocore:eu-1/shop-prod", user_id="U0DEV1")
         assert "keeps no backups" in answer.text
+
+
+async def test_a_backup_started_but_not_recorded_before_a_restart_is_adopted(
+    tmp_path: Path,
+) -> None:
+    """The bot stopped after oec.sh took the backup but before its id was stored: the manual
+    backup started since the request was approved is taken as that one, not a second."""
+    clock = SteppedClock()
+    async with world(tmp_path, clock=clock) as w:
+        async with bot(w, clock=clock, policy=BACKUP_FIRST) as first:
+            approval_id, _ = await request_change(first)
+        store = Store(tmp_path / "bot.db")
+        try:
+            with store.tx():
+                assert store.approvals.add_vote(approval_id, LEAD1, clock.time())
+                for source, target in (
+                    (ApprovalState.PENDING, ApprovalState.APPROVED),
+                    (ApprovalState.APPROVED, ApprovalState.BACKING_UP),
+                ):
+                    assert store.approvals.transition(
+                        approval_id, from_states=[source], to=target, now=clock.time()
+                    )
+        finally:
+            store.close()
+        lost = await w.http.post(
+            f"{w.sim_url}/api/public/v1/environments/{PRODUCTION}/backups",
+            json={"backup_type": "manual", "include_filestore": True},
+            headers={"Authorization": f"Bearer {RW_KEY}"},
+        )
+        assert lost.status_code == 201
+
+        async with bot(w, clock=clock, policy=BACKUP_FIRST) as second:
+
+            def done() -> bool:
+                b = second.c.store.approvals.get(approval_id)
+                return b is not None and b.state is ApprovalState.DONE
+
+            await clock.until(done)
+            a = second.c.store.approvals.get(approval_id)
+            assert a is not None
+            assert a.pre_backup_id == lost.json()["id"]
+
+        requests = await w.sim_requests()
+        assert len(backup_posts(requests)) == 1  # the lost one only
+        assert len(actions_with_key(requests, approval_id)) == 1
+
+
+async def test_a_restore_of_a_protected_environment_takes_a_backup_first(
+    stack: Stack, stepped: SteppedClock
+) -> None:
+    backup_id = stack.sim.backups.of(PRODUCTION, now=stack.sim.now())[0].id
+    approval_id, card = await request_change(
+        stack, f"restore {PROD} {backup_id[:8]}", user_id=ADMIN
+    )
+    assert "a backup is taken first" in str(card.blocks)
+    await stack.agent.click(card, APPROVE, user_id=LEAD1)
+
+    await stepped.until(lambda: state(stack, approval_id) is ApprovalState.DONE)
+
+    requests = await stack.sim_requests()
+    [taken] = backup_posts(requests)
+    [restore] = [r for r in requests if r["path"].endswith(f"/backups/{backup_id}/restore")]
+    assert taken["seq"] < restore["seq"]
+    assert restore["idempotency_key"] == approval_id

@@ -147,7 +147,11 @@ async def test_an_approved_restore_is_sent_once_with_its_confirmation_and_key(
     assert a.state is ApprovalState.DONE
 
     def restoring() -> list[Any]:
-        return [m for m in deployment_messages(stack.fake) if "Restore acme-shop/staging" in render(m.blocks)]
+        return [
+            m
+            for m in deployment_messages(stack.fake)
+            if "Restore acme-shop/staging" in render(m.blocks)
+        ]
 
     await stack.fake.wait_for(lambda f: restoring() or None, timeout=5)
 
@@ -214,4 +218,14 @@ async def test_a_malformed_backup_id_is_refused_by_the_grammar(stack: Stack) -> 
     assert "is not a backup id" in answer.text
     assert await stack.sim_requests() == []
     assert CHANNEL  # the channel saw nothing either
+    assert cards(stack.fake) == []
+
+
+async def test_an_unknown_full_backup_id_is_asked_of_oec_and_refused(stack: Stack) -> None:
+    unknown = "0f0e0d0c-0b0a-4909-8807-060504030201"
+    answer = await ask(stack, f"restore acme-shop/staging {unknown}", user_id=ADMIN)
+
+    assert f"No backup `{unknown}` of `acme-shop/staging`" in answer.text
+    [asked] = [r for r in await stack.sim_requests() if r["path"].endswith(f"/backups/{unknown}")]
+    assert asked["status"] == 404  # `{"detail": "Backup not found"}`, the string shape (§9.3)
     assert cards(stack.fake) == []

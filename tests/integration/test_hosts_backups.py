@@ -11,10 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.support.approval_helpers import cards
+from tests.support.approval_helpers import (
+    APPROVE,
+    cards,
+    policy_text,
+    request_change,
+    wait_card,
+)
 from tests.support.commands_helpers import ask, deployment_messages, final_word, render
 from tests.support.hosts import HostsStack, hosts_stack
-from tests.support.stack import ADMIN, DEV, VIEWER
+from tests.support.stack import ADMIN, DEV, LEAD1, VIEWER
 
 
 def derp_backup_posts(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,3 +84,18 @@ async def test_ocore_keeps_no_backups(tmp_path: Path) -> None:
         assert cards(stack.fake) == []
         for r in await hosts.requests(hosts.ocore_url):
             assert "backup" not in str(r["path"])
+
+
+async def test_deployerp_takes_the_backup_before_an_approved_change(tmp_path: Path) -> None:
+    async with hosts_stack(tmp_path, policy=policy_text(backup_before=True)) as hosts:
+        stack = hosts.stack
+        approval_id, card = await request_change(stack, "restart derp:eu-1/shop-prod")
+        await stack.agent.click(card, APPROVE, user_id=LEAD1)
+        await wait_card(stack.fake, approval_id, "has started", timeout=15)
+
+        requests = await hosts.requests(hosts.derp_url)
+        [taken] = derp_backup_posts(requests)
+        [restart] = [r for r in requests if r["path"].endswith("/ins_shop_prod/restart")]
+        assert taken["body"] == {"instance_id": "ins_shop_prod"}
+        assert taken["seq"] < restart["seq"]
+        assert restart["idempotency_key"] == approval_id

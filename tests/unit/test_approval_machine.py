@@ -21,9 +21,7 @@ TABLE: dict[S, dict[Event, S | None]] = {
         Event.BACKED_UP: None,
         Event.BACKUP_FAILED: None,
     },
-    S.APPROVED: {
-        e: {Event.START: S.EXECUTING, Event.BACK_UP: S.BACKING_UP}.get(e) for e in Event
-    },
+    S.APPROVED: {e: {Event.START: S.EXECUTING, Event.BACK_UP: S.BACKING_UP}.get(e) for e in Event},
     S.BACKING_UP: {
         e: {Event.BACKED_UP: S.EXECUTING, Event.BACKUP_FAILED: S.FAILED}.get(e) for e in Event
     },

@@ -15,6 +15,7 @@ from oec_chatops.policy import (
     approval_refusal,
     approval_rules,
     authorize,
+    backup_first,
     can_approve,
     is_protected,
     load_policy,
@@ -390,3 +391,35 @@ def test_a_glob_without_a_prefix_matches_on_every_platform() -> None:
     assert is_protected(p, env("shop-live", slug="derp:eu-1", project="derp:eu-1"))
     assert is_protected(p, env("shop-live", slug="ocore:eu-1", project="ocore:eu-1"))
     assert is_protected(p, env("shop-live", slug="eu-1", project="eu-1"))
+
+
+def test_backup_before_is_read_from_the_protected_table() -> None:
+    p = parse_policy(
+        '[protected]\nmatch = ["*-prod"]\nbackup_before = true\nbackup_timeout = "30m"'
+    )
+    assert p.rules.backup_before is True
+    assert p.rules.backup_timeout == timedelta(minutes=30)
+    prod = EnvRef("e1", "shop-prod", "p1", "Shop")
+    staging = EnvRef("e2", "shop-staging", "p1", "Shop")
+    assert backup_first(p, prod) is True
+    assert backup_first(p, staging) is False  # unprotected: nothing waits for a backup
+    assert parse_policy("").rules.backup_before is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'backup_before = "yes"',
+        'backup_timeout = "soon"',
+        'backup_timeout = "10s"',
+        'backup_timeout = "2d"',
+    ],
+)
+def test_a_wrong_backup_option_stops_start_up(line: str) -> None:
+    with pytest.raises(ConfigError, match=r"protected\.backup_"):
+        parse_policy(f"[protected]\n{line}")
+
+
+def test_restore_is_for_admins_and_backup_for_deployers() -> None:
+    assert required_role(Verb.RESTORE) is Role.ADMIN
+    assert required_role(Verb.BACKUP) is Role.DEPLOYER
