@@ -241,20 +241,25 @@ def _bool(table: Mapping[str, Any], key: str, *, default: bool) -> bool:
 
 
 def _expires(value: object) -> timedelta:
-    expires: timedelta | None = None
-    if isinstance(value, str):
-        try:
-            expires = parse_duration(value)
-        except ValueError:
-            expires = None
-    elif isinstance(value, int) and not isinstance(value, bool):
-        expires = timedelta(seconds=value)
+    expires = _duration_of(value)
     if expires is None or not timedelta(0) < expires <= MAX_EXPIRY:
         raise ConfigError(
             f"`protected.expires` is {value!r}; expected a duration such as 90s, 30m, 2h or 1d "
             "(at most 30d)"
         )
     return expires
+
+
+def _duration_of(value: object) -> timedelta | None:
+    """A duration as written (`30m`) or as whole seconds; None when it is neither."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return None
 
 
 # Deciding -----------------------------------------------------------------------------------
@@ -366,12 +371,7 @@ def backup_first(policy: Policy, env: EnvRef) -> bool:
 
 
 def _backup_timeout(value: object) -> timedelta:
-    timeout: timedelta | None = None
-    if isinstance(value, str):
-        try:
-            timeout = parse_duration(value)
-        except ValueError:
-            timeout = None
+    timeout = _duration_of(value)
     if timeout is None or not timedelta(minutes=1) <= timeout <= MAX_BACKUP_TIMEOUT:
         raise ConfigError(
             f"`protected.backup_timeout` is {value!r}; expected a duration such as 30m or 2h "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from oec_chatops.domain import ApprovalState
+from oec_chatops.playground import Message
 from oec_chatops.sim.seed import seed_id
 from tests.support.approval_helpers import APPROVE, cards, request_change, wait_card
 from tests.support.commands_helpers import ask, audit_rows, deployment_messages, final_word, render
@@ -36,6 +37,16 @@ def restores(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def seeded_backup(stack: Stack, env_id: str) -> str:
     """The newest seeded (nightly, completed) backup of an environment."""
     return stack.sim.backups.of(env_id, now=stack.sim.now())[0].id
+
+
+async def restore_requested(stack: Stack, *, short: bool = False) -> tuple[str, str, Message]:
+    """An admin asks to restore staging's newest nightly: the backup id, approval id, card."""
+    backup_id = seeded_backup(stack, STAGING)
+    typed = backup_id[:8] if short else backup_id
+    approval_id, card = await request_change(
+        stack, f"restore acme-shop/staging {typed} -- the import broke it", user_id=ADMIN
+    )
+    return backup_id, approval_id, card
 
 
 # -- /oec backup ---------------------------------------------------------------------------------
@@ -106,10 +117,7 @@ async def test_a_backup_while_another_runs_says_so(stack: Stack) -> None:
 async def test_a_restore_is_always_approved_first_even_where_nothing_is_protected(
     stack: Stack,
 ) -> None:
-    backup_id = seeded_backup(stack, STAGING)
-    approval_id, card = await request_change(
-        stack, f"restore acme-shop/staging {backup_id[:8]} -- the import broke it", user_id=ADMIN
-    )
+    backup_id, approval_id, card = await restore_requested(stack, short=True)
 
     shown = render(card.blocks)
     assert "restore" in shown
@@ -128,10 +136,7 @@ async def test_a_restore_is_always_approved_first_even_where_nothing_is_protecte
 async def test_an_approved_restore_is_sent_once_with_its_confirmation_and_key(
     stack: Stack,
 ) -> None:
-    backup_id = seeded_backup(stack, STAGING)
-    approval_id, card = await request_change(
-        stack, f"restore acme-shop/staging {backup_id}", user_id=ADMIN
-    )
+    backup_id, approval_id, card = await restore_requested(stack)
 
     first = await stack.agent.click(card, APPROVE, user_id=LEAD1)
     second = await stack.agent.click(card, APPROVE, user_id=LEAD2)  # a second click: no effect
@@ -157,10 +162,7 @@ async def test_an_approved_restore_is_sent_once_with_its_confirmation_and_key(
 
 
 async def test_a_restore_answer_lost_is_asked_again_with_the_same_key(stack: Stack) -> None:
-    backup_id = seeded_backup(stack, STAGING)
-    approval_id, card = await request_change(
-        stack, f"restore acme-shop/staging {backup_id}", user_id=ADMIN
-    )
+    _, approval_id, card = await restore_requested(stack)
     await stack.sim_faults(lose_next_answers=1)
 
     await stack.agent.click(card, APPROVE, user_id=LEAD1)
