@@ -26,6 +26,7 @@ QUERIES = [
     ("/oec subscriptions", "subscriptions"),
     ("/oec subscribe globex-erp/staging deploy.failed", "globex-erp/staging"),
     ("/oec unsubscribe globex-erp/staging", "globex-erp/staging"),
+    ("/oec restore acme-shop/staging deadbeef", "No backup `deadbeef`"),
     ("/oec frobnicate", "Unknown command"),
 ]
 ACTIONS = [
@@ -33,6 +34,7 @@ ACTIONS = [
     ("/oec redeploy globex-erp/development -- stuck assets", "Redeploy globex-erp/development"),
     ("/oec restart acme-shop/development", "Restart acme-shop/development"),
     ("/oec stop globex-erp/staging -- saving resources", "Stop globex-erp/staging"),
+    ("/oec backup globex-erp/production -- before the demo", "Backup globex-erp/production"),
 ]
 
 
