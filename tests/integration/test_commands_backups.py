@@ -231,3 +231,20 @@ async def test_an_unknown_full_backup_id_is_asked_of_oec_and_refused(stack: Stac
     [asked] = [r for r in await stack.sim_requests() if r["path"].endswith(f"/backups/{unknown}")]
     assert asked["status"] == 404  # `{"detail": "Backup not found"}`, the string shape (§9.3)
     assert cards(stack.fake) == []
+
+
+async def test_a_backup_that_expired_before_the_approval_fails_the_request_saying_why(
+    stack: Stack,
+) -> None:
+    backup_id, approval_id, card = await restore_requested(stack)
+    stack.sim.backups.backups[backup_id].fixed_status = "expired"  # retention ran meanwhile
+
+    await stack.agent.click(card, APPROVE, user_id=LEAD1)
+    shown = await wait_card(stack.fake, approval_id, "failed", timeout=10)
+
+    assert "Backup is not in COMPLETED status" in render(shown.blocks)  # §9.3's string shape
+    [sent] = restores(await stack.sim_requests())
+    assert sent["status"] == 400
+    a = stack.c.store.approvals.get(approval_id)
+    assert a is not None
+    assert a.state is ApprovalState.FAILED
