@@ -8,6 +8,9 @@ does not pin, and no `name:`-prefixed id reaches another platform's API.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,27 @@ from tests.support.approval_helpers import (
 )
 from tests.support.commands_helpers import ask, deployment_messages, final_word, render
 from tests.support.hosts import HostsStack, hosts_stack
-from tests.support.stack import ADMIN, DEV, LEAD1, VIEWER
+from tests.support.stack import ADMIN, DEV, LEAD1, VIEWER, Stack
+
+
+def backup_deliveries(stack: Stack, task_id: str) -> list[int]:
+    """How many outbox rows each stored `backup.completed` delivery of this task queued."""
+    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+        rows = conn.execute(
+            "SELECT routed FROM deliveries WHERE event = 'backup.completed' AND task_id = ?",
+            (task_id,),
+        ).fetchall()
+    return [int(r[0] or 0) for r in rows]
+
+
+def outbox_kinds(stack: Stack) -> set[str]:
+    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+        return {r[0] for r in conn.execute("SELECT DISTINCT kind FROM outbox")}
+
+
+def backup_tasks(stack: Stack) -> list[str]:
+    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+        return [r[0] for r in conn.execute("SELECT task_id FROM deployments WHERE verb = 'backup'")]
 
 
 def derp_backup_posts(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -53,6 +76,13 @@ async def _listed_taken_followed(hosts: HostsStack) -> None:
         ]
 
     await stack.fake.wait_for(lambda f: done() or None, timeout=10)
+    # deployERP's own `backup.completed` for it ends that message; it posts no second one.
+    [task_id] = backup_tasks(stack)
+    async with asyncio.timeout(10):
+        while not (delivered := backup_deliveries(stack, task_id)):  # noqa: ASYNC110 - a DB
+            await asyncio.sleep(0.02)
+    assert delivered in ([0], [1])  # to the living message, if it was not ended yet
+    assert "event" not in outbox_kinds(stack)
     for r in await stack.sim_requests():  # nothing of deployERP's reached oec.sh
         assert "ins_shop" not in str(r["path"])
 
