@@ -62,6 +62,8 @@ async def _listed_taken_followed(hosts: HostsStack) -> None:
     assert "bkp_seed" in listed.text
     assert "/oec restore" not in listed.text  # deployERP has no restore: never hinted at
 
+    subscribed = await ask(stack, "subscribe derp:eu-1", user_id=ADMIN)  # backup.* included
+    assert "derp:eu-1" in subscribed.text
     answer = await ask(stack, "backup derp:eu-1/shop-staging", user_id=DEV)
     assert "Backup of `derp:eu-1/shop-staging` started" in answer.text
     [sent] = derp_backup_posts(await hosts.requests(hosts.derp_url))
