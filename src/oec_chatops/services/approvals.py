@@ -1,6 +1,7 @@
 """Approval requests for protected environments: request → votes → execute exactly once.
 
-The request is a state machine in SQLite (pending → approved → executing → done | failed;
+The request is a state machine in SQLite (pending → approved → executing → done | failed,
+through backing_up when policy `backup_before` takes a backup first (`backup_first`);
 pending → rejected | expired | cancelled), its moves a pure table (`approval_machine`),
 applied here only by conditional UPDATEs. Of any number of
 concurrent Approve clicks, exactly one moves pending → approved (the one that reaches the
