@@ -3,6 +3,10 @@
 Pure: no store, no clock. `services.approvals` asks this table which states an event may
 leave (`sources`) and where it leads (`target`), and applies the move as one conditional
 UPDATE (`store.approvals.transition`), so that of concurrent callers only one moves a request.
+A request whose change must be preceded by a backup (policy `backup_before`) leaves
+`approved` by BACK_UP rather than START, waits in `backing_up`, and reaches `executing` only by
+BACKED_UP: no move leads from `backing_up` to the change without the backup having completed.
+
 Kept as a table so that every allowed move, and every refused one, can be read (and tested)
 in one place rather than found across the service's branches.
 """
@@ -32,6 +36,10 @@ class Event(StrEnum):
     # waits (HOLD, again to note a new end), and goes back to approved when that ends (RELEASE).
     HOLD = "hold"
     RELEASE = "release"
+    # Policy `backup_before`: a backup is taken first, and the change waits for it.
+    BACK_UP = "back_up"  # the one caller that starts the backup instead of the change
+    BACKED_UP = "backed_up"  # the backup completed: the one caller that will send the change
+    BACKUP_FAILED = "backup_failed"  # the backup failed or timed out: the change is never sent
 
 
 TRANSITIONS: Mapping[tuple[ApprovalState, Event], ApprovalState] = {
@@ -46,6 +54,9 @@ TRANSITIONS: Mapping[tuple[ApprovalState, Event], ApprovalState] = {
     (S.WAITING, Event.HOLD): S.WAITING,
     (S.WAITING, Event.RELEASE): S.APPROVED,
     (S.WAITING, Event.EXPIRE): S.EXPIRED,
+    (S.APPROVED, Event.BACK_UP): S.BACKING_UP,
+    (S.BACKING_UP, Event.BACKED_UP): S.EXECUTING,
+    (S.BACKING_UP, Event.BACKUP_FAILED): S.FAILED,
 }
 
 

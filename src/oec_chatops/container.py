@@ -23,11 +23,15 @@ from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.adapters.host_factory import BuiltHost, build_host
+from oec_chatops.backup_host import BackupHost
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
+from oec_chatops.deployerp import DerpPlatform
+from oec_chatops.deployerp.backups import DerpBackups
 from oec_chatops.hosts import LEGACY_NAME, Hosts
 from oec_chatops.metrics import Metrics
+from oec_chatops.oec.backup_host import OecBackups
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.operations import Operations
 from oec_chatops.platform import Platform
@@ -38,6 +42,9 @@ from oec_chatops.services.approval_expiry import ExpiryWorker
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit_log import AuditLog
+from oec_chatops.services.backup_first import BackupFirst
+from oec_chatops.services.backup_routes import BackupRoutes
+from oec_chatops.services.backups import Backups
 from oec_chatops.services.change_commands import ChangeCommands
 from oec_chatops.services.change_control import ChangeControl
 from oec_chatops.services.channel_access import ChannelAccess
@@ -81,6 +88,7 @@ class Container:
     outbox: OutboxWorker
     tracker: Tracker
     expiry: ExpiryWorker
+    backup_first: BackupFirst
     gauges: StoreGauges
     pruner: Pruner
     digests: DigestWorker
@@ -136,6 +144,9 @@ class Container:
                 loop.create_task(self.outbox.run(), name="outbox"),
                 loop.create_task(self.tracker.run(), name="tracker"),
                 loop.create_task(self.expiry.run_for(self.approvals.steps), name="expiry"),
+                loop.create_task(
+                    self.backup_first.run_for(self.approvals.steps), name="backup_first"
+                ),
                 loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
                 loop.create_task(self.pruner.run(), name="pruner"),
                 loop.create_task(self.digests.run(), name="digests"),
@@ -152,6 +163,7 @@ class Container:
         )
         self.tracker.stop()
         self.expiry.stop()
+        self.backup_first.stop()
         self.outbox.stop()
         self.pruner.stop()
         self.digests.stop()
@@ -259,6 +271,14 @@ def build_container(
         quick=QuickUpdates(by_host=ops_by_host, hosts=hosts),
     )
     change_control = ChangeControl(policy=policy, store=store, clock=clock, directory=directory)
+    backup_routes = BackupRoutes(by_host=_backup_hosts(oec, built), hosts=hosts)
+    backup_first = BackupFirst(
+        store=store,
+        clock=clock,
+        routes=backup_routes,
+        timeout=policy.rules.backup_timeout.total_seconds(),
+        pace=poll_pace,
+    )
     approvals = Approvals(
         steps=ApprovalSteps(
             store=store,
@@ -267,6 +287,8 @@ def build_container(
             expiry=expiry,
             wake_outbox=outbox.wake,
             gate=change_control,
+            backups=backup_routes,
+            wake_backups=backup_first.wake,
         ),
         policy=policy,
         directory=directory,
@@ -293,6 +315,13 @@ def build_container(
         odoo=OdooQueries(by_host=ops_by_host, clock=clock, hosts=hosts),
         health=HealthLines(ops_by_host, clock=clock, hosts=hosts),
         audit_log=AuditLog(store=store, clock=clock, resolver=resolver),
+        backups=Backups(
+            routes=backup_routes,
+            actions=actions,
+            approvals=approvals,
+            channels=channels,
+            clock=clock,
+        ),
     )
     return Container(
         settings=settings,
@@ -308,6 +337,7 @@ def build_container(
         outbox=outbox,
         tracker=tracker,
         expiry=expiry,
+        backup_first=backup_first,
         gauges=gauges,
         pruner=Pruner(store=store, clock=clock, policy=settings.retention, gauges=gauges),
         digests=DigestWorker(store=store, clock=clock, wake_outbox=outbox.wake),
@@ -341,6 +371,19 @@ def _operations(oec: OecClient | None, built: tuple[BuiltHost, ...]) -> dict[str
     if not built:
         return {LEGACY_NAME: oec.ops} if oec is not None else {}
     return {b.host.name: b.oec.ops for b in built if b.oec is not None}
+
+
+def _backup_hosts(oec: OecClient | None, built: tuple[BuiltHost, ...]) -> dict[str, BackupHost]:
+    """The hosts that keep backups, by host name: oec.sh and deployERP; oCore keeps none."""
+    if not built:
+        return {LEGACY_NAME: OecBackups(oec.ops)} if oec is not None else {}
+    found: dict[str, BackupHost] = {}
+    for b in built:
+        if b.oec is not None:
+            found[b.host.name] = OecBackups(b.oec.ops)
+        elif isinstance(b.host.platform, DerpPlatform):
+            found[b.host.name] = DerpBackups(b.host.platform)
+    return found
 
 
 def _platforms(

@@ -77,6 +77,9 @@ class Verb(StrEnum):
     UNLOCK = "unlock"
     # issue 16: the audit trail, for admins
     AUDIT = "audit"
+    # Backups (issue 15): take one now, or restore one after an approval.
+    BACKUP = "backup"
+    RESTORE = "restore"
 
 
 QUICK_UPDATE_VERBS = frozenset({Verb.UPDATE, Verb.PULL, Verb.REINIT})
@@ -85,9 +88,9 @@ ACTION_VERBS = (
     frozenset({Verb.DEPLOY, Verb.REDEPLOY, Verb.RESTART, Verb.START, Verb.STOP})
     | QUICK_UPDATE_VERBS
 )
-ALWAYS_GATED_VERBS = frozenset({Verb.REINIT})
+ALWAYS_GATED_VERBS = frozenset({Verb.REINIT, Verb.RESTORE})
 """Changes that wait for an approval on every environment, protected or not: a reinit may reset
-the data of the modules it reinstalls, which no later deploy brings back."""
+the data of the modules it reinstalls, a restore overwrites the data; no deploy brings it back."""
 ADMIN_VERBS = frozenset({Verb.REINIT})
 """Changes only admins may ask for (an approver still has to agree, see ALWAYS_GATED_VERBS)."""
 
@@ -146,11 +149,24 @@ class Deployment:
     failed_step: str | None = None  # the step a failed task was on when it failed
 
 
+@dataclass(frozen=True, slots=True)
+class BackupFacts:
+    """What an approver must see of a backup before letting it overwrite an environment."""
+
+    backup_id: str
+    status: str
+    created_at: datetime | None = None
+    size_bytes: int | None = None
+    contents: str = "contents unknown"  # full, database only, contents unknown
+    backup_type: str | None = None
+
+
 class ApprovalState(StrEnum):
     """States of an approval request. `executing` is entered exactly once, by one transition."""
 
     PENDING = "pending"
     APPROVED = "approved"
+    BACKING_UP = "backing_up"  # approved; a backup is taken first (policy `backup_before`)
     EXECUTING = "executing"
     DONE = "done"
     FAILED = "failed"
@@ -168,6 +184,7 @@ class ApprovalState(StrEnum):
             ApprovalState.APPROVED,
             ApprovalState.EXECUTING,
             ApprovalState.WAITING,
+            ApprovalState.BACKING_UP,
         )
 
 
@@ -194,6 +211,10 @@ class Approval:
     message_ts: str | None = None
     override: bool = False  # asked with `--override` by an admin: a freeze does not hold it
     held_until: datetime | None = None  # waiting: when the freeze that holds it ends, if known
+    backup_id: str | None = None  # a restore: the backup it brings back
+    backup_facts: BackupFacts | None = None  # ... as it was when the restore was requested
+    backup_first: bool = False  # policy `backup_before`: a backup is taken before the change
+    pre_backup_id: str | None = None  # that backup, once started
 
     def shown_on(self, channel_id: str, message_ts: str | None) -> bool:
         """Is a click from this channel and message one on this request's card?

@@ -18,6 +18,8 @@ The file, by example::
     approvals = 1                    # distinct approvers required
     self_approval = false
     expires = "30m"                  # 90s, 30m, 2h, 1d, 1h30m
+    backup_before = false            # true: every approved change here takes a backup first
+    backup_timeout = "1h"            # ... and is not sent when it has not completed by then
 
     [[freeze]]                       # changes refused while it lasts (freeze_windows)
     environments = ["production"]
@@ -55,7 +57,16 @@ _SLACK_ID = re.compile(r"[UWS][A-Z0-9]{2,30}")
 
 _TOP_KEYS = ("default_role", "roles", "protected", "freeze")
 _ROLE_KEYS = ("admins", "deployers", "viewers", "approvers")
-_PROTECTED_KEYS = ("match", "approvals", "self_approval", "expires")
+_PROTECTED_KEYS = (
+    "match",
+    "approvals",
+    "self_approval",
+    "expires",
+    "backup_before",
+    "backup_timeout",
+)
+DEFAULT_BACKUP_TIMEOUT = timedelta(hours=1)
+MAX_BACKUP_TIMEOUT = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,10 @@ class ApprovalRules:
     required: int = 1
     self_approval: bool = False
     expires: timedelta = DEFAULT_EXPIRY
+    # Take a backup before every approved change to a protected environment, and wait for it
+    # (at most `backup_timeout`): a failed or late backup stops the change.
+    backup_before: bool = False
+    backup_timeout: timedelta = DEFAULT_BACKUP_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +163,8 @@ def parse_policy(text: str) -> Policy:
             required=_approvals(protected.get("approvals", 1)),
             self_approval=_bool(protected, "self_approval", default=False),
             expires=_expires(protected.get("expires", "30m")),
+            backup_before=_bool(protected, "backup_before", default=False),
+            backup_timeout=_backup_timeout(protected.get("backup_timeout", "1h")),
         ),
         freezes=parse_freeze_tables(data.get("freeze", [])),
     )
@@ -225,20 +242,25 @@ def _bool(table: Mapping[str, Any], key: str, *, default: bool) -> bool:
 
 
 def _expires(value: object) -> timedelta:
-    expires: timedelta | None = None
-    if isinstance(value, str):
-        try:
-            expires = parse_duration(value)
-        except ValueError:
-            expires = None
-    elif isinstance(value, int) and not isinstance(value, bool):
-        expires = timedelta(seconds=value)
+    expires = _duration_of(value)
     if expires is None or not timedelta(0) < expires <= MAX_EXPIRY:
         raise ConfigError(
             f"`protected.expires` is {value!r}; expected a duration such as 90s, 30m, 2h or 1d "
             "(at most 30d)"
         )
     return expires
+
+
+def _duration_of(value: object) -> timedelta | None:
+    """A duration as written (`30m`) or as whole seconds; None when it is neither."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return None
 
 
 # Deciding -----------------------------------------------------------------------------------
@@ -264,11 +286,17 @@ def role_of(policy: Policy, user_id: str, group_ids: Iterable[str]) -> Role:
 
 def required_role(verb: Verb) -> Role:
     """The least role that may run a verb: looking is for viewers, changing for deployers,
-    and what may reset data (a module reinit), stop everyone (a freeze) or read the audit trail
-    (who did what, by name) for admins."""
-    if verb in ADMIN_VERBS or verb in (Verb.FREEZE, Verb.UNFREEZE, Verb.AUDIT):
+    and what may reset or overwrite data (a module reinit, a restore), stop everyone (a freeze)
+    or read the audit trail (who did what, by name) for admins."""
+    if verb in ADMIN_VERBS or verb in (Verb.FREEZE, Verb.UNFREEZE, Verb.AUDIT, Verb.RESTORE):
         return Role.ADMIN
-    if verb in ACTION_VERBS or verb in (Verb.SUBSCRIBE, Verb.UNSUBSCRIBE, Verb.LOCK, Verb.UNLOCK):
+    if verb in ACTION_VERBS or verb in (
+        Verb.SUBSCRIBE,
+        Verb.UNSUBSCRIBE,
+        Verb.LOCK,
+        Verb.UNLOCK,
+        Verb.BACKUP,
+    ):
         return Role.DEPLOYER
     return Role.VIEWER
 
@@ -332,3 +360,18 @@ def approval_rules(policy: Policy) -> ApprovalRules:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def backup_first(policy: Policy, env: EnvRef) -> bool:
+    """Must an approved change to this environment wait for a backup first (`backup_before`)?"""
+    return policy.rules.backup_before and is_protected(policy, env)
+
+
+def _backup_timeout(value: object) -> timedelta:
+    timeout = _duration_of(value)
+    if timeout is None or not timedelta(minutes=1) <= timeout <= MAX_BACKUP_TIMEOUT:
+        raise ConfigError(
+            f"`protected.backup_timeout` is {value!r}; expected a duration such as 30m or 2h "
+            "(from 1m to 1d)"
+        )
+    return timeout

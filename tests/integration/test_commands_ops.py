@@ -31,7 +31,7 @@ async def test_backups_are_listed_newest_first_for_a_viewer(stack: Stack) -> Non
     assert "scheduled" in text
     assert "completed" in text
     assert " MB" in text or " GB" in text
-    assert "/oec restore" not in text  # not a command of this bot yet: never hinted at
+    assert "/oec restore acme-shop/staging" in text  # how to bring one back, after approval
     [listed] = gets(await stack.sim_requests(), f"/environments/{STAGING}/backups")
     assert listed["query"] == {"page": "1", "page_size": "10"}
 

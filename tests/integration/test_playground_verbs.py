@@ -31,6 +31,7 @@ QUERIES = [
     ("/oec freeze globex-erp/* for 1h -- trying the demo", "frozen until"),
     ("/oec unfreeze globex-erp/*", "Lifted the freeze"),
     ("/oec audit --since 1d", "subscription.remove"),
+    ("/oec restore acme-shop/staging deadbeef", "No backup `deadbeef`"),
     ("/oec frobnicate", "Unknown command"),
 ]
 ACTIONS = [
@@ -38,6 +39,7 @@ ACTIONS = [
     ("/oec redeploy globex-erp/development -- stuck assets", "Redeploy globex-erp/development"),
     ("/oec restart acme-shop/development", "Restart acme-shop/development"),
     ("/oec stop globex-erp/staging -- saving resources", "Stop globex-erp/staging"),
+    ("/oec backup globex-erp/production -- before the demo", "Backup globex-erp/production"),
 ]
 
 MODULE_UPDATES = [

@@ -60,6 +60,8 @@ def policy_text(
     extra_approvers: Sequence[str] = (),
     self_approval: bool = False,
     expires: str = "30m",
+    backup_before: bool = False,
+    backup_timeout: str = "1h",
 ) -> str:
     """The stack's policy (S0LEADS approve, `production` protected) with the knobs a test turns."""
     approvers = ", ".join(f'"{a}"' for a in ("S0LEADS", *extra_approvers))
@@ -74,6 +76,8 @@ match = ["production"]
 approvals = {approvals}
 self_approval = {"true" if self_approval else "false"}
 expires = "{expires}"
+backup_before = {"true" if backup_before else "false"}
+backup_timeout = "{backup_timeout}"
 """
 
 
@@ -233,9 +237,12 @@ class World(SimControls):
 
 
 @contextlib.asynccontextmanager
-async def world(tmp_path: Path, *, sim: SimSettings | None = None) -> AsyncIterator[World]:
-    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN))
-    sim_app = build_sim_app(sim or sim_settings())
+async def world(
+    tmp_path: Path, *, sim: SimSettings | None = None, clock: Clock | None = None
+) -> AsyncIterator[World]:
+    """With `clock`, the simulator's tasks and the fake Slack's windows move only on it."""
+    fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, clock=clock))
+    sim_app = build_sim_app(sim or sim_settings(), clock=clock)
     async with (
         serve(build_fake_slack_app(fake)) as slack_url,
         serve(sim_app, lifespan="on") as sim_url,

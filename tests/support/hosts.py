@@ -124,6 +124,7 @@ async def hosts_stack(
                 webhook_urls=(hook_url + "/hook",),
                 webhook_secret=DERP_SECRET,
                 action_seconds=action_seconds,
+                backup_seconds=action_seconds,
                 delivery_backoff=0.1,
                 extra_instances=120,  # 125 instances: two pages of the adapter's 100
             )

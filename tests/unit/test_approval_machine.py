@@ -19,8 +19,17 @@ TABLE: dict[S, dict[Event, S | None]] = {
         Event.FAIL: None,
         Event.HOLD: None,
         Event.RELEASE: None,
+        Event.BACK_UP: None,
+        Event.BACKED_UP: None,
+        Event.BACKUP_FAILED: None,
     },
-    S.APPROVED: {e: {Event.START: S.EXECUTING, Event.HOLD: S.WAITING}.get(e) for e in Event},
+    S.APPROVED: {
+        e: {Event.START: S.EXECUTING, Event.HOLD: S.WAITING, Event.BACK_UP: S.BACKING_UP}.get(e)
+        for e in Event
+    },
+    S.BACKING_UP: {
+        e: {Event.BACKED_UP: S.EXECUTING, Event.BACKUP_FAILED: S.FAILED}.get(e) for e in Event
+    },
     S.EXECUTING: {e: {Event.SUCCEED: S.DONE, Event.FAIL: S.FAILED}.get(e) for e in Event},
     # Approved while a freeze or lock forbids it: waits, runs when released, or expires.
     S.WAITING: {
@@ -54,10 +63,11 @@ def test_ended_states_are_left_by_no_event() -> None:
     assert not [key for key in TRANSITIONS if key[0].ended]
 
 
-def test_executing_is_entered_by_one_event_from_one_state() -> None:
-    """The action is sent by whoever applies START: only one move leads into executing."""
+def test_executing_is_entered_by_start_or_after_the_backup_only() -> None:
+    """The action is sent by whoever applies START, or BACKED_UP once the backup taken first
+    completed: no other move leads into executing, and none skips the backup."""
     into = [key for key, to in TRANSITIONS.items() if to is S.EXECUTING]
-    assert into == [(S.APPROVED, Event.START)]
+    assert into == [(S.APPROVED, Event.START), (S.BACKING_UP, Event.BACKED_UP)]
 
 
 @pytest.mark.parametrize("event", list(Event), ids=lambda e: e.value)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from oec_chatops.domain import Approval, ApprovalState
+from oec_chatops.domain import Approval, ApprovalState, BackupFacts
 from oec_chatops.slack.blocks import (
     ACTION_APPROVE,
     ACTION_CANCEL,
@@ -268,3 +268,38 @@ def test_the_list_shows_the_short_id_and_the_card_the_full_one() -> None:
     assert "`3f2b9c1e` *deploy*" in listed
     assert full not in listed
     assert full in texts(postable(render_approval(a, now=NOW)))
+
+
+def test_a_restore_card_shows_the_backup_it_brings_back() -> None:
+    facts = BackupFacts(
+        backup_id="1a2b3c4d-0000-4000-8000-000000000001",
+        status="completed",
+        created_at=NOW - timedelta(days=1),
+        size_bytes=3 * 1024**3 // 2,
+        contents="database only",
+        backup_type="scheduled",
+    )
+    restore = replace(PENDING, verb="restore", modules=(), backup_facts=facts)
+    shown = texts(postable(render_approval(restore, now=NOW)))
+
+    for part in (facts.backup_id, "1 d ago", "1.5 GB", "without filestore", "scheduled"):
+        assert part in shown
+    assert "replaced by this backup" in shown
+
+
+def test_a_change_waiting_for_its_backup_says_so_and_then_why_it_stopped() -> None:
+    first = replace(PENDING, backup_first=True)
+    assert "a backup is taken first" in texts(render_approval(first, now=NOW))
+
+    waiting = replace(first, state=ApprovalState.BACKING_UP, pre_backup_id="b-9")
+    shown = texts(render_approval(waiting, now=NOW))
+    assert "taking a backup first…" in shown
+    assert "b-9" in shown
+
+    stopped = replace(
+        waiting,
+        state=ApprovalState.FAILED,
+        decision_note="The backup taken first ended failed, so the deploy was not sent.",
+    )
+    shown = texts(render_approval(stopped, now=NOW))
+    assert "but stopped: The backup taken first ended failed" in shown

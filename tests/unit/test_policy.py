@@ -15,6 +15,7 @@ from oec_chatops.policy import (
     approval_refusal,
     approval_rules,
     authorize,
+    backup_first,
     can_approve,
     is_protected,
     load_policy,
@@ -289,7 +290,7 @@ def test_visible_verbs(example: Policy) -> None:
         Verb.APPROVALS,
         Verb.SUBSCRIPTIONS,
     )
-    admin_only = {Verb.FREEZE, Verb.UNFREEZE, Verb.REINIT, Verb.AUDIT}  # admins only
+    admin_only = {Verb.FREEZE, Verb.UNFREEZE, Verb.REINIT, Verb.AUDIT, Verb.RESTORE}
     deployer = visible_verbs(example, "U0X", ["S0DEVTEAM"])
     assert deployer == tuple(v for v in Verb if v not in admin_only)
     assert visible_verbs(example, "U0ADMIN", []) == tuple(Verb)
@@ -407,3 +408,35 @@ def test_a_glob_without_a_prefix_matches_on_every_platform() -> None:
     assert is_protected(p, env("shop-live", slug="derp:eu-1", project="derp:eu-1"))
     assert is_protected(p, env("shop-live", slug="ocore:eu-1", project="ocore:eu-1"))
     assert is_protected(p, env("shop-live", slug="eu-1", project="eu-1"))
+
+
+def test_backup_before_is_read_from_the_protected_table() -> None:
+    p = parse_policy(
+        '[protected]\nmatch = ["*-prod"]\nbackup_before = true\nbackup_timeout = "30m"'
+    )
+    assert p.rules.backup_before is True
+    assert p.rules.backup_timeout == timedelta(minutes=30)
+    prod = EnvRef("e1", "shop-prod", "p1", "Shop")
+    staging = EnvRef("e2", "shop-staging", "p1", "Shop")
+    assert backup_first(p, prod) is True
+    assert backup_first(p, staging) is False  # unprotected: nothing waits for a backup
+    assert parse_policy("").rules.backup_before is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'backup_before = "yes"',
+        'backup_timeout = "soon"',
+        'backup_timeout = "10s"',
+        'backup_timeout = "2d"',
+    ],
+)
+def test_a_wrong_backup_option_stops_start_up(line: str) -> None:
+    with pytest.raises(ConfigError, match=r"protected\.backup_"):
+        parse_policy(f"[protected]\n{line}")
+
+
+def test_restore_is_for_admins_and_backup_for_deployers() -> None:
+    assert required_role(Verb.RESTORE) is Role.ADMIN
+    assert required_role(Verb.BACKUP) is Role.DEPLOYER

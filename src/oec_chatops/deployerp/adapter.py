@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from oec_chatops.deployerp.client import DerpClient
 from oec_chatops.deployerp.models import DerpAction, DerpBackup, DerpInstance, DerpServer
 from oec_chatops.oec.arguments import action_name, invalid
-from oec_chatops.oec.errors import OecConflict
+from oec_chatops.oec.errors import OecConflict, OecNotFound
 from oec_chatops.oec.models import (
     ActionAccepted,
     Environment,
@@ -33,6 +33,8 @@ from oec_chatops.oec.models import (
 from oec_chatops.platform import Platform
 
 TASK_SEPARATOR = "~"
+# A backup's "task": `<instance>~backup:<backup id>`, answered from the instance's backups.
+BACKUP_TASK = "backup:"
 _ESCAPED = re.compile("%(25|7E)")
 _TASK_STATUS = {"pending": "queued"}
 NO_LOGS = (
@@ -180,7 +182,23 @@ class DerpPlatform:
 
     async def get_task(self, task_id_or_poll_url: str) -> Task:
         instance_id, action_id = decode_task_id(task_id_or_poll_url)
+        if action_id.startswith(BACKUP_TASK):
+            return await self._backup_task(instance_id, action_id.removeprefix(BACKUP_TASK))
         return action_task(await self.client.get_action(instance_id, action_id))
+
+    async def _backup_task(self, instance_id: str, backup_id: str) -> Task:
+        """A backup as a `backup` task (pending is queued), read from its instance's list."""
+        b = await self.get_backup(instance_id, backup_id)
+        status = b.status.strip().lower()
+        return Task(
+            id=encode_task_id(instance_id, BACKUP_TASK + b.id),
+            type="backup",
+            status=_TASK_STATUS.get(status, status),
+            environment_id=instance_id,
+            started_at=b.created_at,
+            completed_at=b.completed_at,
+            error_message=b.error,
+        )
 
     async def action(
         self,
@@ -213,6 +231,18 @@ class DerpPlatform:
 
     async def list_backups(self, instance_id: str) -> list[DerpBackup]:
         return await self.client.list_backups(instance_id)
+
+    async def get_backup(self, instance_id: str, backup_id: str) -> DerpBackup:
+        """One backup of the instance, found in its list (no single-backup read is pinned)."""
+        for b in await self.client.list_backups(instance_id):
+            if b.id == backup_id:
+                return b
+        raise OecNotFound(
+            f"deployERP lists no backup {backup_id!r} for this instance.",
+            status=404,
+            code="not_found",
+            endpoint="GET /backups",
+        )
 
     async def create_backup(self, instance_id: str, *, idempotency_key: str) -> DerpBackup:
         return await self.client.create_backup(instance_id, idempotency_key=idempotency_key)

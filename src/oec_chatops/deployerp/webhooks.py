@@ -17,7 +17,7 @@ there is one (`EVENT_NAMES`), so default subscriptions (`deploy.*`,
 |---|---|---|
 | `instance.deployed` | `deploy.completed` | instance as environment, server as project, url |
 | `instance.stopped` | `environment.status_changed` | status `stopped` |
-| `backup.completed` / `backup.failed` | same name | instance, message (and error) |
+| `backup.completed` / `backup.failed` | same name | instance, message (and error), the backup's task id |
 | `server.created` / `server.deleted` | same name | server as project, message |
 
 The backup and server events have no oec.sh equivalent; `EVENTS_WITHOUT_OEC_EQUIVALENT` lists
@@ -32,6 +32,7 @@ from datetime import datetime
 
 from pydantic import Field, ValidationError
 
+from oec_chatops.deployerp.adapter import BACKUP_TASK, encode_task_id
 from oec_chatops.deployerp.models import DerpBackup, DerpInstance, DerpModel, DerpServer
 from oec_chatops.deployerp.settings import DerpSettings
 from oec_chatops.errors import MalformedPayload
@@ -126,6 +127,8 @@ def to_webhook_event(
         fields["status"] = "stopped"
     elif backup is not None and name.startswith("backup."):
         fields.setdefault("environment_id", backup.instance_id)
+        if backup.instance_id:  # the task a `/oec backup` follows it by (`deployerp.backups`)
+            fields["task_id"] = encode_task_id(backup.instance_id, BACKUP_TASK + backup.id)
         fields["status"] = backup.status
         fields["message"] = _backup_sentence(backup, name)
         fields["error_message"] = backup.error

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from oec_chatops.clock import Clock
@@ -57,11 +58,18 @@ class Actions:
         idempotency_key: str,
         approval_id: str | None = None,
         reason: str | None = None,
+        send: Callable[[], Awaitable[ActionAccepted]] | None = None,
     ) -> ActionAccepted:
-        """Send the action (once per key) and record the task; raises OecError."""
+        """Send the action (once per key) and record the task; raises OecError.
+
+        `send` replaces the platform's `action` for a verb that is not one (a backup, a
+        restore): the task it answers is recorded and followed the same way."""
         now = self.clock.time()
         try:
-            accepted = await self._send(verb, ref, modules, idempotency_key)
+            if send is not None:
+                accepted = await send()
+            else:
+                accepted = await self._send(verb, ref, modules, idempotency_key)
         except OecError as exc:
             self._audit(
                 verb,

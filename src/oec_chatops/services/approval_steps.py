@@ -17,6 +17,7 @@ a note saying so, since a re-send could then run it a second time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,15 +26,23 @@ from oec_chatops import approval_machine
 from oec_chatops.approval_machine import Event
 from oec_chatops.clock import Clock
 from oec_chatops.domain import Approval, ApprovalState, EnvRef, Verb
+from oec_chatops.errors import CommandError
 from oec_chatops.oec.errors import OecContractError, OecError, OecRequestError, OecServerError
+from oec_chatops.oec.models import ActionAccepted
 from oec_chatops.services.actions import Actions
 from oec_chatops.services.audit import audit
+from oec_chatops.services.backup_routes import BackupRoutes
 from oec_chatops.services.explain import explain
 from oec_chatops.services.types import Wake
 from oec_chatops.slack import blocks
 from oec_chatops.store import Store
 
 log = logging.getLogger("oec_chatops.services.approvals")
+
+
+def _nothing() -> None:
+    """No worker to wake."""
+
 
 # oec.sh remembers an idempotency key for 24 h (CONTRACT.md §3.2); an hour's margin for clocks.
 IDEMPOTENCY_WINDOW = 23 * 3600.0
@@ -82,6 +91,10 @@ class ApprovalSteps:
     wake_outbox: Wake
     # Freezes and locks: an approved change they forbid waits (None: nothing holds changes).
     gate: HoldCheck | None = None
+    # Restores are sent through the host that keeps the backup; None: no host keeps backups.
+    backups: BackupRoutes | None = None
+    # Wakes the worker that takes the backup before a change (policy `backup_before`).
+    wake_backups: Wake = _nothing
 
     def move(self, approval_id: str, event: Event, **fields: Any) -> bool:
         """Apply `event` if the request is still in a state it may leave; True if this call did."""
@@ -152,15 +165,28 @@ class ApprovalSteps:
         return done
 
     async def execute(self, approval_id: str, *, resuming: bool = False) -> None:
-        """Send the approved action once. Only the caller that moves approved → executing sends."""
+        """Send the approved action once. Only the caller that moves approved → executing sends.
+
+        A request that takes a backup first moves approved → backing_up instead and sends
+        nothing here: `backup_first.BackupFirst` takes the backup, waits for it, and only then
+        moves it to executing and calls this again with `resuming=True`."""
         if not resuming:
             if await self._held(approval_id):
                 return
+            current = self.store.approvals.get(approval_id)
+            first = current is not None and current.backup_first
+            event = Event.BACK_UP if first else Event.START
             with self.store.tx():
-                won = self.move(approval_id, Event.START)
+                won = self.move(approval_id, event)
                 if won:
-                    self.audit(actor="bot", action="execute", a=approval_id, result="started")
-            if not won:
+                    result = "backing_up" if first else "started"
+                    self.audit(actor="bot", action="execute", a=approval_id, result=result)
+                    if first:
+                        self.refresh_card(approval_id)
+            if won and first:
+                self.wake_outbox()
+                self.wake_backups()
+            if not won or first:
                 return
         a = self.store.approvals.get(approval_id)
         if a is None or a.state is not ApprovalState.EXECUTING:
@@ -175,7 +201,19 @@ class ApprovalSteps:
                 channel_id=a.channel_id,
                 idempotency_key=a.approval_id,
                 approval_id=a.approval_id,
+                send=self._restore(a) if a.verb == Verb.RESTORE.value else None,
             )
+        except CommandError as exc:  # a restore on a host that has none: said, never sent
+            self.finish(
+                a,
+                Event.FAIL,
+                actor="bot",
+                action="execute",
+                result="refused",
+                decision_note=str(exc),
+            )
+            self.wake_outbox()
+            return
         except OecError as exc:
             self._failed(a, exc)
             return
@@ -255,6 +293,16 @@ class ApprovalSteps:
                 self._hold(a, hold)
         self.wake_outbox()
         return moved
+
+    def _restore(self, a: Approval) -> Callable[[], Awaitable[ActionAccepted]]:
+        """The restore's call: with the approval id as its key, like every approved action."""
+
+        async def send() -> ActionAccepted:
+            if self.backups is None or not a.backup_id:
+                raise CommandError("No backup to restore is known for this request.")
+            return await self.backups.restore(a.env_id, a.backup_id, key=a.approval_id)
+
+        return send
 
     def _failed(self, a: Approval, exc: OecError) -> None:
         if unanswered(exc) and self.expiry.ask_again_later(a.approval_id, now=self.clock.time()):

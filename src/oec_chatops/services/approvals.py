@@ -1,6 +1,7 @@
 """Approval requests for protected environments: request → votes → execute exactly once.
 
-The request is a state machine in SQLite (pending → approved → executing → done | failed;
+The request is a state machine in SQLite (pending → approved → executing → done | failed,
+through backing_up when policy `backup_before` takes a backup first (`backup_first`);
 pending → rejected | expired | cancelled), its moves a pure table (`approval_machine`),
 applied here only by conditional UPDATEs. Of any number of
 concurrent Approve clicks, exactly one moves pending → approved (the one that reaches the
@@ -22,7 +23,14 @@ from typing import Any
 
 from oec_chatops import policy
 from oec_chatops.approval_machine import Event
-from oec_chatops.domain import ALWAYS_GATED_VERBS, Approval, ApprovalState, EnvRef, Role
+from oec_chatops.domain import (
+    ALWAYS_GATED_VERBS,
+    Approval,
+    ApprovalState,
+    BackupFacts,
+    EnvRef,
+    Role,
+)
 from oec_chatops.policy import Policy
 from oec_chatops.services.approval_steps import ApprovalSteps
 from oec_chatops.services.directory import Directory
@@ -73,17 +81,23 @@ class Approvals:
         *,
         approval_id: str | None = None,
         override: bool = False,
+        backup: BackupFacts | None = None,
     ) -> Approval:
         """Store a request and queue its card; nothing is sent to the platform yet.
 
         `approval_id` derived from the command makes a command run again after a restart find
-        the request it made the first time instead of making a second one."""
+        the request it made the first time instead of making a second one. `backup` is the
+        backup a restore brings back, shown on the card. Whether a backup is taken before the
+        change (policy `backup_before`) is decided now and kept with the request, so the card
+        says it from the start and a policy edit meanwhile cannot change what was approved."""
         s = self.steps
         rules = policy.approval_rules(self.policy)
         now = s.clock.now()
         existing = s.store.approvals.get(approval_id) if approval_id else None
         if existing is not None:
-            await reply(_requested_notice(existing))
+            await reply(
+                _requested_notice(existing, protected=policy.is_protected(self.policy, ref))
+            )
             return existing
         a = Approval(
             approval_id=approval_id or str(uuid.uuid4()),
@@ -99,6 +113,9 @@ class Approvals:
             reason=cmd.reason,
             modules=cmd.modules,
             override=override,
+            backup_id=backup.backup_id if backup else None,
+            backup_facts=backup,
+            backup_first=policy.backup_first(self.policy, ref),
         )
         with s.store.tx():
             s.store.approvals.create(a, self_approval=rules.self_approval, now=s.clock.time())
@@ -118,7 +135,7 @@ class Approvals:
         )
         s.wake_outbox()
         s.expiry.wake()
-        await reply(_requested_notice(a))
+        await reply(_requested_notice(a, protected=policy.is_protected(self.policy, ref)))
         return a
 
     async def click(
@@ -250,15 +267,16 @@ class Approvals:
         return ClickOutcome(True, executed=reached)
 
 
-def _requested_notice(a: Approval) -> dict[str, Any]:
+def _requested_notice(a: Approval, *, protected: bool) -> dict[str, Any]:
     if a.override:
         return blocks.render_notice(
             f"Freeze override: your {a.verb} of `{a.env_label}` waits for "
             f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
         )
-    if a.verb in ALWAYS_GATED_VERBS:
+    if a.verb in ALWAYS_GATED_VERBS and not protected:
         return blocks.render_notice(always_gated_notice(a))
+    why = f"`{a.env_label}` is protected"
     return blocks.render_notice(
-        f"`{a.env_label}` is protected: your {a.verb} waits for "
+        f"{why}: your {a.verb} waits for "
         f"{'an approval' if a.required == 1 else f'{a.required} approvals'} in this channel."
     )

@@ -32,8 +32,9 @@ from oec_chatops.services.approval_steps import unanswered
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.audit import audit
 from oec_chatops.services.audit_log import AuditLog
+from oec_chatops.services.backups import Backups
 from oec_chatops.services.change_commands import ChangeCommands
-from oec_chatops.services.change_control import ChangeControl
+from oec_chatops.services.change_control import ChangeControl, Verdict
 from oec_chatops.services.channel_access import ChannelAccess
 from oec_chatops.services.directory import Directory
 from oec_chatops.services.explain import explain
@@ -79,6 +80,7 @@ class CommandService:
     health: HealthLines | None = None
     # The audit trail (`/oec audit`); None: not offered.
     audit_log: AuditLog | None = None
+    backups: Backups | None = None
 
     async def handle(self, inv: Invocation, reply: Reply) -> None:
         """Run one `/oec` command and answer it; never raises."""
@@ -174,7 +176,7 @@ class CommandService:
             ref = await self.resolver.environment(_need_env(cmd))
             await self._odoo().runtime_logs(ref, reply, source=cmd.source, lines=cmd.lines)
         elif verb is Verb.BACKUPS:
-            await self._odoo().backups(await self.resolver.environment(_need_env(cmd)), reply)
+            await self._backups().listing(await self.resolver.environment(_need_env(cmd)), reply)
         elif verb is Verb.METRICS:
             await self._odoo().metrics(await self.resolver.environment(_need_env(cmd)), reply)
         elif verb is Verb.LOGS:
@@ -205,8 +207,24 @@ class CommandService:
             await self.change_commands.unlock(inv, cmd, reply)
         elif verb is Verb.AUDIT and self.audit_log is not None:
             await self.audit_log.show(cmd, reply)
+        elif verb is Verb.BACKUP:
+            ref = await self.resolver.environment(_need_env(cmd))
+            await self._backups().take(inv, cmd, ref, reply)
+        elif verb is Verb.RESTORE:
+            ref = await self.resolver.environment(_need_env(cmd))
+            # A restore changes the environment: freezes and locks stop it as they stop a deploy.
+            verdict = await self._gate(inv, cmd, ref)
+            if verdict.refusal is not None:
+                await reply(verdict.refusal)
+                return
+            await self._backups().request_restore(inv, cmd, ref, reply, override=verdict.override)
         else:  # a verb the grammar knows but nobody wired: a bug, said plainly
             raise CommandError(f"`/oec {verb.value}` is not available.")
+
+    def _backups(self) -> Backups:
+        if self.backups is None:
+            raise CommandError("Backups are not offered by this platform.")
+        return self.backups
 
     def _odoo(self) -> OdooQueries:
         if self.odoo is None:
@@ -223,13 +241,7 @@ class CommandService:
         if cmd.verb in QUICK_UPDATE_VERBS:
             self._require_quick_updates(ref)
         # Freezes and locks first: a refused change sends nothing and asks nobody.
-        verdict = await self.change_control.gate(
-            user_id=inv.user_id,
-            verb=cmd.verb.value,
-            ref=ref,
-            override=cmd.override,
-            reason=cmd.reason,
-        )
+        verdict = await self._gate(inv, cmd, ref)
         if verdict.refusal is not None:
             await reply(verdict.refusal)
             return
@@ -238,6 +250,7 @@ class CommandService:
             or cmd.verb in ALWAYS_GATED_VERBS
             or policy.is_protected(self.policy, ref)
         ):
+            self._backup_first_possible(ref)
             approval_id = intent_key("approval", origin, cmd.verb.value, ref.env_id)
             await self.approvals.request(
                 inv, cmd, ref, reply, approval_id=approval_id, override=verdict.override
@@ -264,6 +277,16 @@ class CommandService:
                 )
             await reply(blocks.render_error(e.message, hint=hint))
 
+    async def _gate(self, inv: Invocation, cmd: grammar.Command, ref: EnvRef) -> Verdict:
+        """Freezes and locks, asked before any change is sent or any approver is asked."""
+        return await self.change_control.gate(
+            user_id=inv.user_id,
+            verb=cmd.verb.value,
+            ref=ref,
+            override=cmd.override,
+            reason=cmd.reason,
+        )
+
     def _require_quick_updates(self, ref: EnvRef) -> None:
         """Refuse a quick update on a host without one before any approval is asked for."""
         quick = self.actions.quick
@@ -272,6 +295,18 @@ class CommandService:
             why = quick.refusal(ref) or ""
         if why:
             raise CommandError(why, hint="They are sent to oec.sh environments only.")
+
+    def _backup_first_possible(self, ref: EnvRef) -> None:
+        """Policy `backup_before` on a host that keeps no backups: refuse now, not after the
+        approval (the change would then be stopped anyway, fail closed, by `BackupFirst`)."""
+        if not policy.backup_first(self.policy, ref):
+            return
+        if self.backups is None or not self.backups.routes.offers(ref.env_id):
+            raise CommandError(
+                f"The policy takes a backup before every approved change to `{ref.label}`, "
+                "and its platform keeps no backups the bot can take; nothing was requested.",
+                hint="Ask an admin: `backup_before` in the policy's `[protected]` table.",
+            )
 
 
 def _need_env(cmd: grammar.Command) -> str:

@@ -30,6 +30,9 @@ _DEPLOY_STATUS = {
     "deploy.failed": "failed",
     "deploy.cancelled": "cancelled",
 }
+# A backup event of a backup a command took (deployERP's carry its task id): its living
+# message ends with it, instead of a second message saying the same.
+_BACKUP_STATUS = {"backup.completed": "completed", "backup.failed": "failed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,22 @@ def ingest(
             else None
         )
         return Ingested(duplicate=False, rows=rows, event=event.event, known=True, track_task=track)
+
+    if event.event in _BACKUP_STATUS and d.task_id and repos.deployments.get(d.task_id):
+        applied = apply_update(
+            repos,
+            DeploymentUpdate(
+                task_id=d.task_id,
+                status=_BACKUP_STATUS[event.event],
+                error_message=d.error_message,
+            ),
+            now=now,
+            event=event.event,
+            env_name=ref.env_name if ref else d.environment_name,
+        )
+        rows = len(applied.channels) * (2 if applied.failed_now else 1)
+        repos.deliveries.mark_routed(delivery_id, rows)
+        return Ingested(duplicate=False, rows=rows, event=event.event, known=True)
 
     covering = _covering_tasks(repos, event, now)
     kind, body = _message(event, env_label)

@@ -1,4 +1,4 @@
-"""`/oec backups`, `/oec metrics` and `/oec logs --runtime`: read-only Odoo operations.
+"""`/oec metrics` and `/oec logs --runtime`: read-only Odoo operations (backups: `backups`).
 
 These calls exist only on hosts whose API offers them (oec.sh's `client.ops`), so they are given
 per host name (`EnvironmentOperations`), not through `Platform`. With several hosts each
@@ -20,11 +20,9 @@ from oec_chatops.errors import CommandError
 from oec_chatops.hosts import Hosts
 from oec_chatops.oec.errors import OecNotFound
 from oec_chatops.services.types import Reply
-from oec_chatops.slack.blocks.backups import render_backups
 from oec_chatops.slack.blocks.metrics import render_metrics
 from oec_chatops.slack.blocks.runtime_logs import render_runtime_logs
 
-LATEST_BACKUPS = 10
 DEFAULT_RUNTIME_LINES = 100
 DEFAULT_SOURCE = "odoo"
 
@@ -52,12 +50,6 @@ class OdooQueries:
                 hint="They are read from oec.sh environments only.",
             )
         return ops, own_id
-
-    async def backups(self, ref: EnvRef, reply: Reply) -> None:
-        ops, env_id = self.route(ref, "Backups")
-        found = await ops.list_backups(env_id, limit=LATEST_BACKUPS)
-        # `/oec backup` and `/oec restore` are not wired yet: the listing names neither.
-        await reply(render_backups(ref, found, now=self.clock.now(), actions=False))
 
     async def metrics(self, ref: EnvRef, reply: Reply) -> None:
         ops, env_id = self.route(ref, "Metrics")

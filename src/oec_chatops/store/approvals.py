@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from oec_chatops.domain import Approval, ApprovalState
+from oec_chatops.domain import Approval, ApprovalState, BackupFacts
 from oec_chatops.store.repository import Repository, dumps, from_row, loads
 
 
@@ -20,7 +20,8 @@ class Approvals(Repository):
         self.conn.execute(
             "INSERT INTO approvals (approval_id, verb, env_id, env_label, requested_by, "
             "channel_id, reason, modules, state, required, self_approval, created_at, "
-            "expires_at, updated_at, override) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "expires_at, updated_at, override, backup_id, backup_facts, backup_first) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.approval_id,
                 a.verb,
@@ -37,6 +38,9 @@ class Approvals(Repository):
                 a.expires_at.timestamp(),
                 now,
                 int(a.override),
+                a.backup_id,
+                facts_json(a.backup_facts),
+                int(a.backup_first),
             ),
         )
 
@@ -59,6 +63,8 @@ class Approvals(Repository):
                 if r["held_until"] is not None
                 else None
             ),
+            backup_facts=facts_of(loads(r["backup_facts"])),
+            backup_first=bool(r["backup_first"]),
         )
 
     def get(self, approval_id: str) -> Approval | None:
@@ -118,6 +124,16 @@ class Approvals(Repository):
         ).fetchone()
         return float(r[0]) if r else None
 
+    def set_pre_backup(self, approval_id: str, backup_id: str) -> bool:
+        """Remember the backup taken before the change, once; `updated_at` (when the request
+        entered `backing_up`) stays, since the backup's time limit counts from it."""
+        cur = self.conn.execute(
+            "UPDATE approvals SET pre_backup_id = ? "
+            "WHERE approval_id = ? AND state = 'backing_up' AND pre_backup_id IS NULL",
+            (backup_id, approval_id),
+        )
+        return cur.rowcount == 1
+
     def set_message_ts(self, approval_id: str, ts: str) -> None:
         self.conn.execute(
             "UPDATE approvals SET message_ts = ? WHERE approval_id = ?", (ts, approval_id)
@@ -156,3 +172,34 @@ class Approvals(Repository):
             r[0]: int(r[1])
             for r in self.conn.execute("SELECT state, count(*) FROM approvals GROUP BY state")
         }
+
+
+def facts_json(facts: BackupFacts | None) -> str | None:
+    """The backup an approver saw, as stored: JSON text, times as epoch seconds."""
+    if facts is None:
+        return None
+    created = facts.created_at.timestamp() if facts.created_at else None
+    return dumps(
+        {
+            "backup_id": facts.backup_id,
+            "status": facts.status,
+            "created_at": created,
+            "size_bytes": facts.size_bytes,
+            "contents": facts.contents,
+            "backup_type": facts.backup_type,
+        }
+    )
+
+
+def facts_of(data: Any) -> BackupFacts | None:
+    if not isinstance(data, dict) or not data.get("backup_id"):
+        return None
+    created = data.get("created_at")
+    return BackupFacts(
+        backup_id=str(data["backup_id"]),
+        status=str(data.get("status") or "unknown"),
+        created_at=datetime.fromtimestamp(created, UTC) if created is not None else None,
+        size_bytes=data.get("size_bytes"),
+        contents=str(data.get("contents") or "contents unknown"),
+        backup_type=data.get("backup_type"),
+    )

@@ -242,6 +242,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX digest_items_day ON digest_items(channel_id, day)",
     ),
+    (
+        # Backups (issue 15): a restore's backup and what the approver saw of it (JSON), and
+        # policy `backup_before`: whether a backup is taken first, and which one once started.
+        "ALTER TABLE approvals ADD COLUMN backup_id TEXT",
+        "ALTER TABLE approvals ADD COLUMN backup_facts TEXT",
+        "ALTER TABLE approvals ADD COLUMN backup_first INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE approvals ADD COLUMN pre_backup_id TEXT",
+    ),
 )
 
 

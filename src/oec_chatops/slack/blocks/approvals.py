@@ -21,6 +21,7 @@ from oec_chatops.blockkit_limits import (
     MAX_VIEW_TITLE,
 )
 from oec_chatops.domain import Approval, ApprovalState
+from oec_chatops.slack.blocks.backups import facts_line
 from oec_chatops.slack.blocks.deployments import modules_text, short_id
 from oec_chatops.slack.blocks.kit import (
     Block,
@@ -59,6 +60,7 @@ MAX_REJECT_REASON = 500
 _STATE_EMOJI = {
     ApprovalState.PENDING: ":lock:",
     ApprovalState.APPROVED: ":arrows_counterclockwise:",
+    ApprovalState.BACKING_UP: ":floppy_disk:",
     ApprovalState.EXECUTING: ":arrows_counterclockwise:",
     ApprovalState.DONE: ":white_check_mark:",
     ApprovalState.FAILED: ":x:",
@@ -91,6 +93,11 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
         ask += f"\n*Why:* {escape(cut(a.reason, MAX_REASON_SHOWN))}"
     if a.override:
         ask += "\n:rotating_light: *Freeze override*: approving runs it even during a freeze."
+    if a.backup_facts is not None:
+        ask += (
+            f"\n*Restores:* {facts_line(a.backup_facts, now=now)}\n"
+            f":warning: Everything {code(a.env_label)} holds now is replaced by this backup."
+        )
     open_ = is_open(a, now)
     fields = [f"*Approvals*\n{votes(a)}"]
     if open_:
@@ -110,6 +117,8 @@ def render_approval(a: Approval, *, now: datetime) -> Message:
     else:
         blocks.append(section(outcome(a, now)))
     notes = [f"Approval {code(a.approval_id)}", f"needs {plural(a.required, 'approver')}"]
+    if a.backup_first:
+        notes.append(f"a backup is taken first, then the {escape(a.verb)} runs")
     if a.task_id:
         notes.append(f"task {code(a.task_id)}")
     blocks.append(context(*notes))
@@ -177,6 +186,14 @@ def outcome(a: Approval, now: datetime) -> str:
         )
     if state in (ApprovalState.APPROVED, ApprovalState.EXECUTING):
         return f"{emoji} *Approved* by {approved_by}; running the {escape(a.verb)} now."
+    if state is ApprovalState.BACKING_UP:
+        which = f" (backup {code(a.pre_backup_id)})" if a.pre_backup_id else ""
+        return (
+            f"{emoji} *Approved* by {approved_by}; taking a backup first…{which} "
+            f"The {escape(a.verb)} is sent once the backup completed, and not at all if it fails."
+        )
+    if state is ApprovalState.FAILED and a.backup_first and a.task_id is None:
+        return f"{emoji} *Approved* by {approved_by}, but stopped{note}"
     if state is ApprovalState.DONE:
         # Accepted by the platform is not finished: the deploy may be at 70 %. Its living
         # message, posted after this card, tells how it goes.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from oec_chatops.domain import EnvRef
+from oec_chatops.domain import BackupFacts, EnvRef
 from oec_chatops.oec.models import Task
 from oec_chatops.oec.ops_models import Backup
 from oec_chatops.slack.blocks.deployments import modules_text
@@ -107,6 +107,30 @@ def restore_snapshot(backup: Backup, *, now: datetime) -> str:
     return " · ".join(parts)
 
 
+def facts_line(facts: BackupFacts, *, now: datetime) -> str:
+    """The backup a restore would bring back, for its approval card: id, when taken (and how
+    long ago), size, what it holds, type and status, so the approver knows what they allow."""
+    taken = (
+        f"taken {slack_date(facts.created_at)} ({format_age(facts.created_at, now)})"
+        if facts.created_at
+        else "time taken unknown"
+    )
+    contents = {
+        "full": "database and filestore",
+        "database only": "database only, without filestore",
+    }.get(facts.contents, facts.contents)
+    return " · ".join(
+        (
+            f"Backup {code(facts.backup_id)}",
+            taken,
+            human_size(facts.size_bytes),
+            escape(contents),
+            escape(facts.backup_type or "type unknown"),
+            f"*{escape(_status_word(facts.status))}*",
+        )
+    )
+
+
 def _backup_line(backup: Backup, now: datetime) -> str:
     line = (
         f"{backup_emoji(backup.status)} {code(short_id(backup.id))} · "
@@ -126,11 +150,13 @@ def render_backups(
     now: datetime,
     total: int | None = None,
     actions: bool = True,
+    restores: bool = True,
 ) -> Message:
     """The latest backups of an environment, newest first (whatever order they came in).
 
     `actions=False` leaves out the `/oec backup` and `/oec restore` hints, for a bot where those
-    commands are not wired: a hint must never name a command that answers "unknown".
+    commands are not wired, and `restores=False` the restore hint, for a host that has no
+    restore: a hint must never name a command that answers "unknown" or "not offered".
     """
     if not backups:
         empty: list[Block] = [section(f"No backups of {code(env.label)} yet.")]
@@ -150,7 +176,7 @@ def render_backups(
         context(
             shown,
             f"{code(f'/oec restore {env.label} <backup>')} restores one, after approval"
-            if actions
+            if actions and restores
             else "",
         ),
     ]

@@ -26,9 +26,11 @@ VERB_OPTIONS: Mapping[Verb, frozenset[str]] = {
     Verb.SUBSCRIBE: frozenset({"events", "only", "digest", "at", "tz", "threads"}),
     Verb.UNSUBSCRIBE: frozenset({"events"}),
     Verb.AUDIT: frozenset({"since", "page"}),
+    Verb.BACKUP: frozenset({"no-filestore"}),
+    Verb.RESTORE: frozenset({"override"}),
 }
 # Options that are switches: present or not, never followed by a value (`--runtime`).
-FLAGS: frozenset[str] = frozenset({"runtime", "override"})
+FLAGS: frozenset[str] = frozenset({"runtime", "override", "no-filestore"})
 FLAG_SET = "yes"
 
 

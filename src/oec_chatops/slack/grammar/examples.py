@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from oec_chatops.domain import ACTION_VERBS, EnvRef, Verb
 
-ENV_VERBS = frozenset({Verb.STATUS, Verb.LOGS, Verb.BACKUPS, Verb.METRICS} | set(ACTION_VERBS))
+ENV_VERBS = frozenset(
+    {Verb.STATUS, Verb.LOGS, Verb.BACKUPS, Verb.METRICS, Verb.BACKUP} | set(ACTION_VERBS)
+)
 """Verbs that take `<project/env>`."""
 PROJECT_VERBS = frozenset({Verb.ENVS, Verb.SUBSCRIBE, Verb.UNSUBSCRIBE})
 """Verbs that take a project."""

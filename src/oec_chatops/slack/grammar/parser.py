@@ -24,6 +24,7 @@ from oec_chatops.slack.grammar.args import (
 )
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
+    BACKUP_ID,
     FREEZE_FOR,
     MAX_LINES,
     MAX_MODULES,
@@ -63,6 +64,8 @@ class Command:
     options: SubscribeOptions | None = None  # `subscribe`: how quiet (typed options only)
     since: str | None = None  # `audit --since 7d`, as typed (the service reads the duration)
     page: int | None = None  # `audit --page 2`
+    backup: str | None = None  # `restore`: the backup's id, or its first characters
+    filestore: bool = True  # `backup --no-filestore`: the database only
 
 
 def parse_command(text: str) -> Command:
@@ -81,7 +84,7 @@ def parse_command(text: str) -> Command:
         return Command(Verb.HELP)
     rest = " ".join(tokens[1:]) + (f" -- {reason}" if reason is not None else "")
     verb = lookup_verb(tokens[0], around=("/oec ", rest.strip()))
-    if reason is not None and verb not in REASON_VERBS:
+    if reason is not None and verb not in REASON_VERBS | NOTED_VERBS:
         raise CommandError(
             f"`/oec {verb.value}` takes no reason (the text after `--`).", hint=usage(verb)
         )
@@ -171,6 +174,39 @@ def _parse_logs(verb: Verb, args: Args, reason: str | None) -> Command:
             hint=usage(verb),
         )
     return Command(verb, env=env, lines=lines, runtime=runtime, source=source)
+
+
+# Verbs besides the actions that take a text after `--`: a backup's note, a restore's reason.
+NOTED_VERBS = frozenset({Verb.BACKUP, Verb.RESTORE})
+
+
+def _parse_backup(verb: Verb, args: Args, reason: str | None) -> Command:
+    filestore = args.options.get("no-filestore") != FLAG_SET
+    return Command(verb, env=env_ref(verb, args), reason=reason, filestore=filestore)
+
+
+def _parse_restore(verb: Verb, args: Args, reason: str | None) -> Command:
+    if len(args.positional) < 2:
+        raise CommandError(
+            "`/oec restore` needs an environment and a backup: its id from `/oec backups`.",
+            hint=usage(verb),
+        )
+    at_most(verb, args, 2)
+    env = path_word(
+        verb,
+        args.positional[0],
+        what="environment",
+        expected="an environment: write `project/env`, an environment name or its id.",
+    )
+    backup = args.positional[1].strip("`")
+    if not BACKUP_ID.fullmatch(backup):
+        raise CommandError(
+            f"{quote(backup)} is not a backup id: copy it from `/oec backups {env}` "
+            "(at least its first 4 characters).",
+            hint=usage(verb),
+        )
+    override = _override(verb, args, reason)
+    return Command(verb, env=env, backup=backup, reason=reason, override=override)
 
 
 def _parse_action(verb: Verb, args: Args, reason: str | None) -> Command:
@@ -371,4 +407,6 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.LOCK: _parse_lock,
     Verb.UNLOCK: _parse_lock,
     Verb.AUDIT: _parse_audit,
+    Verb.BACKUP: _parse_backup,
+    Verb.RESTORE: _parse_restore,
 }

@@ -36,6 +36,7 @@ MAX_REASON_CHARS = 500
 MAX_NAME_CHARS = 300
 MAX_SUGGESTION_CHARS = 200  # a "did you mean" repeats the command; a long reason is cut
 MODULE_NAME = re.compile(r"[a-z0-9_]{1,64}")  # Odoo technical names (§9.6)
+BACKUP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{3,99}")  # a full id, or the first characters
 ALL_MODULES = "all"
 
 
@@ -249,6 +250,23 @@ VERB_SPECS: Mapping[Verb, VerbSpec] = {
             Role.ADMIN,
             "audit",
             "audit shop/production --since 7d",
+        ),
+        _spec(
+            Verb.BACKUP,
+            "<project/env> [--no-filestore] [-- note]",
+            "Take a backup now (database and filestore, or the database only); "
+            "no approval needed, even on a protected environment.",
+            Role.DEPLOYER,
+            "backup shop/production -- before the price update",
+            "backup shop/staging --no-filestore",
+        ),
+        _spec(
+            Verb.RESTORE,
+            "<project/env> <backup> [-- reason]",
+            "Overwrite an environment with one of its completed backups (the id from "
+            "`/oec backups`); always asks for an approval first.",
+            Role.ADMIN,
+            "restore shop/staging 1a2b3c4d -- the import went wrong",
         ),
     )
 }
