@@ -89,6 +89,24 @@ async def test_the_backup_completes_then_the_change_is_sent(
     assert sent_task.timeline.queued_at >= taken.task.completed_at
 
 
+async def test_a_freeze_that_began_during_the_backup_stops_the_change(
+    stack: Stack, stepped: SteppedClock
+) -> None:
+    """Approved before the freeze, its backup still running when the freeze began: the change
+    is not sent into the freeze, and the card says why."""
+    approval_id = await approve(stack)
+    await wait_card(stack.fake, approval_id, "Taking a backup first")
+    frozen = await ask(stack, "freeze production for 2h -- payment incident", user_id=ADMIN)
+    assert "frozen until" in frozen.text
+
+    await stepped.until(lambda: state(stack, approval_id) is ApprovalState.FAILED)
+    card = await wait_card(stack.fake, approval_id, "stopped", "the deploy was not sent")
+
+    assert "a freeze or someone else's lock now forbids the change" in str(card.blocks)
+    assert actions_with_key(await stack.sim_requests(), approval_id) == []
+    assert len(backup_posts(await stack.sim_requests())) == 1
+
+
 async def test_a_failed_backup_stops_the_change_and_the_card_says_why(
     stack: Stack, stepped: SteppedClock
 ) -> None:

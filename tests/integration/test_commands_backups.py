@@ -248,3 +248,16 @@ async def test_a_backup_that_expired_before_the_approval_fails_the_request_sayin
     a = stack.c.store.approvals.get(approval_id)
     assert a is not None
     assert a.state is ApprovalState.FAILED
+
+
+async def test_a_restore_is_refused_during_a_freeze_before_any_card(stack: Stack) -> None:
+    """A restore changes the environment: a freeze refuses it as it refuses a deploy."""
+    backup_id = seeded_backup(stack, STAGING)
+    await ask(stack, "freeze acme-shop/staging for 1h -- stock count", user_id=ADMIN)
+
+    answer = await ask(stack, f"restore acme-shop/staging {backup_id} -- undo it", user_id=ADMIN)
+
+    assert "is frozen until" in answer.text
+    assert "stock count" in answer.text
+    assert cards(stack.fake) == []
+    assert restores(await stack.sim_requests()) == []

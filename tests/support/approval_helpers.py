@@ -156,7 +156,7 @@ async def request_change(
     text: str = f"deploy {PROD} -- fixing invoice totals",
     *,
     user_id: str = DEV,
-    notice: str = "is protected",
+    notice: str = "waits for",
 ) -> tuple[str, Message]:
     """`user_id` types `/oec {text}` in the deploy channel; returns the new card and its id
     (once the requester was told `notice`)."""

@@ -240,6 +240,10 @@ class ApprovalSteps:
             project_name=a.env_label.partition("/")[0],
         )
 
+    async def hold_now(self, a: Approval) -> Hold | None:
+        """What forbids this change right now (a freeze, someone else's lock), if anything."""
+        return await self.gate.hold_for(a, self.ref_of(a)) if self.gate is not None else None
+
     async def _held(self, approval_id: str) -> bool:
         """Approved, but a freeze or a lock forbids it now: move it to waiting; True if so.
 

@@ -139,6 +139,16 @@ class BackupFirst(WorkerLoop):
 
     async def _go(self, steps: ApprovalSteps, a: Approval) -> None:
         """The backup completed: the one caller that moves the request sends the change."""
+        if await steps.hold_now(a) is not None:
+            # A freeze (or someone else's lock) began while the backup was taken: the change
+            # it was approved for would now slip into it. Fail closed; the backup is kept.
+            self._stop(
+                steps,
+                a,
+                "The backup completed, but a freeze or someone else's lock now forbids the "
+                f"change (`/oec status {a.env_label}` says which); ask again once it ends",
+            )
+            return
         with self._store.tx():
             moved = steps.move(a.approval_id, Event.BACKED_UP)
             if moved:
