@@ -23,6 +23,9 @@ from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.adapters.host_factory import BuiltHost, build_host
+from oec_chatops.adapters.team_scope import TeamOperations, TeamPlatform, TeamSlackClient
+from oec_chatops.adapters.team_services import TeamServices
+from oec_chatops.adapters.workspaces import Workspaces, open_workspaces
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
@@ -84,6 +87,10 @@ class Container:
     # host's adapter to close. None and empty for a single oec.sh platform.
     hosts: Hosts | None = None
     host_adapters: tuple[BuiltHost, ...] = ()
+    # A multi-workspace (OAuth) install: installations, keys and policies by workspace, and
+    # the services under each workspace's policy. None for a one-workspace bot.
+    workspaces: Workspaces | None = None
+    teams: TeamServices | None = None
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -97,12 +104,18 @@ class Container:
             runner=self.runner,
             service=self.command_service,
             queue=self.commands,
+            teams=self.teams,
         )
 
     @property
     def clicks(self) -> ClickDesk:
         """What the approval listeners use."""
-        return ClickDesk(approvals=self.approvals, slack=self.slack, runner=self.runner)
+        return ClickDesk(
+            approvals=self.approvals,
+            slack=self.slack,
+            runner=self.runner,
+            teams=self.teams.approvals_for if self.teams is not None else None,
+        )
 
     def start_workers(self) -> None:
         """Start the outbox, tracker and expiry loops, and resume interrupted approvals."""
@@ -142,6 +155,8 @@ class Container:
         await self.outbox.drain(timeout=grace)
         if self.oec is not None:
             await self.oec.aclose()
+        if self.workspaces is not None:
+            await self.workspaces.aclose()
         for built in self.host_adapters:
             if built.oec is not self.oec:
                 await built.close()
@@ -190,11 +205,26 @@ def build_container(
             on_attempt=metrics.observe_api_call,
         )
 
-    oec, platform, hosts, built = _platforms(settings, clock=clock, oec_client=oec_client)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # The timeout here applies only to sessions slack_sdk opens itself; see `start_workers`.
     timeout = max(1, math.ceil(settings.oec_chatops_slack_timeout))
-    slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+    workspaces = open_workspaces(settings, store=store, clock=clock, oec_client=oec_client)
+    slack: AsyncWebClient
+    operations: dict[str, EnvironmentOperations]
+    oec: OecClient | None
+    platform: Platform
+    hosts: Hosts | None
+    built: tuple[BuiltHost, ...]
+    if workspaces is not None:  # each workspace's token, key and policy (adapters.team_scope)
+        oec, platform, hosts, built = None, TeamPlatform(workspaces), None, ()
+        slack = TeamSlackClient(
+            workspaces=workspaces, base_url=settings.slack_api_url, timeout=timeout
+        )
+        operations = {LEGACY_NAME: TeamOperations(workspaces)}
+    else:
+        oec, platform, hosts, built = _platforms(settings, clock=clock, oec_client=oec_client)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+        operations = _operations(oec, built)
 
     async def log_tail(env_id: str, task_id: str) -> str:
         return (await platform.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
@@ -209,6 +239,7 @@ def build_container(
             posts_per_second=settings.oec_chatops_slack_posts_per_second or None,
             updates_per_minute=settings.oec_chatops_slack_updates_per_minute or None,
         ),
+        channel_scope=workspaces.enter if workspaces is not None else None,
     )
     tracker = Tracker(
         store=store,
@@ -255,7 +286,7 @@ def build_container(
         subscriptions=subscriptions,
         channels=channels,
         hosts=hosts,
-        odoo=OdooQueries(by_host=_operations(oec, built), clock=clock, hosts=hosts),
+        odoo=OdooQueries(by_host=operations, clock=clock, hosts=hosts),
     )
     return Container(
         settings=settings,
@@ -280,6 +311,12 @@ def build_container(
         commands=CommandQueue(),
         hosts=hosts,
         host_adapters=built,
+        workspaces=workspaces,
+        teams=(
+            TeamServices(workspaces=workspaces, base=command_service, clock=clock)
+            if workspaces is not None
+            else None
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from oec_chatops.store.environments import Environments
 from oec_chatops.store.messages import Messages
 from oec_chatops.store.outbox import Outbox
 from oec_chatops.store.subscriptions import Subscriptions
+from oec_chatops.store.workspaces import ChannelTeams, Installations, OAuthStates, WorkspaceSettings
 
 __all__ = [
     "Approvals",
@@ -65,6 +66,11 @@ class Repos:
         self.environments = Environments(conn)
         self.audit = Audit(conn)
         self.commands = Commands(conn)
+        # Multi-workspace installs (store.workspaces).
+        self.installations = Installations(conn)
+        self.oauth_states = OAuthStates(conn)
+        self.workspace_settings = WorkspaceSettings(conn)
+        self.channel_teams = ChannelTeams(conn)
 
 
 class Store(Repos):
