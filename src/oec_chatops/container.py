@@ -226,6 +226,9 @@ def build_container(
         slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
         operations = _operations(oec, built)
 
+    # Background work (outbox, tracker, approved actions) enters its channel's workspace.
+    scope = workspaces.enter if workspaces is not None else None
+
     async def log_tail(env_id: str, task_id: str) -> str:
         return (await platform.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
 
@@ -239,7 +242,7 @@ def build_container(
             posts_per_second=settings.oec_chatops_slack_posts_per_second or None,
             updates_per_minute=settings.oec_chatops_slack_updates_per_minute or None,
         ),
-        channel_scope=workspaces.enter if workspaces is not None else None,
+        channel_scope=scope,
     )
     tracker = Tracker(
         store=store,
@@ -248,6 +251,7 @@ def build_container(
         on_change=outbox.wake,
         read_limit=read_limit or platform.read_limit,
         pace=poll_pace,
+        channel_scope=scope,
     )
 
     # Database gauges come from a snapshot read off the event loop (services/gauges.py).
@@ -266,7 +270,12 @@ def build_container(
     )
     approvals = Approvals(
         steps=ApprovalSteps(
-            store=store, clock=clock, actions=actions, expiry=expiry, wake_outbox=outbox.wake
+            store=store,
+            clock=clock,
+            actions=actions,
+            expiry=expiry,
+            wake_outbox=outbox.wake,
+            channel_scope=scope,
         ),
         policy=policy,
         directory=directory,

@@ -15,6 +15,7 @@ a note saying so, since a re-send could then run it a second time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,6 +60,9 @@ class ApprovalSteps:
     actions: Actions
     expiry: AskAgain
     wake_outbox: Wake
+    # A multi-workspace install: enters the workspace of the request's channel (its oec.sh
+    # key) before the action is sent, or says why it may not be (uninstalled).
+    channel_scope: Callable[[str], str | None] | None = None
 
     def move(self, approval_id: str, event: Event, **fields: Any) -> bool:
         """Apply `event` if the request is still in a state it may leave; True if this call did."""
@@ -138,6 +142,18 @@ class ApprovalSteps:
                 return
         a = self.store.approvals.get(approval_id)
         if a is None or a.state is not ApprovalState.EXECUTING:
+            return
+        refusal = self.channel_scope(a.channel_id) if self.channel_scope is not None else None
+        if refusal is not None:
+            self.finish(
+                a,
+                Event.FAIL,
+                actor="bot",
+                action="execute",
+                result="refused",
+                decision_note=f"Not sent: {refusal}.",
+            )
+            self.wake_outbox()
             return
         ref = self.store.environments.get(a.env_id) or EnvRef(
             env_id=a.env_id,
