@@ -16,13 +16,9 @@ from tests.support.oauth import (
     finish_install,
     install,
     oauth_stack,
+    raw_database,
     start_install,
 )
-
-
-def _raw_database(tmp_path: Path) -> bytes:
-    """Every byte the database holds on disk (the file and its WAL)."""
-    return b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*"))
 
 
 async def test_an_install_stores_the_workspace_with_its_token_sealed(tmp_path: Path) -> None:
@@ -42,7 +38,7 @@ async def test_an_install_stores_the_workspace_with_its_token_sealed(tmp_path: P
         row = s.c.store.installations.get(TEAM_A)
         assert row is not None
         assert token not in row.bot_token_sealed
-        raw = _raw_database(tmp_path)
+        raw = raw_database(tmp_path)
         assert row.bot_token_sealed.encode() in raw  # the installation is on disk, sealed
         assert token.encode() not in raw
         assert token not in repr(row)

@@ -100,3 +100,8 @@ def fingerprints_at_sim(requests: list[dict[str, Any]]) -> set[str | None]:
 
 def key_print(team: str) -> str:
     return fingerprint(KEYS[team])
+
+
+def raw_database(directory: Path) -> bytes:
+    """Every byte the bot's database holds on disk (the file and its WAL)."""
+    return b"".join(p.read_bytes() for p in directory.glob("bot.db*"))
