@@ -12,7 +12,7 @@ import pytest
 
 from oec_chatops.adapters.workspaces import UNINSTALLED
 from tests.support.oauth import CHANNELS, KEYS, TEAM_A, install, oauth_stack
-from tests.support.stack import DEV, Stack
+from tests.support.stack import DEV, Stack, running_stack
 from tests.support.webhook_helpers import until
 
 CHANNEL = CHANNELS[TEAM_A]
@@ -30,12 +30,16 @@ def _outbox(s: Stack) -> list[tuple[str, str | None]]:
     return [(r[0], r[1]) for r in rows]
 
 
-async def _slack_sends(s: Stack, event: dict[str, Any]) -> int:
-    """Slack removes the workspace's tokens, then tells the app (signed, as Events API JSON)."""
-    s.fake.installs.revoke(TEAM_A)
+async def _slack_sends(
+    s: Stack, event: dict[str, Any], team: str = TEAM_A, *, revoke: bool = True
+) -> int:
+    """Slack removes the workspace's bot tokens (`revoke`), then tells the app (signed, as
+    Events API JSON)."""
+    if revoke:
+        s.fake.installs.revoke(team)
     body = {
         "token": "unused-verification-token",
-        "team_id": TEAM_A,
+        "team_id": team,
         "api_app_id": "A0OECAPP",
         "type": "event_callback",
         "event_id": "Ev0UNINSTALL",
@@ -88,16 +92,18 @@ async def test_uninstall_forgets_the_workspace_and_refuses_what_follows(
 async def test_a_revoked_user_token_changes_nothing(tmp_path: Path) -> None:
     async with oauth_stack(tmp_path) as s:
         await install(s, TEAM_A, key=KEYS[TEAM_A])
-        body = {
-            "team_id": TEAM_A,
-            "api_app_id": "A0OECAPP",
-            "type": "event_callback",
-            "event_id": "Ev0USER",
-            "event_time": 1_767_225_600,
-            "event": {"type": "tokens_revoked", "tokens": {"oauth": ["U0SOMEONE"], "bot": []}},
-        }
-        r = await s.agent.post_signed(
-            json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-        )
-        assert r.status_code == 200
+        users_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U0SOMEONE"], "bot": []}}
+
+        assert await _slack_sends(s, users_only, revoke=False) == 200
         assert s.c.store.installations.get(TEAM_A) is not None
+
+
+async def test_a_one_workspace_bot_acks_an_uninstall_and_says_its_token_is_gone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_stack(tmp_path, webhook_events=None, subscribe=False) as s:
+        team = s.fake.identity.team_id
+
+        assert await _slack_sends(s, EVENTS["app_uninstalled"], team=team) == 200
+
+        assert "workspace.uninstalled_token_gone" in caplog.text

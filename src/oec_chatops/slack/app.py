@@ -154,6 +154,5 @@ def build_bolt_app(
         teams=teams if oauth is not None else None,
     )
     handlers.register(app, commands=commands, clicks=clicks)
-    if oauth is not None:
-        uninstall.register(app, oauth.installation_store)
+    uninstall.register(app, oauth.installation_store if oauth is not None else None)
     return app

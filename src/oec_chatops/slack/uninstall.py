@@ -6,7 +6,8 @@ drops the installation, the workspace's oec.sh key and policy, and fails its pen
 rows (`adapters.workspaces.Workspaces.forget`): nothing is retried against a revoked token, and
 every later request from that workspace is refused until it installs the app again.
 
-Revoked *user* tokens change nothing: the bot stores none.
+Revoked *user* tokens change nothing: the bot stores none. A one-workspace bot (no store)
+acks them and logs an error: its SLACK_BOT_TOKEN no longer works, and an operator must know.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, store: AsyncInstallationStore) -> None:
+def register(app: AsyncApp, store: AsyncInstallationStore | None) -> None:
     async def forget(body: dict[str, Any], why: str) -> None:
         team_id = body.get("team_id")
         if not isinstance(team_id, str) or not team_id:
+            return
+        if store is None:
+            log.error("workspace.uninstalled_token_gone", extra={"team": team_id, "why": why})
             return
         log.warning("workspace.uninstalled", extra={"team": team_id, "why": why})
         await store.async_delete_all(enterprise_id=body.get("enterprise_id"), team_id=team_id)
