@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from oec_chatops.adapters.workspaces import UNINSTALLED
+from tests.support.commands_helpers import audit_rows
 from tests.support.oauth import CHANNELS, KEYS, TEAM_A, install, oauth_stack
 from tests.support.stack import DEV, Stack, running_stack
 from tests.support.webhook_helpers import until
@@ -74,6 +75,8 @@ async def test_uninstall_forgets_the_workspace_and_refuses_what_follows(
         assert s.c.store.workspace_settings.get(TEAM_A) is None
         assert _outbox(s)
         assert all(row == ("dead", UNINSTALLED) for row in _outbox(s))
+        [forgot] = [r for r in audit_rows(s) if r["action"] == "workspace.forget"]
+        assert forgot["target"] == TEAM_A
         s.fake.clear_scenarios()
         seen = len(await s.sim_requests())
         posts = len(s.fake.calls("chat.postMessage"))

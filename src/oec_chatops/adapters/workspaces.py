@@ -115,11 +115,18 @@ class Workspaces:
     def forget(self, team_id: str) -> int:
         """Uninstalled or revoked: drop its installation, key and policy, and fail its pending
         outbox rows; return how many rows were failed."""
+        now = self._clock.time()
         with self._store.tx():
             self._store.installations.delete(team_id)
             self._store.workspace_settings.delete(team_id)
-            failed = self._store.channel_teams.fail_pending(
-                team_id, reason=UNINSTALLED, now=self._clock.time()
+            failed = self._store.channel_teams.fail_pending(team_id, reason=UNINSTALLED, now=now)
+            self._store.audit.record(
+                at=now,
+                actor="slack",
+                action="workspace.forget",
+                target=team_id,
+                result="uninstalled",
+                detail={"outbox_failed": failed},
             )
         self._clients.pop(team_id, None)
         log.warning("workspace.forgotten", extra={"team": team_id, "outbox_failed": failed})
