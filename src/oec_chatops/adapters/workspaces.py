@@ -87,6 +87,7 @@ class Workspaces:
         self._oec_client = oec_client
         self._clients: dict[str, tuple[str, OecClient]] = {}  # team -> (sealed key, client)
         self._policies: dict[str, Policy] = {}  # sha256 of the text -> parsed policy
+        self._default = Policy.default()  # one instance: the services built on it are reused
 
     def __repr__(self) -> str:
         return "Workspaces(<sealed>)"
@@ -200,7 +201,7 @@ class Workspaces:
         settings = self._store.workspace_settings.get(team_id) if team_id else None
         text = settings.policy_text if settings is not None else None
         if not text:
-            return Policy.default()
+            return self._default
         digest = hashlib.sha256(text.encode()).hexdigest()
         found = self._policies.get(digest)
         if found is None:

@@ -176,8 +176,6 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
             team = self.team_of_token(token)
             if team is None:
                 raise Refusal("invalid_auth")
-            if method == "auth.test":
-                return ApiAnswer(200, {**METHODS[method](self._ws, args), "team_id": team})
             channel = args.get("channel")
             self._raise_scenario(method, channel if isinstance(channel, str) else None)
             found = self._ws.find_channel(channel) if isinstance(channel, str) else None
@@ -187,7 +185,10 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
             handler = METHODS.get(method)
             if handler is None:
                 raise Refusal("unknown_method")
-            return ApiAnswer(200, handler(self._ws, args), {"X-OAuth-Scopes": BOT_SCOPES})
+            body = handler(self._ws, args)
+            if method == "auth.test":  # answered for the workspace the token belongs to
+                body = {**body, "team_id": team}
+            return ApiAnswer(200, body, {"X-OAuth-Scopes": BOT_SCOPES})
         except Refusal as refusal:
             return ApiAnswer(refusal.status, refusal.to_body(), refusal.headers)
 
