@@ -1,4 +1,4 @@
-"""`oec-chatops`: serve, sim, check, webhooks register/list, db.
+"""`oec-chatops`: serve, sim, check, webhooks register/list, db, workspace.
 
 Every command reads its settings once; a bad setting prints one line naming the variable and
 exits with status 2, without a traceback and without the value. So does a partial set of
@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
         "channel-id",
     ):
         db.add_argument(f"--{column}", default=None, help=f"only rows whose {column} is this")
+    from oec_chatops.adapters import workspace_admin
+
+    workspace_admin.add_parser(sub)
     return p
 
 
@@ -111,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_sim(args)
         if args.command == "db":
             return _db(args)
+        if args.command == "workspace":
+            from oec_chatops.adapters import workspace_admin
+
+            needs = args.workspace_command != "new-key"
+            return workspace_admin.run(
+                args, load_settings() if needs else None, stdin=sys.stdin, out=sys.stdout
+            )
         settings = load_settings()
         if args.command == "serve":
             return _serve(settings, host=args.host, port=args.port)

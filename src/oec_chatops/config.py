@@ -24,6 +24,7 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from oec_chatops.errors import ConfigError
+from oec_chatops.oauth_config import OAUTH_VARIABLES, oauth_problems, oauth_requested
 from oec_chatops.oec.signing import Scheme
 from oec_chatops.platforms import PlatformSecrets, load_platforms, single_platform
 from oec_chatops.retention import (
@@ -35,6 +36,7 @@ from oec_chatops.retention import (
     format_duration,
     parse_duration,
 )
+from oec_chatops.secretbox import KEY_VARIABLE, parse_keys
 
 DEFAULT_OEC_API_URL = "https://api.oec.sh/api/public/v1"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -50,6 +52,7 @@ CREDENTIALS = (
     "OEC_API_KEY",
     "OEC_API_KEY_RO",
     "OEC_WEBHOOK_SECRET",
+    *OAUTH_VARIABLES,  # a multi-workspace install (`oauth_config`)
 )
 # Any one of these set means "this is a real bot": the credentials, and the platforms file
 # (it names the variables holding a real bot's hosts' secrets; the demo never reads it).
@@ -80,6 +83,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None  # xapp-...: Socket Mode instead of a public URL
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # A multi-workspace install (`oauth_config`): the app's OAuth credentials, and the key(s)
+    # sealing each workspace's bot token and oec.sh key in the database (`secretbox`).
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    oec_chatops_encryption_key: SecretStr | None = None
 
     oec_api_key: SecretStr | None = None
     oec_api_key_ro: SecretStr | None = None
@@ -124,6 +132,21 @@ class Settings(BaseSettings):
         if v is not None and not v.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return v
+
+    @field_validator("oec_chatops_encryption_key")
+    @classmethod
+    def _encryption_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            try:
+                parse_keys(v.get_secret_value())
+            except ConfigError as exc:
+                raise ValueError(str(exc).removeprefix(KEY_VARIABLE + ": ")) from None
+        return v
+
+    @property
+    def oauth(self) -> bool:
+        """Serving every workspace that installs the app (`/slack/install`), not one."""
+        return self.slack_client_id is not None
 
     @field_validator("oec_api_key", "oec_api_key_ro")
     @classmethod
@@ -245,11 +268,15 @@ class Settings(BaseSettings):
                 self.slack_bot_token,
                 self.slack_signing_secret,
                 self.slack_app_token,
+                self.slack_client_secret,
+                self.oec_chatops_encryption_key,
                 self.oec_api_key,
                 self.oec_api_key_ro,
             )
             if s is not None
         ]
+        if self.oec_chatops_encryption_key is not None:  # several keys while rotating: each
+            values += self.oec_chatops_encryption_key.get_secret_value().split(",")
         hosts = [v for p in self._platforms for v in p.values()]
         # A webhook secret may be several, comma-separated (rotation): redact each.
         hosts += [part.strip() for v in hosts for part in v.split(",")]
@@ -323,6 +350,9 @@ def _problems(
 ) -> list[str]:
     """Every reason not to start, in the order an operator fixes them; empty means start."""
     problems = list(invalid)
+    if oauth_requested(present):
+        oauth = oauth_problems(present)
+        return problems + oauth + ([str(u) for u in unknown] if oauth else [])
     missing = missing_credentials(present)
     if missing:
         found = ", ".join(n for n in REAL_BOT if n in present)

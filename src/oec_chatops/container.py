@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,9 @@ from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.adapters.host_factory import BuiltHost, build_host
+from oec_chatops.adapters.team_scope import TeamOperations, TeamPlatform, TeamSlackClient
+from oec_chatops.adapters.team_services import TeamServices
+from oec_chatops.adapters.workspaces import Workspaces, open_workspaces
 from oec_chatops.backup_host import BackupHost
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
@@ -102,6 +105,10 @@ class Container:
     hosts: Hosts | None = None
     host_adapters: tuple[BuiltHost, ...] = ()
     home: HomeRefresher | None = None  # the App Home tabs (None: not drawn)
+    # A multi-workspace (OAuth) install: installations, keys and policies by workspace, and
+    # the services under each workspace's policy. None for a one-workspace bot.
+    workspaces: Workspaces | None = None
+    teams: TeamServices | None = None
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -120,13 +127,18 @@ class Container:
             runner=self.runner,
             service=self.command_service,
             queue=self.commands,
+            teams=self.teams,
         )
 
     @property
     def clicks(self) -> ClickDesk:
         """What the approval listeners use."""
         return ClickDesk(
-            approvals=self.approvals, slack=self.slack, runner=self.runner, home=self.home
+            approvals=self.approvals,
+            slack=self.slack,
+            runner=self.runner,
+            home=self.home,
+            teams=self.teams.approvals_for if self.teams is not None else None,
         )
 
     def start_workers(self) -> None:
@@ -177,6 +189,8 @@ class Container:
         await self.outbox.drain(timeout=grace)
         if self.oec is not None:
             await self.oec.aclose()
+        if self.workspaces is not None:
+            await self.workspaces.aclose()
         for built in self.host_adapters:
             if built.oec is not self.oec:
                 await built.close()
@@ -225,11 +239,33 @@ def build_container(
             on_attempt=metrics.observe_api_call,
         )
 
-    oec, platform, hosts, built = _platforms(settings, clock=clock, oec_client=oec_client)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # The timeout here applies only to sessions slack_sdk opens itself; see `start_workers`.
     timeout = max(1, math.ceil(settings.oec_chatops_slack_timeout))
-    slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+    workspaces = open_workspaces(settings, store=store, clock=clock, oec_client=oec_client)
+    slack: AsyncWebClient
+    operations: Mapping[str, TeamOperations | Operations]
+    keepers: Mapping[str, BackupHost]
+    oec: OecClient | None
+    platform: Platform
+    hosts: Hosts | None
+    built: tuple[BuiltHost, ...]
+    if workspaces is not None:  # each workspace's token, key and policy (adapters.team_scope)
+        oec, platform, hosts, built = None, TeamPlatform(workspaces), None, ()
+        slack = TeamSlackClient(
+            workspaces=workspaces, base_url=settings.slack_api_url, timeout=timeout
+        )
+        team_ops = TeamOperations(workspaces)
+        operations = {LEGACY_NAME: team_ops}
+        keepers = {LEGACY_NAME: OecBackups(team_ops)}
+    else:
+        oec, platform, hosts, built = _platforms(settings, clock=clock, oec_client=oec_client)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+        operations = _operations(oec, built)
+        keepers = _backup_hosts(oec, built)
+
+    # Background work (outbox, tracker, approved actions) enters its channel's workspace.
+    scope = workspaces.enter if workspaces is not None else None
 
     async def log_tail(env_id: str, task_id: str) -> str:
         return (await platform.get_logs(env_id, task_id=task_id, lines=LOG_TAIL_LINES)).log
@@ -244,6 +280,7 @@ def build_container(
             posts_per_second=settings.oec_chatops_slack_posts_per_second or None,
             updates_per_minute=settings.oec_chatops_slack_updates_per_minute or None,
         ),
+        channel_scope=scope,
     )
     tracker = Tracker(
         store=store,
@@ -252,6 +289,7 @@ def build_container(
         on_change=outbox.wake,
         read_limit=read_limit or platform.read_limit,
         pace=poll_pace,
+        channel_scope=scope,
     )
 
     # Database gauges come from a snapshot read off the event loop (services/gauges.py).
@@ -261,7 +299,7 @@ def build_container(
     resolver = Resolver(platform=platform, store=store, clock=clock, hosts=hosts)
     directory = Directory(slack=slack, policy=policy, clock=clock)
     expiry = ExpiryWorker(store=store, clock=clock, runner=runner)
-    ops_by_host = _operations(oec, built)
+    ops_by_host = operations
     actions = Actions(
         platform=platform,
         store=store,
@@ -271,7 +309,7 @@ def build_container(
         quick=QuickUpdates(by_host=ops_by_host, hosts=hosts),
     )
     change_control = ChangeControl(policy=policy, store=store, clock=clock, directory=directory)
-    backup_routes = BackupRoutes(by_host=_backup_hosts(oec, built), hosts=hosts)
+    backup_routes = BackupRoutes(by_host=keepers, hosts=hosts)
     backup_first = BackupFirst(
         store=store,
         clock=clock,
@@ -289,6 +327,7 @@ def build_container(
             gate=change_control,
             backups=backup_routes,
             wake_backups=backup_first.wake,
+            channel_scope=scope,
         ),
         policy=policy,
         directory=directory,
@@ -360,6 +399,12 @@ def build_container(
             ),
             slack=slack,
             clock=clock,
+        ),
+        workspaces=workspaces,
+        teams=(
+            TeamServices(workspaces=workspaces, base=command_service, clock=clock)
+            if workspaces is not None
+            else None
         ),
     )
 

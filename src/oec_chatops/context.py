@@ -42,3 +42,9 @@ def notify_wait(reason: str, wait_seconds: float) -> None:
 async def notify_retry(reason: str, wait_seconds: float) -> None:
     """The API client's `on_retry` hook: pass the news to whoever is waiting, if anyone."""
     notify_wait(reason, wait_seconds)
+
+
+# The Slack workspace (team id) a request came from, in a multi-workspace install: the Slack
+# client posts with that workspace's token and the platform calls oec.sh with its key. Empty
+# outside any workspace (one-workspace bots never set it), which in OAuth mode reaches nothing.
+team_id_var: ContextVar[str] = ContextVar("team_id", default="")

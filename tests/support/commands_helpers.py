@@ -140,11 +140,13 @@ async def ask(
     channel_id: str = CHANNEL,
     posts: int = 1,
     timeout: float = 5.0,
+    team_id: str | None = None,
 ) -> Answer:
-    """Send `/oec text` as `user_id` and wait for `posts` response_url posts to it, the last
-    one an answer (a "working on it" note shown meanwhile is counted, and waited past)."""
+    """Send `/oec text` as `user_id` (of workspace `team_id`, by default the fake's) and wait
+    for `posts` response_url posts to it, the last one an answer (a "working on it" note
+    shown meanwhile is counted, and waited past)."""
     before = len(posts_for(stack.fake, user_id))
-    ack = await stack.agent.command(text, user_id=user_id, channel_id=channel_id)
+    ack = await stack.agent.command(text, user_id=user_id, channel_id=channel_id, team_id=team_id)
     assert ack.status_code == 200, ack.text
 
     def answered_yet(f: FakeSlack) -> list[ResponsePost] | None:

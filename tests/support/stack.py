@@ -134,7 +134,9 @@ def sim_settings(**overrides: Any) -> SimSettings:
     return SimSettings(**values)
 
 
-def bot_environ(tmp_path: Path, *, slack_url: str, sim_url: str, **extra: str) -> dict[str, str]:
+def bot_environ(
+    tmp_path: Path, *, slack_url: str, sim_url: str, drop: tuple[str, ...] = (), **extra: str
+) -> dict[str, str]:
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -146,6 +148,8 @@ def bot_environ(tmp_path: Path, *, slack_url: str, sim_url: str, **extra: str) -
         "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
     }
     env.update(extra)
+    for name in drop:  # e.g. a multi-workspace install sets none of one workspace's secrets
+        env.pop(name, None)
     return env
 
 
@@ -175,6 +179,7 @@ async def running_stack(
     sim: SimSettings | None = None,
     policy: str = POLICY,
     environ: dict[str, str] | None = None,
+    drop: tuple[str, ...] = (),
     webhook_events: list[str] | None = DEFAULT_EVENTS,
     subscribe: bool = True,
     build: Callable[[Settings], Container] | None = None,
@@ -199,7 +204,9 @@ async def running_stack(
         if prepare is not None:
             prepare(sim_url)
         settings = load_settings(
-            bot_environ(tmp_path, slack_url=slack_url, sim_url=sim_url, **(environ or {}))
+            bot_environ(
+                tmp_path, slack_url=slack_url, sim_url=sim_url, drop=drop, **(environ or {})
+            )
         )
         c = build(settings) if build else bot_container(settings, clock=clock, policy=policy)
         async with serve(build_app(c, grace=2.0), lifespan="on") as bot_url:

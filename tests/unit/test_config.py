@@ -7,6 +7,7 @@ import pytest
 
 from oec_chatops.config import CREDENTIALS, Settings, load_settings, unknown_variables
 from oec_chatops.errors import ConfigError
+from tests.support.oauth import OAUTH_ENV
 
 BOT_TOKEN = "xoxb-1111-2222-configtesttoken"
 SIGNING = "c0nf1g-signing-secret-value"
@@ -81,7 +82,7 @@ SOCKET_MODE = {
     **{k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"},
     "SLACK_APP_TOKEN": APP_TOKEN,
 }
-VALUES = {**GOOD, "SLACK_APP_TOKEN": APP_TOKEN}
+VALUES = {**GOOD, "SLACK_APP_TOKEN": APP_TOKEN, **OAUTH_ENV}
 INGRESS = "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"
 
 
@@ -219,6 +220,9 @@ def test_field_names_are_the_documented_variables() -> None:
         "SLACK_SIGNING_SECRET",
         "SLACK_APP_TOKEN",
         "SLACK_API_URL",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "OEC_CHATOPS_ENCRYPTION_KEY",
         "OEC_API_KEY",
         "OEC_API_KEY_RO",
         "OEC_API_URL",

@@ -202,3 +202,35 @@ def test_check_expects_the_manifests_scopes() -> None:
 )
 def test_scanner_pattern(source: str, expected: set[str]) -> None:
     assert {m.replace("_", ".") for m in _CALL.findall(source)} == expected
+
+
+def test_the_multi_workspace_install_is_declared_as_the_code_serves_it(tmp_path: Path) -> None:
+    """The redirect URL is Bolt's OAuth callback route, and the events the code forgets a
+    workspace on (slack.uninstall) are subscribed, on the same verified door."""
+    m = load_manifest()
+    assert m["oauth_config"]["redirect_urls"] == [
+        f"https://{PLACEHOLDER_HOST}/slack/oauth_redirect"
+    ]
+    events = m["settings"]["event_subscriptions"]
+    assert events["request_url"] == f"https://{PLACEHOLDER_HOST}/slack/events"
+    listened = set(
+        re.findall(
+            r"@app\.event\(\"([a-z_]+)\"\)", (SRC / "slack" / "uninstall.py").read_text("utf-8")
+        )
+    )
+    assert set(events["bot_events"]) == listened == {"app_uninstalled", "tokens_revoked"}
+    settings = load_settings(
+        {
+            "SLACK_CLIENT_ID": "1.2",
+            "SLACK_CLIENT_SECRET": "manifest-client-secret",
+            "OEC_CHATOPS_ENCRYPTION_KEY": "OWf7VL2oeyLOT-Kczhp5mubcU8Sz0OFpyelagvTXJvU=",
+            "SLACK_SIGNING_SECRET": "manifest-signing-secret",
+            "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+        }
+    )
+    c = build_container(settings)
+    try:
+        routes = {getattr(r, "path", "") for r in build_app(c).routes}
+    finally:
+        c.store.close()
+    assert {"/slack/events", "/slack/install", "/slack/oauth_redirect"} <= routes

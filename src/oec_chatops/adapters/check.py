@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.adapters.check_hosts import check_hosts
+from oec_chatops.adapters.check_workspaces import check_workspaces
 from oec_chatops.config import Settings, UnknownVariable
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.client import OecClient
@@ -65,10 +66,13 @@ async def run_check(
     for variable in unknown:
         line(WARN, "configuration", str(variable))
 
-    await _check_slack(settings, line)
-    if settings.oec_chatops_platforms is not None:  # several hosts: one read on each
+    if settings.oauth:  # a multi-workspace install: each workspace's token and key
+        await check_workspaces(settings, line, _key_line)
+    elif settings.oec_chatops_platforms is not None:  # several hosts: one read on each
+        await _check_slack(settings, line)
         await check_hosts(settings, line, _key_line)
     else:
+        await _check_slack(settings, line)
         await _check_oec(settings, line)
         _check_webhook_secret(settings, line)
     _check_policy(settings, line)

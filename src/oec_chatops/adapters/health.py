@@ -63,7 +63,13 @@ class Readiness:
     """The /readyz checks, with their cache. One instance per app."""
 
     def __init__(
-        self, *, store: Store, clock: Clock, oec: OecClient | None, slack: AsyncWebClient
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        oec: OecClient | None,
+        slack: AsyncWebClient,
+        workspaces: bool = False,
     ) -> None:
         """`oec` is None when no oec.sh platform is configured (a platforms file without one):
         then there is no oec.sh to probe, and readiness must not fail for it."""
@@ -71,6 +77,9 @@ class Readiness:
         self._clock = clock
         self._oec_client = oec
         self._slack_client = slack
+        # A multi-workspace install has no token of its own: Slack is probed for reachability
+        # (`api.test`); each workspace's token is proven by its own requests.
+        self._workspaces = workspaces
         self._cache: dict[str, CheckResult] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._logged: dict[str, tuple[bool, str]] = {}  # the last outcome each check logged
@@ -104,6 +113,9 @@ class Readiness:
 
     async def _slack(self) -> tuple[bool, str]:
         try:
+            if self._workspaces:
+                await self._slack_client.api_test()
+                return True, "reachable (tokens are per workspace)"
             response = await self._slack_client.auth_test()
         except SlackApiError as exc:
             return False, str(exc.response.get("error"))

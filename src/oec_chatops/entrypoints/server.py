@@ -4,6 +4,8 @@ POST /slack/events   slash commands and interactivity (`slack.ingress`: verified
                      not routed in Socket Mode without a signing secret
 POST /webhooks/oec   signed oec.sh deliveries (persist, then ack)
 POST /webhooks/<name> signed deliveries of each deployERP platform of the platforms file
+GET  /slack/install  a multi-workspace install's link (SLACK_CLIENT_ID): to Slack's consent page
+GET  /slack/oauth_redirect  Slack's redirect back: the installation is stored, sealed
 GET  /healthz        the process answers
 GET  /readyz         database writable, oec.sh and Slack reachable (cached)
 GET  /metrics        Prometheus exposition
@@ -20,15 +22,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import orjson
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from oec_chatops.adapters.check import REQUIRED_SCOPES
 from oec_chatops.adapters.derp_receiver import DerpWebhookReceiver
 from oec_chatops.adapters.health import Readiness
+from oec_chatops.adapters.oauth_stores import oauth_settings
 from oec_chatops.adapters.receiver import WebhookReceiver
 from oec_chatops.container import Container
 from oec_chatops.errors import ConfigError
@@ -47,9 +53,18 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -> Starlette:
     """The bot's ASGI app. `grace` bounds each shutdown step (in-flight work, outbox flush)."""
+    oauth = _oauth(c)
     bolt_app = build_bolt_app(
-        settings=c.settings, slack=c.slack, commands=c.desk, clicks=c.clicks, home=c.home
+        settings=c.settings,
+        slack=c.slack,
+        commands=c.desk,
+        clicks=c.clicks,
+        oauth=oauth,
+        teams=c.workspaces,
+        home=c.home,
     )
+    # A multi-workspace install: Bolt's OAuth flow serves the install link and Slack's redirect.
+    installer = AsyncSlackRequestHandler(bolt_app) if oauth is not None else None
     secret = c.settings.slack_signing_secret
     # Without a signing secret (Socket Mode) nothing on HTTP can be proven to come from Slack:
     # /slack/events is then not routed at all (404), whatever else the HTTP port serves.
@@ -63,7 +78,9 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         if secret
         else None
     )
-    readiness = Readiness(store=c.store, clock=c.clock, oec=c.oec, slack=c.slack)
+    readiness = Readiness(
+        store=c.store, clock=c.clock, oec=c.oec, slack=c.slack, workspaces=c.workspaces is not None
+    )
     webhooks = WebhookReceiver(
         settings=c.settings,
         clock=c.clock,
@@ -101,8 +118,12 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
             c.metrics.http_requests.labels(path, str(response.status_code)).inc()
             return response
 
-        method = "GET" if path in {"/healthz", "/readyz", "/metrics"} else "POST"
+        method = "GET" if path in {"/healthz", "/readyz", "/metrics", *OAUTH_PATHS} else "POST"
         return Route(path, handle, methods=[method])
+
+    async def install(request: Request) -> Response:
+        assert installer is not None  # routed only with one
+        return await installer.handle(request)
 
     async def oec_webhook(request: Request) -> Response:
         return await webhooks.receive(request)
@@ -156,6 +177,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
     app = Starlette(
         routes=[
             *([counted("/slack/events", door.handle)] if door is not None else []),
+            *([counted(path, install) for path in OAUTH_PATHS] if installer is not None else []),
             counted("/webhooks/oec", oec_webhook),
             *(counted(f"/webhooks/{d.name}", d.receive) for d in derp_doors),
             counted("/healthz", healthz),
@@ -166,6 +188,26 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
     )
     app.state.container = c
     return app
+
+
+OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
+
+
+def _oauth(c: Container) -> AsyncOAuthSettings | None:
+    """Bolt's OAuth settings for a multi-workspace install, on the bot's database."""
+    s = c.settings
+    if c.workspaces is None or s.slack_client_id is None or s.slack_client_secret is None:
+        return None
+    return oauth_settings(
+        client_id=s.slack_client_id,
+        client_secret=s.slack_client_secret.get_secret_value(),
+        scopes=REQUIRED_SCOPES,
+        slack_api_url=s.slack_api_url,
+        public_url=s.public_url,
+        workspaces=c.workspaces,
+        store=c.store,
+        clock=c.clock,
+    )
 
 
 async def _open_socket_mode(bolt_app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:

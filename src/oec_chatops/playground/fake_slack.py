@@ -21,6 +21,7 @@ from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.playground.api_args import Refusal
 from oec_chatops.playground.chat_methods import CHAT_METHODS
 from oec_chatops.playground.fake_directory import FakeSlackDirectory
+from oec_chatops.playground.fake_oauth import FakeInstalls
 from oec_chatops.playground.fake_scenarios import RESPONSE_URL_METHOD, FakeSlackScenarios
 from oec_chatops.playground.fake_waiting import FakeSlackWaiting
 from oec_chatops.playground.faults import DOWN, Faults
@@ -77,6 +78,8 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
             self.clock,
         )
         self._faults = Faults(self.clock)
+        # OAuth installs: `oauth.v2.access` and the tokens it issued, per workspace.
+        self.installs = FakeInstalls(app_id=app_id, bot_user_id=bot_user_id)
         self._calls: deque[Call] = deque(maxlen=call_log_size)
         self._responses_seq = 0
         self._calls_seq = 0
@@ -96,7 +99,13 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
         return self._bot_token
 
     def check_token(self, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(token.encode(), self._bot_token.encode())
+        return self.team_of_token(token) is not None
+
+    def team_of_token(self, token: str | None) -> str | None:
+        """The workspace a valid token belongs to: the fake's own, or one an install issued."""
+        if token is not None and hmac.compare_digest(token.encode(), self._bot_token.encode()):
+            return self._ws.identity.team_id
+        return self.installs.team_of(token)
 
     def reset(self) -> None:
         """Clear scenarios and traffic (messages, ephemerals, views, calls); keep the directory."""
@@ -138,7 +147,7 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
 
     async def call(self, method: str, args: JsonDict, *, token: str | None) -> ApiAnswer:
         """Answer one Web API call as Slack would, and log it (without the token)."""
-        args = {k: v for k, v in args.items() if k != "token"}
+        secret_free = {k: v for k, v in args.items() if k not in ("token", "client_secret")}
         channel = args.get("channel")
         names = self._ws.channel_names(channel) if isinstance(channel, str) else ()
         late = None if self._faults.is_down else self._faults.take_late(method, names)
@@ -151,16 +160,21 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
                 await asyncio.sleep(late.seconds)
                 if late.status != 200 and answer.status == 200:
                     answer = ApiAnswer(late.status, {"ok": False, "error": "internal_error"})
-        self._log(method, args, answer)
+        self._log(method, secret_free, answer, team_id=self.team_of_token(token))
         return answer
 
     def _answer(self, method: str, args: JsonDict, token: str | None) -> ApiAnswer:
         try:
             if self._faults.is_down:
                 raise Refusal(DOWN.error, status=DOWN.status)
+            if method == "api.test":  # needs no token
+                return ApiAnswer(200, {"ok": True})
+            if method == "oauth.v2.access":  # the app's client id and secret, not a token
+                return ApiAnswer(200, self.installs.exchange(args, now=self.clock.time()))
             if not token:
                 raise Refusal("not_authed")
-            if not self.check_token(token):
+            team = self.team_of_token(token)
+            if team is None:
                 raise Refusal("invalid_auth")
             channel = args.get("channel")
             self._raise_scenario(method, channel if isinstance(channel, str) else None)
@@ -171,7 +185,10 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
             handler = METHODS.get(method)
             if handler is None:
                 raise Refusal("unknown_method")
-            return ApiAnswer(200, handler(self._ws, args), {"X-OAuth-Scopes": BOT_SCOPES})
+            body = handler(self._ws, args)
+            if method == "auth.test":  # answered for the workspace the token belongs to
+                body = {**body, "team_id": team}
+            return ApiAnswer(200, body, {"X-OAuth-Scopes": BOT_SCOPES})
         except Refusal as refusal:
             return ApiAnswer(refusal.status, refusal.to_body(), refusal.headers)
 
@@ -252,10 +269,20 @@ class FakeSlack(FakeSlackDirectory, FakeSlackScenarios, FakeSlackWaiting):
             )
         )
 
-    def _log(self, method: str, args: JsonDict, answer: ApiAnswer) -> None:
+    def _log(
+        self, method: str, args: JsonDict, answer: ApiAnswer, *, team_id: str | None = None
+    ) -> None:
         self._calls_seq += 1
         self._calls.append(
-            Call(self._calls_seq, method, args, answer.status, answer.body, self.clock.time())
+            Call(
+                self._calls_seq,
+                method,
+                args,
+                answer.status,
+                answer.body,
+                self.clock.time(),
+                team_id=team_id,
+            )
         )
         self._ws.changed(
             "call", channel_id=args.get("channel") if isinstance(args.get("channel"), str) else None

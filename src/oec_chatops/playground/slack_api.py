@@ -4,21 +4,26 @@ Point slack_sdk at it with `AsyncWebClient(token=..., base_url="http://127.0.0.1
 The token is read from `Authorization: Bearer` (how slack_sdk sends it) or from a `token`
 form/query field (how Slack also accepts it), never from a JSON body, as Slack does.
 
+`/oauth/v2/authorize` is Slack's consent page for an OAuth install, allowed at once for the
+workspace named by `team` (`fake_oauth`).
+
 `/_fake/...` lets a test drive a fake that runs in another process. It has no authentication:
 it is a local development tool and must only listen on loopback.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from oec_chatops.playground.api_args import Refusal
 from oec_chatops.playground.fake_slack import ApiAnswer, FakeSlack
 from oec_chatops.playground.records import JsonDict
 
@@ -75,6 +80,15 @@ async def _read_api_args(request: Request) -> tuple[JsonDict, str | None]:
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         token = credentials.strip()
+    elif scheme.lower() == "basic" and credentials.strip():
+        # oauth.v2.access: the app's client id and secret, as HTTP Basic (how slack_sdk sends them)
+        try:
+            client_id, _, client_secret = (
+                base64.b64decode(credentials.strip()).decode().partition(":")
+            )
+        except (ValueError, UnicodeDecodeError):
+            raise _BadRequest("invalid_auth") from None
+        args.update(client_id=client_id, client_secret=client_secret)
     return args, token if isinstance(token, str) else None
 
 
@@ -101,7 +115,32 @@ def fake_slack_routes(fake: FakeSlack) -> list[Route]:
             return JSONResponse({"ok": False, "error": bad.error}, status_code=bad.status)
         return _answer(await fake.post_response(request.path_params["url_id"], body))
 
+    async def authorize(request: Request) -> Response:
+        """Slack's consent page, allowed at once: back to the app's redirect URL with a code."""
+        query = request.query_params
+        redirect_uri = fake.installs.redirect_for(
+            query.get("client_id", ""), query.get("redirect_uri")
+        )
+        if not redirect_uri:
+            return JSONResponse({"ok": False, "error": "bad_redirect_uri"}, status_code=400)
+        me = fake.identity
+        try:
+            code = fake.installs.consent(
+                client_id=query.get("client_id", ""),
+                team_id=query.get("team") or me.team_id,
+                team_name=query.get("team") or me.team_domain,
+                user_id=query.get("user", "U0INSTALLER"),
+                scope=query.get("scope", ""),
+                redirect_uri=query.get("redirect_uri"),
+                now=fake.clock.time(),
+            )
+        except Refusal as refusal:
+            return JSONResponse(refusal.to_body(), status_code=400)
+        back = urlencode({"code": code, "state": query.get("state", "")})
+        return RedirectResponse(f"{redirect_uri}?{back}", status_code=302)
+
     return [
+        Route("/oauth/v2/authorize", authorize, methods=["GET"]),
         Route("/api/{method}", web_api, methods=["GET", "POST"]),
         Route("/response/{url_id}", response_url, methods=["POST"]),
         *_admin_routes(fake),

@@ -97,9 +97,16 @@ class SlackUserAgent(AsyncClosing):
         return await self._http.post(self._events_url, content=body, headers=sent)
 
     async def command(
-        self, text: str, *, user_id: str, channel_id: str, command: str = "/oec"
+        self,
+        text: str,
+        *,
+        user_id: str,
+        channel_id: str,
+        command: str = "/oec",
+        team_id: str | None = None,
     ) -> httpx.Response:
-        """`user_id` types `{command} {text}` in `channel_id`.
+        """`user_id` types `{command} {text}` in `channel_id` (of workspace `team_id`, by
+        default the fake's own: an app installed in several workspaces hears from each).
 
         What the app answers in the HTTP response (Bolt's `ack("...")`) is shown as Slack
         shows it: an ephemeral message for the user, or a channel message when the JSON says
@@ -117,7 +124,7 @@ class SlackUserAgent(AsyncClosing):
             user_name=user.name,
             channel_id=channel.channel_id,
             channel_name=_channel_name(channel),
-            team_id=me.team_id,
+            team_id=team_id or me.team_id,
             team_domain=me.team_domain,
             api_app_id=me.app_id,
             response_url=self.response_url(url_id),

@@ -49,6 +49,7 @@ class Call:
     status: int
     answer: JsonDict
     at: float
+    team_id: str | None = None  # the workspace whose token made the call (None: no valid token)
 
     @property
     def ok(self) -> bool:

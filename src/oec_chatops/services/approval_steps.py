@@ -95,6 +95,9 @@ class ApprovalSteps:
     backups: BackupRoutes | None = None
     # Wakes the worker that takes the backup before a change (policy `backup_before`).
     wake_backups: Wake = _nothing
+    # A multi-workspace install: enters the workspace of the request's channel (its oec.sh
+    # key) before the action is sent, or says why it may not be (uninstalled).
+    channel_scope: Callable[[str], str | None] | None = None
 
     def move(self, approval_id: str, event: Event, **fields: Any) -> bool:
         """Apply `event` if the request is still in a state it may leave; True if this call did."""
@@ -190,6 +193,18 @@ class ApprovalSteps:
                 return
         a = self.store.approvals.get(approval_id)
         if a is None or a.state is not ApprovalState.EXECUTING:
+            return
+        refusal = self.channel_scope(a.channel_id) if self.channel_scope is not None else None
+        if refusal is not None:
+            self.finish(
+                a,
+                Event.FAIL,
+                actor="bot",
+                action="execute",
+                result="refused",
+                decision_note=f"Not sent: {refusal}.",
+            )
+            self.wake_outbox()
             return
         ref = self.ref_of(a)
         try:

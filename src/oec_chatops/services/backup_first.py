@@ -89,6 +89,11 @@ class BackupFirst(WorkerLoop):
         return min(5.0, max(0.05, min(self._next.values()) - self._clock.time()))
 
     async def _step(self, steps: ApprovalSteps, a: Approval) -> None:
+        # A multi-workspace install: the backup is taken with the request's workspace key.
+        refusal = steps.channel_scope(a.channel_id) if steps.channel_scope is not None else None
+        if refusal is not None:
+            self._stop(steps, a, f"No backup could be taken first: {refusal}")
+            return
         since = self._store.approvals.state_since(a.approval_id) or self._clock.time()
         waited = self._clock.time() - since
         if waited >= self._timeout:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from oec_chatops.clock import Clock
+from oec_chatops.context import team_id_var
 from oec_chatops.domain import Progress
 from oec_chatops.oec.errors import OecError, OecNotFound
 from oec_chatops.platform import Platform
@@ -85,6 +86,9 @@ class Tracker(WorkerLoop):
     on_change: Callable[[], None]
     read_limit: Callable[[], int] = field(default=lambda: 120)
     pace: Callable[[float], float] = field(default=default_pace)
+    # A multi-workspace install: enters the workspace of the channel that shows a deployment
+    # (its oec.sh key), or says why it can no longer be followed (uninstalled).
+    channel_scope: Callable[[str], str | None] | None = None
 
     def __post_init__(self) -> None:
         self.tracked = TrackedDeployments(self.store.conn)
@@ -130,6 +134,19 @@ class Tracker(WorkerLoop):
 
     async def poll(self, row: DeploymentRow, *, active: int = 1) -> int:
         """Read the task (and its log when the task has no progress); return how many reads."""
+        if self.channel_scope is None:
+            return await self._poll(row, active=active)
+        team = team_id_var.set("")
+        try:
+            refusal = self.channel_scope(row.origin_channel_id or "")
+            if refusal is not None:
+                self._give_up(row, f"Stopped following it: {refusal}.")
+                return 0
+            return await self._poll(row, active=active)
+        finally:
+            team_id_var.reset(team)
+
+    async def _poll(self, row: DeploymentRow, *, active: int) -> int:
         now = self.clock.time()
         elapsed = now - row.created_at
         if elapsed > MAX_TRACKING_SECONDS:

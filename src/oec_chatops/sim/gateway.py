@@ -134,6 +134,7 @@ class Gateway:
         try:
             caller = authenticate(request.headers, state.keyring)
             entry.tier = caller.tier.value
+            entry.key_fingerprint = caller.fingerprint
             decision = self._admit(request, caller, access)
             headers.update(_limit_headers(decision))
             self._maybe_fail(access)

@@ -28,6 +28,7 @@ class RequestEntry:
     tier: str | None  # None until the key was accepted
     body: Any
     status: int | None = None
+    key_fingerprint: str | None = None  # which accepted key (its fingerprint, never the key)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

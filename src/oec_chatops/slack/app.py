@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import extract_team_id
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from oec_chatops.context import team_id_var
 from oec_chatops.errors import ConfigError
-from oec_chatops.slack import handlers
+from oec_chatops.slack import handlers, uninstall
 
 if TYPE_CHECKING:
+    from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
     from slack_sdk.web.async_client import AsyncWebClient
 
     from oec_chatops.config import Settings
@@ -23,7 +26,22 @@ if TYPE_CHECKING:
     from oec_chatops.slack.command_desk import CommandDesk
     from oec_chatops.slack.home_listeners import HomeOpened
 
+log = logging.getLogger(__name__)
+
 CommandAcceptor = Callable[[dict[str, Any]], Awaitable[None]]
+
+NOT_INSTALLED = (
+    "oec-chatops is not installed in this Slack workspace (or was uninstalled), so this "
+    "command was not run. A workspace admin can install it again from the bot's /slack/install."
+)
+
+
+class TeamGate(Protocol):
+    """A multi-workspace install, as the Slack door sees it (`adapters.workspaces`)."""
+
+    def installed(self, team_id: str) -> bool: ...
+
+    def note_channel(self, channel_id: str, team_id: str) -> None: ...
 
 
 class ChatopsApp(AsyncApp):
@@ -40,13 +58,16 @@ class ChatopsApp(AsyncApp):
     always checked, also behind the door that already checked it (`slack.ingress`).
     """
 
-    def __init__(self, *, signing_secret: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, signing_secret: str, teams: TeamGate | None = None, **kwargs: Any
+    ) -> None:
         if not signing_secret or kwargs.get("request_verification_enabled", True) is not True:
             # Bolt would verify with "" (an HMAC anybody can compute) or not at all.
             raise ValueError("ChatopsApp always verifies Slack's signature: give it a secret.")
         super().__init__(signing_secret=signing_secret, **kwargs)
         self._verifier = SignatureVerifier(signing_secret)
         self._acceptors: dict[str, CommandAcceptor] = {}
+        self._teams = teams
 
     def take_command(self, command: str, accept: CommandAcceptor) -> None:
         """Ack `command` on the short path, once `await accept(form)` returned; it must be
@@ -63,6 +84,17 @@ class ChatopsApp(AsyncApp):
         return self._acceptor(body) is not None
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        """In a multi-workspace install, the request is served as its workspace's
+        (`team_id_var`: its token, key and policy); the work it spawns inherits that."""
+        if self._teams is None:
+            return await self._dispatch(req)
+        token = team_id_var.set(extract_team_id(req.body) or "")
+        try:
+            return await self._dispatch(req)
+        finally:
+            team_id_var.reset(token)
+
+    async def _dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         body = req.body
         accept = self._acceptor(body)
         if accept is None:
@@ -72,6 +104,13 @@ class ChatopsApp(AsyncApp):
             signature = req.headers.get("x-slack-signature", [""])[0]
             if not self._verifier.is_valid(req.raw_body, timestamp, signature):
                 return BoltResponse(status=401, body={"error": "invalid request"})
+        if self._teams is not None:
+            # Bolt's own authorisation is skipped on this path: check the workspace here.
+            team = team_id_var.get()
+            if not team or not self._teams.installed(team):
+                log.warning("slack.not_installed", extra={"team": team})
+                return BoltResponse(status=200, body=NOT_INSTALLED)
+            self._teams.note_channel(str(body.get("channel_id") or ""), team)
         await accept(body)
         return BoltResponse(status=200, body="")
 
@@ -83,6 +122,8 @@ def build_bolt_app(
     commands: CommandDesk,
     clicks: ClickDesk,
     home: HomeOpened | None = None,
+    oauth: AsyncOAuthSettings | None = None,
+    teams: TeamGate | None = None,
 ) -> AsyncApp:
     """The Bolt app. Signature verification is always on (v0 HMAC, 5-minute window).
 
@@ -91,12 +132,19 @@ def build_bolt_app(
     Bolt then gets a random secret nobody knows, so that should an HTTP request ever reach it,
     it is refused; `server.build_app` does not even route /slack/events in that case.
 
+    A multi-workspace install (`oauth`, with the workspaces as `teams`) serves /slack/install
+    and /slack/oauth_redirect through Bolt's OAuth flow, authorises every request by its
+    workspace's installation, and forgets a workspace that uninstalls the app or revokes its
+    token (`uninstall`).
+
     `process_before_response=True` sends the ack as soon as the listener returns instead of
     after Bolt's 10 ms poll; our listeners return right after `ack()`.
     """
     secret = settings.slack_signing_secret
     if secret is None and settings.slack_app_token is None:
         raise ConfigError("SLACK_SIGNING_SECRET is required (or SLACK_APP_TOKEN for Socket Mode).")
+    if settings.oauth and (oauth is None or teams is None):
+        raise ConfigError("SLACK_CLIENT_ID is set but the OAuth install was not wired.")
     app = ChatopsApp(
         client=slack,
         signing_secret=secret.get_secret_value() if secret else secrets.token_hex(32),
@@ -104,6 +152,9 @@ def build_bolt_app(
         process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oec_chatops.bolt"),
+        oauth_settings=oauth,
+        teams=teams if oauth is not None else None,
     )
     handlers.register(app, commands=commands, clicks=clicks, home=home)
+    uninstall.register(app, oauth.installation_store if oauth is not None else None)
     return app

@@ -28,7 +28,8 @@ import asyncio
 import enum
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import aiohttp
@@ -37,7 +38,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oec_chatops.context import new_request_id, request_id_var
+from oec_chatops.context import new_request_id, request_id_var, team_id_var
 from oec_chatops.services import approvals
 from oec_chatops.services.approvals import Approvals
 from oec_chatops.services.runner import Runner
@@ -62,6 +63,14 @@ class ClickDesk:
     slack: AsyncWebClient
     runner: Runner
     home: HomeAnswers | None = None
+    # A multi-workspace install: the approvals service under each workspace's policy.
+    teams: Callable[[str], Approvals] | None = None
+
+    def scoped(self) -> ClickDesk:
+        """The desk of the workspace the click came from (`team_id_var`, set by the app)."""
+        if self.teams is None:
+            return self
+        return replace(self, approvals=self.teams(team_id_var.get()))
 
 
 APPROVAL_ACTION = r"^approval\.(approve|reject|cancel)$"
@@ -255,7 +264,7 @@ async def answer_on_home(c: ClickDesk, user_id: str, notice: str) -> None:
         log.exception("approval.home_answer_failed", extra={"user": user_id})
 
 
-def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
+def register_approvals(app: AsyncApp, desk: ClickDesk) -> None:
     @app.action(re.compile(APPROVAL_ACTION))
     async def on_approval_click(
         ack: AsyncAck,
@@ -264,6 +273,7 @@ def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
         respond: AsyncRespond | None,
     ) -> None:
         await ack()
+        c = desk.scoped()
         if body.get("type") != "block_actions":
             return  # a legacy attachment action or dialog named like our buttons: not ours
         deadline = asyncio.get_running_loop().time() + MODAL_BUDGET
@@ -274,6 +284,7 @@ def register_approvals(app: AsyncApp, c: ClickDesk) -> None:
     @app.view(REJECT_VIEW)
     async def on_reject_reason(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()
+        c = desk.scoped()
         user_id = _text(_object(body.get("user")).get("id"))
         meta, note = read_reason(view)
         request_id_var.set(new_request_id())

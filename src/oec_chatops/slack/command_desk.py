@@ -8,13 +8,14 @@ queue as they see it, so that this module imports none of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.clock import Clock
+from oec_chatops.context import team_id_var
 from oec_chatops.services.commands import CommandService
 from oec_chatops.services.runner import Runner
 from oec_chatops.slack.pending import Pending
@@ -33,6 +34,13 @@ class QueueHandle(Protocol):
     def held(self, c: CommandDesk, seconds: float) -> None: ...
 
 
+class TeamServices(Protocol):
+    """A multi-workspace install: a channel's workspace, and the command service under that
+    workspace's policy (`adapters.team_services`)."""
+
+    def service_for(self, channel_id: str) -> tuple[str, CommandService]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CommandDesk:
     clock: Clock
@@ -41,3 +49,13 @@ class CommandDesk:
     runner: Runner
     service: CommandService
     queue: QueueHandle
+    teams: TeamServices | None = None
+
+    def scoped(self, channel_id: str) -> CommandDesk:
+        """The desk of the channel's workspace, entered for the rest of this task
+        (`team_id_var`): its token, oec.sh key and policy. Itself in a one-workspace bot."""
+        if self.teams is None:
+            return self
+        team, service = self.teams.service_for(channel_id)
+        team_id_var.set(team)
+        return replace(self, service=service)

@@ -39,6 +39,7 @@ RATE_LIMITED_NOTE_AFTER = 1.0  # a 429 is always news, as it has been
 async def run(c: CommandDesk, p: Pending, queue: QueueHandle) -> None:
     """One command, from its worker: answers through its response_url, never raises."""
     request_id_var.set(p.request_id)
+    c = c.scoped(p.inv.channel_id)  # a multi-workspace install: the channel's workspace
 
     def on_wait(reason: str, seconds: float) -> None:
         if seconds < (RATE_LIMITED_NOTE_AFTER if reason == "rate_limited" else NOTE_AFTER):

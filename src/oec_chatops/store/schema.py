@@ -250,6 +250,45 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE approvals ADD COLUMN backup_first INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE approvals ADD COLUMN pre_backup_id TEXT",
     ),
+    (
+        # Multi-workspace (OAuth) installs (store.workspaces). Secrets are Fernet tokens sealed
+        # with OEC_CHATOPS_ENCRYPTION_KEY (secretbox), never plaintext. Portable SQL (SQLite
+        # and PostgreSQL): TEXT keys, REAL epoch seconds.
+        """CREATE TABLE slack_installations (
+            team_id TEXT PRIMARY KEY,
+            team_name TEXT NOT NULL DEFAULT '',
+            enterprise_id TEXT,
+            app_id TEXT,
+            bot_id TEXT,
+            bot_user_id TEXT,
+            bot_scopes TEXT NOT NULL DEFAULT '',
+            installer_user_id TEXT,
+            bot_token_sealed TEXT NOT NULL,
+            installed_at REAL NOT NULL
+        )""",
+        # Bolt's OAuth state: one row per /slack/install, deleted when used (single use) and
+        # refused once `expires_at` has passed.
+        """CREATE TABLE oauth_states (
+            state TEXT PRIMARY KEY,
+            expires_at REAL NOT NULL
+        )""",
+        "CREATE INDEX oauth_states_expiry ON oauth_states(expires_at)",
+        # What a workspace's admin set: its oec.sh key (sealed) and its policy file's text.
+        """CREATE TABLE workspace_settings (
+            team_id TEXT PRIMARY KEY,
+            oec_key_sealed TEXT,
+            policy_text TEXT,
+            updated_at REAL NOT NULL
+        )""",
+        # Which workspace a channel belongs to, learnt from Slack's signed requests: the outbox
+        # posts a row with its channel's workspace token, and fails it when that is gone.
+        """CREATE TABLE channel_teams (
+            channel_id TEXT PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            seen_at REAL NOT NULL
+        )""",
+        "CREATE INDEX channel_teams_team ON channel_teams(team_id)",
+    ),
 )
 
 

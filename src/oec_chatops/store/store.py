@@ -32,6 +32,7 @@ from oec_chatops.store.environments import Environments
 from oec_chatops.store.messages import Messages
 from oec_chatops.store.outbox import Outbox
 from oec_chatops.store.subscriptions import Subscriptions
+from oec_chatops.store.workspaces import ChannelTeams, Installations, OAuthStates, WorkspaceSettings
 
 __all__ = [
     "Approvals",
@@ -70,6 +71,11 @@ class Repos:
         self.freezes = Freezes(conn)
         self.locks = Locks(conn)
         self.digests = Digests(conn)
+        # Multi-workspace installs (store.workspaces).
+        self.installations = Installations(conn)
+        self.oauth_states = OAuthStates(conn)
+        self.workspace_settings = WorkspaceSettings(conn)
+        self.channel_teams = ChannelTeams(conn)
 
 
 class Store(Repos):

@@ -36,11 +36,8 @@ class OutboxSlack:
         self._metrics = metrics
         self._clock = clock
         self._on_answer = on_answer  # (method, channel, seconds it took): for the pacing
-        self._client = AsyncWebClient(
-            token=shared.token,
-            base_url=shared.base_url,
-            timeout=shared.timeout,
-            retry_handlers=[],
+        self._client = _FollowingClient(
+            shared, base_url=shared.base_url, timeout=shared.timeout, retry_handlers=[]
         )
 
     async def call(
@@ -61,6 +58,24 @@ class OutboxSlack:
                 self._on_answer(method, channel, self._clock.monotonic() - sent)
         self._metrics.slack_calls.labels(method, "ok").inc()
         return response
+
+
+class _FollowingClient(AsyncWebClient):
+    """A client whose token is the shared client's, read at each call: in a multi-workspace
+    install that is the token of the workspace the row's channel belongs to."""
+
+    def __init__(self, shared: AsyncWebClient, **kwargs: Any) -> None:
+        self._shared = shared
+        super().__init__(**kwargs)
+
+    @property
+    def token(self) -> str | None:
+        token: str | None = self._shared.token
+        return token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        """slack_sdk assigns the constructor's token (None): the shared client's counts."""
 
 
 def _metric_label(error: str) -> str:

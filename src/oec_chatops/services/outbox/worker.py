@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.clock import Clock
-from oec_chatops.context import request_id_var
+from oec_chatops.context import request_id_var, team_id_var
 from oec_chatops.errors import ChatopsError
 from oec_chatops.metrics import Metrics
 from oec_chatops.services.deployments import TERMINAL_RANK
@@ -61,6 +61,9 @@ class OutboxWorker(WorkerLoop):
     budgets: SlackBudgets = field(default_factory=SlackBudgets)
     concurrency: int = 8  # channels sent to at once
     update_slots: int = 4  # chat.update calls in flight at once
+    # A multi-workspace install: enters the row's channel's workspace for its send (its token),
+    # or says why nothing may be sent there (uninstalled): the row then fails at once.
+    channel_scope: Callable[[str], str | None] | None = None
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -241,6 +244,19 @@ class OutboxWorker(WorkerLoop):
 
     async def _process(self, row: OutboxRow) -> bool:
         """Send one row; True when it is done with (sent or dead), False when it waits."""
+        if self.channel_scope is None:
+            return await self._send_row(row)
+        team = team_id_var.set("")
+        try:
+            refusal = self.channel_scope(row.channel_id)
+            if refusal is not None:
+                self._dead(row, refusal)
+                return True
+            return await self._send_row(row)
+        finally:
+            team_id_var.reset(team)
+
+    async def _send_row(self, row: OutboxRow) -> bool:
         # The request that queued the row (a slash command, a webhook delivery) names this send
         # in the logs, so one id follows a command from Slack to oec.sh and back to Slack.
         token = request_id_var.set(row.request_id or "")

@@ -1,0 +1,114 @@
+"""The operator's side of a multi-workspace install, as `python -m oec_chatops` in a child
+process: a partial OAuth set-up never starts, a workspace's oec.sh key goes in through stdin
+and is stored sealed, and a wrong encryption key stops everything with a clear sentence."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from oec_chatops.store import Store
+from tests.support.cli import run_cli
+from tests.support.oauth import (
+    ENCRYPTION_KEY,
+    KEY_B,
+    OAUTH_ENV,
+    OTHER_KEY,
+    TEAM_B,
+    raw_database,
+)
+from tests.support.stack import POLICY, SIGNING_SECRET
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        **OAUTH_ENV,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+        "PORT": "0",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("left_out", ["SLACK_CLIENT_SECRET", "OEC_CHATOPS_ENCRYPTION_KEY"])
+async def test_serve_refuses_a_partial_oauth_setup_naming_what_is_missing(
+    tmp_path: Path, left_out: str
+) -> None:
+    env = {k: v for k, v in _env(tmp_path).items() if k != left_out}
+
+    status, _, err = await run_cli("serve", env=env)
+
+    assert status == 2
+    assert f"missing {left_out}" in err
+    assert "multi-workspace" in err
+    assert all(v not in err for k, v in OAUTH_ENV.items() if k != "SLACK_CLIENT_ID")
+    assert not (tmp_path / "bot.db").exists()  # refused before anything was created
+
+
+async def test_set_key_reads_stdin_and_stores_the_key_sealed(tmp_path: Path) -> None:
+    status, out, err = await run_cli(
+        "workspace", "set-key", TEAM_B, env=_env(tmp_path), stdin=KEY_B + "\n"
+    )
+    assert (status, err) == (0, "")
+    assert f"oec.sh key set for {TEAM_B}" in out
+    raw = raw_database(tmp_path)
+    assert KEY_B.encode() not in raw
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    status, out, _ = await run_cli(
+        "workspace", "set-policy", TEAM_B, str(policy), env=_env(tmp_path)
+    )
+    assert status == 0
+
+    status, out, _ = await run_cli("workspace", "list", env=_env(tmp_path))
+
+    assert status == 0
+    assert f"{TEAM_B}\t-\tnot installed\tkey set\tpolicy set" in out
+    store = Store(tmp_path / "bot.db")
+    try:
+        row = store.workspace_settings.get(TEAM_B)
+        assert row is not None
+        assert row.oec_key_sealed
+        assert KEY_B not in row.oec_key_sealed
+    finally:
+        store.close()
+
+
+async def test_a_bad_policy_changes_nothing(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[role]\nadmins = ["U0ADMIN"]\n', encoding="utf-8")  # [role]: a typo
+
+    status, _, err = await run_cli(
+        "workspace", "set-policy", TEAM_B, str(policy), env=_env(tmp_path)
+    )
+
+    assert status == 2
+    assert "policy.toml" in err
+    status, out, _ = await run_cli("workspace", "list", env=_env(tmp_path))
+    assert out == ""
+
+
+async def test_a_wrong_encryption_key_refuses_to_start_and_rotation_recovers(
+    tmp_path: Path,
+) -> None:
+    await run_cli("workspace", "set-key", TEAM_B, env=_env(tmp_path), stdin=KEY_B)
+    wrong = _env(tmp_path, OEC_CHATOPS_ENCRYPTION_KEY=OTHER_KEY)
+
+    for args in (("serve",), ("workspace", "list")):
+        status, out, err = await run_cli(*args, env=wrong)
+        assert status == 2, (args, err)
+        assert "cannot be decrypted with OEC_CHATOPS_ENCRYPTION_KEY" in err
+        assert TEAM_B in err
+        assert OTHER_KEY not in err
+        assert ENCRYPTION_KEY not in err
+
+    both = _env(tmp_path, OEC_CHATOPS_ENCRYPTION_KEY=f"{OTHER_KEY},{ENCRYPTION_KEY}")
+    status, out, _ = await run_cli("workspace", "rotate-key", env=both)
+    assert status == 0
+    assert "re-sealed 1 secret(s)" in out
+    status, out, _ = await run_cli("workspace", "list", env=wrong)  # the new key alone now
+    assert status == 0
+    assert "key set" in out
