@@ -102,3 +102,34 @@ async def test_a_workspace_without_an_oecsh_key_is_told_so_plainly(tmp_path: Pat
         assert "no oec.sh API key" in answer.text
         assert f"workspace set-key {TEAM_A}" in answer.text
         assert (await s.sim_requests())[seen:] == []
+
+
+async def test_odoo_operations_use_the_asking_workspaces_key(tmp_path: Path) -> None:
+    """Module updates, backups and their listing go out with the asking workspace's key, as
+    deploys do: not refused as "not offered", and never with the other workspace's key."""
+    async with oauth_stack(tmp_path) as s:
+        assert s.c.workspaces is not None
+        for team in (TEAM_A, TEAM_B):
+            await install(s, team, key=KEYS[team])
+            s.c.workspaces.set_policy(team, POLICY)
+        seen = len(await s.sim_requests())
+
+        room = {"user_id": DEV, "channel_id": CHANNELS[TEAM_B], "team_id": TEAM_B}
+        for text in ("update globex-erp/staging all", "backup globex-erp/development"):
+            ack = await s.agent.command(text, **room)  # type: ignore[arg-type]
+            assert ack.status_code == 200
+        await s.fake.wait_for(
+            lambda f: (
+                {"Update", "Backup"}
+                <= {m.text.split(" ")[0] for m in deployment_messages(f, CHANNELS[TEAM_B])}
+            )
+        )
+        listed = await ask(s, "backups globex-erp/development", **room)  # type: ignore[arg-type]
+
+        assert "not offered" not in listed.text
+        requests = (await s.sim_requests())[seen:]
+        quick = [r for r in requests if r["path"].endswith("/quick-update")]
+        backups = [r for r in requests if "/backups" in r["path"]]
+        assert len(quick) == 1
+        assert {r["method"] for r in backups} == {"POST", "GET"}
+        assert fingerprints_at_sim(quick + backups) == {key_print(TEAM_B)}
