@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oec_chatops.store.dbapi import Connection
 from oec_chatops.store.schema import migrate
 
 T = TypeVar("T")
@@ -70,10 +71,10 @@ def _enter_wal(conn: sqlite3.Connection, *, attempts: int = 100) -> None:
 class transaction:
     """`with transaction(conn):` BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def __enter__(self) -> sqlite3.Connection:
+    def __enter__(self) -> Connection:
         self.conn.execute("BEGIN IMMEDIATE")
         return self.conn
 
@@ -95,14 +96,14 @@ class GroupCommitter:
     await until the commit is durable.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._scheduled = False
         self.commits = 0
         self.writes = 0
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, fn: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._batch.append((fn, future))
@@ -139,7 +140,7 @@ class GroupCommitter:
                 future.set_result(result)
 
     def _one_by_one(
-        self, batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]]
+        self, batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
     ) -> None:
         conn = self._conn
         for fn, future in batch:

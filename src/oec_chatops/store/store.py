@@ -14,7 +14,6 @@ them from their own modules.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,11 +23,15 @@ from oec_chatops.store.approvals import Approvals
 from oec_chatops.store.audit import Audit
 from oec_chatops.store.commands import Commands
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
+from oec_chatops.store.dbapi import Connection, DatabaseError, is_postgres
 from oec_chatops.store.deliveries import Deliveries
 from oec_chatops.store.deployments import Deployments
+from oec_chatops.store.dialect import is_postgres_url
 from oec_chatops.store.environments import Environments
 from oec_chatops.store.messages import Messages
 from oec_chatops.store.outbox import Outbox
+from oec_chatops.store.pg import PgConnection, migrate_postgres
+from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.subscriptions import Subscriptions
 
 __all__ = [
@@ -54,7 +57,7 @@ class Repos:
     The attribute names are the API the services use (`store.approvals`, `store.outbox`, ...).
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.deliveries = Deliveries(conn)
         self.outbox = Outbox(conn)
@@ -69,13 +72,26 @@ class Repos:
 
 class Store(Repos):
     """The database. Use the repositories directly for single statements, `tx()` for a few
-    statements that belong together, and `await write(fn)` on hot paths (group commit)."""
+    statements that belong together, and `await write(fn)` on hot paths (group commit).
+
+    `path` is an SQLite file (or ':memory:'), or a `postgresql://` URL (dialect.py, pg.py)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        super().__init__(connect(path))
+        if is_postgres_url(self.path):
+            pg = PgConnection(self.path)
+            migrate_postgres(pg, MIGRATIONS)
+            conn: Connection = pg
+        else:
+            conn = connect(path)
+        super().__init__(conn)
         self._committer = GroupCommitter(self.conn)
-        self._checkpointer = Checkpointer(self.path)
+        self._checkpointer = Checkpointer(self.path if not self.postgres else ":memory:")
+
+    @property
+    def postgres(self) -> bool:
+        """Several replicas may share this database (claims and leadership matter)."""
+        return is_postgres(self.conn)
 
     def tx(self) -> transaction:
         return transaction(self.conn)
@@ -98,14 +114,19 @@ class Store(Repos):
         """True when a write can be committed now (for /readyz)."""
         try:
             with self.tx() as conn:
-                conn.execute("INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)", (time.time(),))
+                conn.execute(
+                    "INSERT INTO probe (id, at) VALUES (1, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                    (time.time(),),
+                )
             return True
-        except sqlite3.Error:
+        except DatabaseError:
             return False
 
     def close(self) -> None:
         self._checkpointer.stop()
         try:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self.postgres:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self.conn.close()
