@@ -90,7 +90,8 @@ class Settings(BaseSettings):
     oec_webhook_allow_untimestamped: bool = False
     oec_webhook_tolerance: int = Field(default=300, ge=30, le=3600)
 
-    oec_chatops_db: Path = DEFAULT_DB
+    # An SQLite file, or `postgresql://...` for several replicas sharing one database.
+    oec_chatops_db: Path | str = DEFAULT_DB
     oec_chatops_policy: Path | None = None
     # Several hosting platforms (oec.sh, oCore, deployERP): a TOML file, see `platforms.py`.
     oec_chatops_platforms: Path | None = None
@@ -108,8 +109,20 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Slack calls: a bound on each, and the outbox's pace (Slack's published limits; 0: no pacing).
     oec_chatops_slack_timeout: float = Field(default=10.0, gt=0, le=300)
+    # PostgreSQL replicas: how long an outbox row stays claimed by a replica that stopped
+    # renewing its claims (it died) before another sends it (services/outbox/claims.py).
+    oec_chatops_outbox_claim: float = Field(default=30.0, ge=1, le=600)
     oec_chatops_slack_posts_per_second: float = Field(default=1.0, ge=0)
     oec_chatops_slack_updates_per_minute: float = Field(default=50.0, ge=0)
+
+    @field_validator("oec_chatops_db", mode="before")
+    @classmethod
+    def _db(cls, v: object) -> object:
+        """A PostgreSQL URL stays a string (a Path would fold its `//`); anything else is a
+        file path, as before."""
+        if isinstance(v, str) and v.startswith(("postgresql://", "postgres://")):
+            return v
+        return Path(v) if isinstance(v, str) else v
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -52,6 +52,7 @@ from oec_chatops.slack.approval_listeners import ClickDesk
 from oec_chatops.slack.command_desk import CommandDesk
 from oec_chatops.slack.command_queue import CommandQueue
 from oec_chatops.store import Store
+from oec_chatops.store.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class Container:
     # host's adapter to close. None and empty for a single oec.sh platform.
     hosts: Hosts | None = None
     host_adapters: tuple[BuiltHost, ...] = ()
+    # Which replica runs the singleton loops (always this one on SQLite): store/leader.py.
+    leadership: Leadership | None = None
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -114,14 +117,25 @@ class Container:
             self.slack.session = aiohttp.ClientSession(
                 timeout=slack_session_timeout(self.settings.oec_chatops_slack_timeout)
             )
+        # One replica at a time tracks, expires and prunes (all of them send and answer).
+        lead = self.leadership.is_leader if self.leadership is not None else None
+        for worker in (self.tracker, self.expiry, self.pruner):
+            worker.gate = lead
         self._workers.extend(
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
                 loop.create_task(self.tracker.run(), name="tracker"),
                 loop.create_task(self.expiry.run_for(self.approvals.steps), name="expiry"),
-                loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
                 loop.create_task(self.pruner.run(), name="pruner"),
             ]
+        )
+        if lead is not None and not lead():
+            # Another replica is alive: what is unfinished may be in flight there, and taking
+            # it over would run it twice. The replica that started first resumed it.
+            log.warning("replica.resume_skipped", extra={"reason": "another replica leads"})
+            return
+        self._workers.append(
+            loop.create_task(self.approvals.steps.resume(), name="approvals.resume")
         )
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
 
@@ -149,6 +163,8 @@ class Container:
         if session is not None:
             await session.close()
         self.gauges.close()
+        if self.leadership is not None:
+            self.leadership.close()
         self.store.close()
 
 
@@ -205,6 +221,7 @@ def build_container(
         clock=clock,
         metrics=metrics,
         log_tail=log_tail,
+        claim_seconds=settings.oec_chatops_outbox_claim,
         budgets=SlackBudgets(
             posts_per_second=settings.oec_chatops_slack_posts_per_second or None,
             updates_per_minute=settings.oec_chatops_slack_updates_per_minute or None,
@@ -280,6 +297,7 @@ def build_container(
         commands=CommandQueue(),
         hosts=hosts,
         host_adapters=built,
+        leadership=Leadership(str(settings.oec_chatops_db)) if store.postgres else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""The store's repositories and its group commit, on a real SQLite file."""
+"""The store's repositories and its group commit, on a real SQLite file and on a real
+PostgreSQL database (the `db_target` fixture runs each test on both engines)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from oec_chatops.store import Store
+from oec_chatops.store.dbapi import DatabaseError
 from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.store import Repos
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "bot.db")
+def store(db_target: str) -> Iterator[Store]:
+    s = Store(db_target)
     yield s
     s.close()
 
@@ -261,7 +263,7 @@ async def test_a_failing_write_is_rolled_back_alone(store: Store) -> None:
         store.write(good), store.write(bad), store.write(good), return_exceptions=True
     )
     assert outcomes[0] is None
-    assert isinstance(outcomes[1], sqlite3.OperationalError)
+    assert isinstance(outcomes[1], DatabaseError)
     assert outcomes[2] is None
     assert [a.action for a in store.audit.recent()] == ["good", "good"]
 

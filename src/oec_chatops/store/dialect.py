@@ -48,6 +48,17 @@ def is_postgres_url(target: str) -> bool:
     return target.startswith(POSTGRES_SCHEMES)
 
 
+def describe(target: str) -> str:
+    """The database as logs and `check` may show it: a URL's password replaced by `***`."""
+    if not is_postgres_url(target):
+        return target
+    scheme, _, rest = target.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if at and ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{scheme}://{creds}{at}{host}"
+
+
 def _placeholders(sql: str) -> str:
     def swap(m: re.Match[str]) -> str:
         text = m.group(0)
