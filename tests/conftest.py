@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.postgres import Cluster, running_cluster
 from tests.support.ocore_helpers import OcoreStack, ocore_stack
 from tests.support.ops_sim import OpsSim, ops_sim
+from tests.support.postgres import Cluster, running_cluster
 from tests.support.stack import Stack, running_stack
 
 

@@ -60,7 +60,7 @@ class Cluster:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.as_root:
             cmd = ["runuser", "-u", RUN_AS, "--", *cmd]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+        subprocess.run(cmd, check=True, capture_output=True, timeout=60)  # noqa: S603 - our own argv
 
     def start(self) -> None:
         log = self.datadir.parent / "postgres.log"
