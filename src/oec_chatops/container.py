@@ -127,16 +127,16 @@ class Container:
                 loop.create_task(self.tracker.run(), name="tracker"),
                 loop.create_task(self.expiry.run_for(self.approvals.steps), name="expiry"),
                 loop.create_task(self.pruner.run(), name="pruner"),
+                # Safe beside a live replica: a resumed action re-sends its approval's
+                # idempotency key, so oec.sh answers with the task the first call created.
+                loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
             ]
         )
         if lead is not None and not lead():
-            # Another replica is alive: what is unfinished may be in flight there, and taking
-            # it over would run it twice. The replica that started first resumed it.
-            log.warning("replica.resume_skipped", extra={"reason": "another replica leads"})
+            # Another replica is alive: an unfinished command may be running there, and taking
+            # it over would run it twice. The replica that started first resumed them.
+            log.warning("commands.resume_skipped", extra={"reason": "another replica leads"})
             return
-        self._workers.append(
-            loop.create_task(self.approvals.steps.resume(), name="approvals.resume")
-        )
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:

@@ -43,15 +43,17 @@ from tests.support.approval_helpers import (
 from tests.support.bot_db import subscribe_in_db
 from tests.support.bot_process import Bot, bot_process
 from tests.support.holding import HoldingSlack
+from tests.support.postgres import Cluster
 from tests.support.stack import (
     BOT_TOKEN,
     CHANNEL,
     DEV,
     SIGNING_SECRET,
     bot_environ,
+    running_stack,
     sim_settings,
 )
-from tests.support.webhook_helpers import WEBHOOK_PATH, envelope, signed
+from tests.support.webhook_helpers import WEBHOOK_PATH, deliver, envelope, signed
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +174,7 @@ async def test_kill_9_of_a_replica_mid_outbox_leaves_every_row_to_the_other_sent
     async with two_replicas(tmp_path, pg_url) as p, httpx.AsyncClient(timeout=5) as http:
         p.slack.hold_after = HOLD_AFTER_POSTS
 
-        async def deliver(i: int, task_id: str) -> None:
+        async def deliver_to_either(i: int, task_id: str) -> None:
             body = envelope(
                 "deploy.started",
                 {
@@ -193,7 +195,7 @@ async def test_kill_9_of_a_replica_mid_outbox_leaves_every_row_to_the_other_sent
             r = await http.post(bot.url + WEBHOOK_PATH, content=body, headers=headers)
             assert r.status_code == 200, r.text
 
-        await asyncio.gather(*(deliver(i, t) for i, t in enumerate(tasks)))
+        await asyncio.gather(*(deliver_to_either(i, t) for i, t in enumerate(tasks)))
         async with asyncio.timeout(15):
             await p.slack.caught.wait()  # a post Slack applied, its answer held: the worst moment
 
@@ -255,3 +257,30 @@ async def test_the_singleton_loops_move_to_the_survivor_when_their_leader_is_kil
         finally:
             store.close()
         assert _leading(follower)
+
+
+async def test_a_webhook_while_postgresql_restarts_gets_503_and_its_retry_is_stored_once(
+    tmp_path: Path, pg_cluster: Cluster, pg_url: str
+) -> None:
+    """Nothing is acknowledged unless it committed: during the outage the sender is told to
+    retry (503, Retry-After), and after it the bot's new session stores the retry."""
+    data = {"task_id": "t-outage", "status": "running"}
+
+    async with running_stack(tmp_path, environ={"OEC_CHATOPS_DB": pg_url}) as s:
+        pg_cluster.stop()
+        try:
+            refused = await deliver(s, "deploy.started", data, delivery_id="d1")
+        finally:
+            pg_cluster.start()
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        answers = []
+        async with asyncio.timeout(10):
+            while not answers or answers[-1].status_code != 200:
+                await asyncio.sleep(0.2)  # a sender's retry, a little later
+                answers.append(await deliver(s, "deploy.started", data, delivery_id="d1"))
+        assert {r.status_code for r in answers} <= {200, 503}
+        assert (
+            await deliver(s, "deploy.started", data, delivery_id="d1")
+        ).status_code == 200  # a duplicate: still 200
+        assert s.c.store.deliveries.count() == 1
