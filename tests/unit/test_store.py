@@ -347,3 +347,32 @@ def test_two_processes_opening_a_new_database_at_once_both_migrate_it(tmp_path: 
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         conn.close()
+
+
+def test_pruning_batches_walk_the_oldest_rows_first(store: Store) -> None:
+    """The pruner's statements (keyset over `rowid`, named parameters, index hints) on either
+    engine: payloads go first, then the keys that can no longer be replayed."""
+    from oec_chatops.store.retention import Retention
+
+    for i in range(5):
+        store.deliveries.insert(
+            delivery_id=f"d{i}",
+            event="x",
+            received_at=float(i),
+            signed_at=None if i == 4 else i,
+            task_id=None,
+            env_id=None,
+            payload=b"{}",
+        )
+        store.audit.record(at=float(i), actor="a", action="x", result="ok")
+        store.outbox.enqueue(kind="event", key=f"k{i}", channel_id="C1", body={}, now=float(i))
+    for row in store.outbox.pending():
+        store.outbox.mark_sent(row, 1.0)
+    prune = Retention(store.conn)
+    first = prune.drop_payloads(10.0, limit=2)
+    assert (first.count, first.done) == (2, False)
+    assert prune.drop_payloads(10.0, after=first.after).count == 3
+    assert prune.drop_keys(10.0, signed_before=10, keep_unsigned=True).count == 4
+    assert store.deliveries.count() == 1  # the unsigned one: replayable, so its key stays
+    assert prune.drop_outbox(10.0) == 5
+    assert prune.drop_audit(3.0) == 3

@@ -123,7 +123,7 @@ class Retention:
             after,
             limit,
             "DELETE FROM deliveries WHERE rowid IN (?*) AND payload = '' "
-            "AND (signed_at < ? OR (signed_at IS NULL AND NOT ?))",
+            "AND (signed_at < ? OR (signed_at IS NULL AND ? = 0))",
             signed_before,
             keep_unsigned,
         )
