@@ -8,6 +8,7 @@ behaviour is in test_store.py, run there on both engines.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -140,3 +141,25 @@ def test_after_postgresql_restarts_the_store_reconnects_and_keeps_what_it_commit
         assert s.writable()
     finally:
         s.close()
+
+
+async def test_a_write_waits_for_another_replicas_lock_without_stalling_the_loop(
+    two: tuple[Store, Store],
+) -> None:
+    a, b = two
+    holding = b.tx()
+    holding.__enter__()  # replica b is inside a write transaction: it holds the write lock
+    release = threading.Timer(1.0, lambda: holding.__exit__(None))
+    release.start()
+    try:
+        started = time.monotonic()
+        pending = asyncio.ensure_future(
+            a.write(lambda r: r.audit.record(at=1.0, actor="a", action="x", result="ok"))
+        )
+        await asyncio.sleep(0.05)
+        assert time.monotonic() - started < 0.5, "the event loop waited for the lock"
+        assert not pending.done()
+        await asyncio.wait_for(pending, 5)
+    finally:
+        release.join()
+    assert [x.action for x in b.audit.recent()] == ["x"]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # normally the `Checkpointer` has emptied it long before.
 WRITER_AUTOCHECKPOINT = 10_000
 CHECKPOINT_INTERVAL = 0.2
+LOCK_RETRY = 0.0005  # seconds between two asks for PostgreSQL's write lock (GroupCommitter)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -94,6 +95,11 @@ class GroupCommitter:
     fails gets its exception and the others commit. Write functions therefore must only touch
     the database (running one twice is then harmless: the first run was rolled back). Callers
     await until the commit is durable.
+
+    On PostgreSQL the write lock may be held by another replica. Waiting for it would stall
+    this replica's event loop, so the batch asks for it without waiting (`try_begin`) and, when
+    it is taken, tries again `LOCK_RETRY` s later while the loop serves requests meanwhile
+    (which join the batch: a busier database makes bigger commits).
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -113,12 +119,22 @@ class GroupCommitter:
         return await future
 
     def _flush(self) -> None:
-        batch, self._batch = self._batch, []
-        self._scheduled = False
         conn = self._conn
+        try_begin: Callable[[], bool] | None = getattr(conn, "try_begin", None)
+        if try_begin is not None and self._batch:
+            try:
+                began = try_begin()
+            except Exception as exc:
+                self._fail(self._take(), exc)
+                return
+            if not began:
+                asyncio.get_running_loop().call_later(LOCK_RETRY, self._flush)
+                return
+        batch = self._take()
         results: list[Any] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if try_begin is None:
+                conn.execute("BEGIN IMMEDIATE")
             try:
                 results = [fn(conn) for fn, _ in batch]
             except Exception:
@@ -129,15 +145,26 @@ class GroupCommitter:
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            self._fail(batch, exc)
             return
         self.commits += 1
         self.writes += len(batch)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+    def _take(self) -> list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]:
+        batch, self._batch = self._batch, []
+        self._scheduled = False
+        return batch
+
+    @staticmethod
+    def _fail(
+        batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]], exc: Exception
+    ) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
 
     def _one_by_one(
         self, batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]

@@ -170,6 +170,24 @@ class PgConnection:
             raise psycopg.OperationalError("the database connection was lost before COMMIT")
         return conn_or_none.execute(word)
 
+    def try_begin(self) -> bool:
+        """BEGIN and take the write lock if no other replica holds it; False (and nothing
+        begun) if one does, so the caller can let its event loop run and ask again."""
+        conn = self._live()
+        self._tx_open = True
+        try:
+            cur = conn.execute(f"BEGIN; SELECT pg_try_advisory_xact_lock({WRITE_LOCK})")
+            cur.nextset()  # one round trip; the first result is BEGIN's, the second the lock's
+            row = cur.fetchone()
+        except BaseException:
+            self._end_after_failure(conn)
+            raise
+        if row is not None and row[0]:
+            return True
+        self._tx_open = False
+        conn.execute("ROLLBACK")
+        return False
+
     def _end_after_failure(self, conn: psycopg.Connection[PgRow]) -> None:
         self._tx_open = False
         if not conn.broken and not conn.closed:
