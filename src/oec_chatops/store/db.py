@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 WRITER_AUTOCHECKPOINT = 10_000
 CHECKPOINT_INTERVAL = 0.2
 LOCK_RETRY = 0.0005  # seconds between two asks for PostgreSQL's write lock (GroupCommitter)
+LOCK_RETRY_MAX = 0.005
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -98,8 +99,9 @@ class GroupCommitter:
 
     On PostgreSQL the write lock may be held by another replica. Waiting for it would stall
     this replica's event loop, so the batch asks for it without waiting (`try_begin`) and, when
-    it is taken, tries again `LOCK_RETRY` s later while the loop serves requests meanwhile
-    (which join the batch: a busier database makes bigger commits).
+    it is taken, tries again a little later (from `LOCK_RETRY` s, doubling up to
+    `LOCK_RETRY_MAX`: each ask is a round trip) while the loop serves requests meanwhile (which
+    join the batch: a busier database makes bigger commits).
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -108,6 +110,7 @@ class GroupCommitter:
         self._scheduled = False
         self.commits = 0
         self.writes = 0
+        self._lock_retry = LOCK_RETRY
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -128,8 +131,10 @@ class GroupCommitter:
                 self._fail(self._take(), exc)
                 return
             if not began:
-                asyncio.get_running_loop().call_later(LOCK_RETRY, self._flush)
+                asyncio.get_running_loop().call_later(self._lock_retry, self._flush)
+                self._lock_retry = min(LOCK_RETRY_MAX, self._lock_retry * 2)
                 return
+            self._lock_retry = LOCK_RETRY
         batch = self._take()
         results: list[Any] = []
         try:
