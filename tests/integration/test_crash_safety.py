@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 import uuid
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from tests.support.bot_db import subscribe_in_db
 from tests.support.bot_process import bot_process
 from tests.support.holding import HoldingSlack
 from tests.support.stack import BOT_TOKEN, CHANNEL, bot_environ, sim_settings
-from tests.support.webhook_helpers import WEBHOOK_PATH, envelope, signed
+from tests.support.webhook_helpers import post_started, started_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -63,34 +62,11 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
     )
 
     tasks = [str(uuid.uuid4()) for _ in range(DELIVERIES)]
-    bodies = {
-        task_id: envelope(
-            "deploy.started",
-            {
-                "task_id": task_id,
-                "environment_id": env.id,
-                "environment_name": env.name,
-                "project_id": project.id,
-                "project_name": project.name,
-                "status": "running",
-                "type": "deploy",
-            },
-            delivery_id=f"dlv-{task_id}",
-        )
-        for task_id in tasks
-    }
+    bodies = {task_id: started_delivery(task_id, env, project) for task_id in tasks}
     acked: set[str] = set()
 
     async def send(http: httpx.AsyncClient, url: str, task_id: str) -> bool:
-        body = bodies[task_id]
-        headers = signed(
-            body, event="deploy.started", delivery_id=f"dlv-{task_id}", timestamp=time.time()
-        )
-        try:
-            r = await http.post(url + WEBHOOK_PATH, content=body, headers=headers)
-        except httpx.HTTPError:
-            return False
-        if 200 <= r.status_code < 300:
+        if 200 <= await post_started(http, url, task_id, bodies[task_id]) < 300:
             acked.add(task_id)
             return True
         return False

@@ -53,7 +53,7 @@ from tests.support.stack import (
     running_stack,
     sim_settings,
 )
-from tests.support.webhook_helpers import WEBHOOK_PATH, deliver, envelope, signed
+from tests.support.webhook_helpers import deliver, post_started, started_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -175,25 +175,9 @@ async def test_kill_9_of_a_replica_mid_outbox_leaves_every_row_to_the_other_sent
         p.slack.hold_after = HOLD_AFTER_POSTS
 
         async def deliver_to_either(i: int, task_id: str) -> None:
-            body = envelope(
-                "deploy.started",
-                {
-                    "task_id": task_id,
-                    "environment_id": env.id,
-                    "environment_name": env.name,
-                    "project_id": project.id,
-                    "project_name": project.name,
-                    "status": "running",
-                    "type": "deploy",
-                },
-                delivery_id=f"dlv-{task_id}",
-            )
-            headers = signed(
-                body, event="deploy.started", delivery_id=f"dlv-{task_id}", timestamp=time.time()
-            )
             bot = (p.a, p.b)[i % 2]  # a load balancer spreads the deliveries
-            r = await http.post(bot.url + WEBHOOK_PATH, content=body, headers=headers)
-            assert r.status_code == 200, r.text
+            body = started_delivery(task_id, env, project)
+            assert await post_started(http, bot.url, task_id, body) == 200
 
         await asyncio.gather(*(deliver_to_either(i, t) for i, t in enumerate(tasks)))
         async with asyncio.timeout(15):

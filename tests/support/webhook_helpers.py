@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -48,6 +49,33 @@ def signed(
         body, secrets=list(secrets), timestamp=int(timestamp), delivery_id=delivery_id, event=event
     )
     return {**headers, "Content-Type": "application/json"}
+
+
+def started_delivery(task_id: str, env: Any, project: Any) -> bytes:
+    """`deploy.started` for a task on a simulator environment (of `project`), id `dlv-{task_id}`:
+    what the tests that run the bot as a child process send it."""
+    data = {
+        "task_id": task_id,
+        "environment_id": env.id,
+        "environment_name": env.name,
+        "project_id": project.id,
+        "project_name": project.name,
+        "status": "running",
+        "type": "deploy",
+    }
+    return envelope("deploy.started", data, delivery_id=f"dlv-{task_id}")
+
+
+async def post_started(http: httpx.AsyncClient, url: str, task_id: str, body: bytes) -> int:
+    """POST a `started_delivery` body to the bot at `url`, signed now; the status (0: no answer)."""
+    headers = signed(
+        body, event="deploy.started", delivery_id=f"dlv-{task_id}", timestamp=time.time()
+    )
+    try:
+        r = await http.post(url + WEBHOOK_PATH, content=body, headers=headers)
+    except httpx.HTTPError:
+        return 0
+    return r.status_code
 
 
 async def deliver(

@@ -14,6 +14,7 @@ from oec_chatops.store import Store
 from oec_chatops.store.dbapi import DatabaseError
 from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.store import Repos
+from tests.support.together import run_together
 
 
 @pytest.fixture
@@ -318,32 +319,11 @@ async def test_checkpoints_run_off_the_loop_and_stop_with_the_store(tmp_path: Pa
 def test_two_processes_opening_a_new_database_at_once_both_migrate_it(tmp_path: Path) -> None:
     """`serve` and `check` (or two replicas) may create the database together: the second to
     get the write lock finds the migrations applied and skips them."""
-    import threading
-
     from oec_chatops.store.db import connect
 
     for attempt in range(15):
         path = tmp_path / f"race-{attempt}.db"
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-
-        def open_it(
-            path: Path = path,
-            barrier: threading.Barrier = barrier,
-            errors: list[BaseException] = errors,
-        ) -> None:
-            barrier.wait()
-            try:
-                connect(path).close()
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=open_it) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        assert run_together(lambda path=path: connect(path).close()) == []
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         conn.close()

@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 # normally the `Checkpointer` has emptied it long before.
 WRITER_AUTOCHECKPOINT = 10_000
 CHECKPOINT_INTERVAL = 0.2
-LOCK_RETRY = 0.0005  # seconds between two asks for PostgreSQL's write lock (GroupCommitter)
-LOCK_RETRY_MAX = 0.005
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -97,11 +95,8 @@ class GroupCommitter:
     the database (running one twice is then harmless: the first run was rolled back). Callers
     await until the commit is durable.
 
-    On PostgreSQL the write lock may be held by another replica. Waiting for it would stall
-    this replica's event loop, so the batch asks for it without waiting (`try_begin`) and, when
-    it is taken, tries again a little later (from `LOCK_RETRY` s, doubling up to
-    `LOCK_RETRY_MAX`: each ask is a round trip) while the loop serves requests meanwhile (which
-    join the batch: a busier database makes bigger commits).
+    On PostgreSQL a batch begins without the database-wide write lock (`begin_batch`, see
+    pg.py), so replicas commit their batches side by side.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -110,7 +105,6 @@ class GroupCommitter:
         self._scheduled = False
         self.commits = 0
         self.writes = 0
-        self._lock_retry = LOCK_RETRY
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -122,24 +116,11 @@ class GroupCommitter:
         return await future
 
     def _flush(self) -> None:
-        conn = self._conn
-        try_begin: Callable[[], bool] | None = getattr(conn, "try_begin", None)
-        if try_begin is not None and self._batch:
-            try:
-                began = try_begin()
-            except Exception as exc:
-                self._fail(self._take(), exc)
-                return
-            if not began:
-                asyncio.get_running_loop().call_later(self._lock_retry, self._flush)
-                self._lock_retry = min(LOCK_RETRY_MAX, self._lock_retry * 2)
-                return
-            self._lock_retry = LOCK_RETRY
         batch = self._take()
+        conn = self._conn
         results: list[Any] = []
         try:
-            if try_begin is None:
-                conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 results = [fn(conn) for fn, _ in batch]
             except Exception:
@@ -157,6 +138,13 @@ class GroupCommitter:
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+    def _begin(self) -> None:
+        begin_batch: Callable[[], None] | None = getattr(self._conn, "begin_batch", None)
+        if begin_batch is not None:
+            begin_batch()
+        else:
+            self._conn.execute("BEGIN IMMEDIATE")
 
     def _take(self) -> list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]:
         batch, self._batch = self._batch, []
@@ -177,7 +165,7 @@ class GroupCommitter:
         conn = self._conn
         for fn, future in batch:
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin()
                 result = fn(conn)
                 conn.execute("COMMIT")
             except Exception as exc:

@@ -11,10 +11,12 @@ exactly as on SQLite, so a burst of webhooks costs one round trip per write and 
 
 Semantics kept from SQLite:
 
-- `BEGIN IMMEDIATE` takes the database's write lock (SQLite has one writer at a time). Here it
-  is a transaction-scoped advisory lock shared by every replica, so read-then-write code (count
-  the votes, then decide) stays as correct on two replicas as on one process. Single statements
-  outside a transaction (conditional UPDATEs, upserts) do not take it: each is atomic by itself.
+- `BEGIN IMMEDIATE` (`Store.tx()`) takes the database's write lock (SQLite has one writer at a
+  time). Here it is a transaction-scoped advisory lock shared by every replica, so read-then-
+  write code (count the votes, then decide) stays as correct on two replicas as on one process.
+  Single statements outside a transaction (conditional UPDATEs, upserts) do not take it: each is
+  atomic by itself; nor do group-committed batches (`begin_batch`), whose one read-then-write
+  takes a lock of its own key. A new read-then-write on the hot path must do the same.
 - Booleans bind as 0/1, as SQLite stores them (the columns are INTEGER).
 
 Reconnecting: a connection PostgreSQL dropped (restart, failover) is replaced at the next
@@ -170,23 +172,13 @@ class PgConnection:
             raise psycopg.OperationalError("the database connection was lost before COMMIT")
         return conn_or_none.execute(word)
 
-    def try_begin(self) -> bool:
-        """BEGIN and take the write lock if no other replica holds it; False (and nothing
-        begun) if one does, so the caller can let its event loop run and ask again."""
-        conn = self._live()
+    def begin_batch(self) -> None:
+        """BEGIN a group-committed batch, without the database-wide write lock: the hot write
+        path's statements are single atomic upserts and conditional updates, and its one
+        read-then-write (merging a deployment) takes that task's own lock
+        (`Deployments.lock`), so replicas ingest side by side instead of one at a time."""
+        self._live().execute("BEGIN")
         self._tx_open = True
-        try:
-            cur = conn.execute(f"BEGIN; SELECT pg_try_advisory_xact_lock({WRITE_LOCK})")
-            cur.nextset()  # one round trip; the first result is BEGIN's, the second the lock's
-            row = cur.fetchone()
-        except BaseException:
-            self._end_after_failure(conn)
-            raise
-        if row is not None and row[0]:
-            return True
-        self._tx_open = False
-        conn.execute("ROLLBACK")
-        return False
 
     def _end_after_failure(self, conn: psycopg.Connection[PgRow]) -> None:
         self._tx_open = False
