@@ -119,8 +119,9 @@ class Container:
             )
         # One replica at a time tracks, expires and prunes (all of them send and answer).
         lead = self.leadership.is_leader if self.leadership is not None else None
-        for worker in (self.tracker, self.expiry, self.pruner):
+        for worker in (self.tracker, self.pruner):
             worker.gate = lead
+        self.expiry.leads = lead  # its asks again are this replica's own: only expiring is gated
         self._workers.extend(
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
