@@ -56,6 +56,7 @@ from webhook_ingest import (
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: the PG cluster
 
 CHANNELS = [CHANNEL, *(f"C0BENCH{i}" for i in range(7))]
+PIN = [1]  # [-1] with --no-pin: the replicas are not pinned
 
 
 def _pin(cpu: int) -> None:
@@ -95,7 +96,15 @@ def replicas(
         out = []
         for i in range(n):
             port = free_port()
-            args = [__file__, "--serve", "bot", "--port", str(port), "--cpu", str(i)]
+            args = [
+                __file__,
+                "--serve",
+                "bot",
+                "--port",
+                str(port),
+                "--cpu",
+                str(i if PIN[0] > 0 else -1),
+            ]
             if workers:
                 args.append("--workers")
             proc = stack.enter_context(child(args, env, tmp / f"r{i}.log"))
@@ -292,6 +301,9 @@ def cli() -> int:
     p.add_argument("--serve", choices=["bare", "bot"], help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, help=argparse.SUPPRESS)
     p.add_argument("--cpu", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--no-pin", action="store_true", help="let the OS place the replicas (default: one a core)"
+    )
     p.add_argument("--workers", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve == "bare":
@@ -299,9 +311,12 @@ def cli() -> int:
         serve_bare(args.port)
         return 0
     if args.serve == "bot":
-        _pin(args.cpu)
+        if args.cpu >= 0:
+            _pin(args.cpu)
         serve_bot(args.port, workers=args.workers)
         return 0
+    if args.no_pin:
+        PIN[0] = -1
     return asyncio.run(main(args))
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -266,6 +267,8 @@ class Settings(BaseSettings):
         hosts = [v for p in self._platforms for v in p.values()]
         # A webhook secret may be several, comma-separated (rotation): redact each.
         hosts += [part.strip() for v in hosts for part in v.split(",")]
+        if isinstance(self.oec_chatops_db, str):  # a PostgreSQL URL: its password, if any
+            hosts.append(urlsplit(self.oec_chatops_db).password or "")
         return tuple(v for v in (*values, *self.webhook_secrets, *hosts) if len(v) >= 6)
 
 

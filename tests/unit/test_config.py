@@ -46,6 +46,12 @@ def test_a_postgresql_url_is_kept_whole_and_a_path_stays_a_path() -> None:
     url = "postgresql://bot:secret@db.example.com:5432/oec"
     assert load_settings({**GOOD, "OEC_CHATOPS_DB": url}).oec_chatops_db == url
     assert load_settings({**GOOD, "OEC_CHATOPS_DB": "x.db"}).oec_chatops_db == Path("x.db")
+    assert (
+        "s3cret-pw"
+        in load_settings(
+            {**GOOD, "OEC_CHATOPS_DB": "postgresql://bot:s3cret-pw@db/oec"}
+        ).secret_values()
+    )
 
 
 def test_public_url_gives_the_webhook_address() -> None:
