@@ -69,13 +69,15 @@ def _enter_wal(conn: sqlite3.Connection, *, attempts: int = 100) -> None:
 
 
 class transaction:
-    """`with transaction(conn):` BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+    """`with transaction(conn):` BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error. `begin`
+    "BEGIN" on PostgreSQL: without the database-wide write lock (see pg.py)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, begin: str = "BEGIN IMMEDIATE") -> None:
         self.conn = conn
+        self.begin = begin
 
     def __enter__(self) -> Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.begin)
         return self.conn
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:

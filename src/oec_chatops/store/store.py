@@ -96,6 +96,12 @@ class Store(Repos):
     def tx(self) -> transaction:
         return transaction(self.conn)
 
+    def atomic(self) -> transaction:
+        """A transaction for writes that only need to commit together, none decided by a read
+        in it: on PostgreSQL it skips the database-wide write lock `tx()` takes (SQLite has
+        one writer anyway), so replicas do not queue for it on every sent message."""
+        return transaction(self.conn, "BEGIN" if self.postgres else "BEGIN IMMEDIATE")
+
     async def write(self, fn: Callable[[Repos], T]) -> T:
         """Run `fn` inside a group-committed transaction; return once it is durable."""
         self._checkpointer.start()

@@ -38,6 +38,9 @@ class Claims:
     # timeout, since a claim that lapses mid-call lets another replica look the post up.
     seconds: float = 30.0
     owner: str = field(default_factory=replica_id)
+    # After losing a channel's head to another replica, leave the channel to it this long: its
+    # lane goes on with the next post, and racing it for each one costs both of them queries.
+    yield_seconds: float = 1.0
     _renewed_at: float = float("-inf")
 
     def renew(self) -> None:

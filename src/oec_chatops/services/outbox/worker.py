@@ -201,7 +201,10 @@ class OutboxWorker(WorkerLoop):
                 if fresh is None or fresh.state != "pending":
                     continue
                 fresh = self.claims.take(fresh)
-                if fresh is None:  # another replica took the channel's head: its lane now
+                if fresh is None:  # another replica took the channel's head: its lane now,
+                    # left to it a while rather than raced for at each of its posts
+                    hold = self.clock.monotonic() + self.claims.yield_seconds
+                    self._channel_holds[channel].hold(hold)
                     return
                 if not await self._process(fresh):
                     return
