@@ -232,15 +232,27 @@ async def phase_outbox(tmp: Path, pg: object, args: argparse.Namespace) -> dict[
                         )
                         await http.post(r[0][0] + "/webhooks/oec", content=body, headers=headers)
             rows = args.posts * len(CHANNELS)
-            started = time.perf_counter()
-            with replicas(n, db, tmp, workers=True, slack_url=slack_url, sim_url=slack_url):
+
+            def count(f: FakeSlack = fake) -> int:
+                return sum(len(f.messages(c, include_replies=False)) for c in CHANNELS)
+
+            with replicas(n, db, tmp, workers=True, slack_url=slack_url, sim_url=slack_url) as r:
+                for i, (u, proc) in enumerate(r):
+                    await wait_ready(u, proc, tmp / f"r{i}.log")
+                # Timed from when every replica answers (start-up is not sending), in CPU too:
+                # the replicas', and this process's (the fake Slack answering them).
+                started, first = time.perf_counter(), count()
+                cpu0 = [cpu_seconds(proc.pid) for _, proc in r]
+                here0 = cpu_seconds(os.getpid())
                 deadline = started + 120
-                while time.perf_counter() < deadline:
-                    sent = sum(len(fake.messages(c, include_replies=False)) for c in CHANNELS)
-                    if sent >= rows:
-                        break
-                    await asyncio.sleep(0.05)
+                while (sent := count()) < rows and time.perf_counter() < deadline:  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
                 elapsed = time.perf_counter() - started
+                done = max(1, sent - first)
+                spent = sum(cpu_seconds(proc.pid) for _, proc in r) - sum(cpu0)
+                results[f"{name}_cpu_ms"] = 1000 * spent / done
+                results[f"{name}_slack_ms"] = 1000 * (cpu_seconds(os.getpid()) - here0) / done
+        sent -= first
         results[name] = sent / elapsed
         results[f"{name}_sent"] = sent
     return results
@@ -287,7 +299,10 @@ async def main(args: argparse.Namespace) -> int:
     outbox_ratio = out["pg x2"] / out["pg x1"]
     print("outbox (rows sent per second, pacing off):")
     for name in ("pg x1", "pg x2"):
-        print(f"  {name:8} {out[name]:8.0f}  ({out[f'{name}_sent']:.0f} rows)")
+        print(
+            f"  {name:8} {out[name]:8.0f}  ({out[f'{name}_sent']:.0f} rows timed); bot CPU "
+            f"{out[f'{name}_cpu_ms']:.2f} ms/row; fake Slack CPU {out[f'{name}_slack_ms']:.2f} ms/row"
+        )
     print(f"two replicas / one: ingest {ingest_ratio:.2f}, outbox {outbox_ratio:.2f} (target 1.6)")
     return 0
 
