@@ -30,7 +30,7 @@ from tests.support.bot_db import subscribe_in_db
 from tests.support.bot_process import bot_process
 from tests.support.holding import HoldingSlack
 from tests.support.stack import BOT_TOKEN, CHANNEL, bot_environ, sim_settings
-from tests.support.webhook_helpers import post_started, started_delivery
+from tests.support.webhook_helpers import messages_by_key, post_started, started_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -38,14 +38,6 @@ DELIVERIES = 200
 CONCURRENCY = 8
 KILL_AFTER_ACKS = 90  # then the stream waits for a held post, and the kill follows
 HOLD_AFTER_POSTS = 25
-
-
-def _messages_by_task(fake: FakeSlack) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in fake.messages(CHANNEL, include_replies=False):
-        key = str((m.metadata or {}).get("event_payload", {}).get("key", ""))
-        counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
@@ -128,14 +120,14 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
 
                 await asyncio.gather(*(resend(t) for t in again))
                 assert acked == set(tasks)
-                await fake.wait_for(lambda f: len(_messages_by_task(f)) >= DELIVERIES, timeout=15)
+                await fake.wait_for(lambda f: len(messages_by_key(f)) >= DELIVERIES, timeout=15)
                 # Let the outbox finish (the tracker's updates included) before counting.
                 await asyncio.sleep(0.3)
                 log = bot.log.read_text()
     finally:
         slack.release.set()
 
-    counts = _messages_by_task(fake)
+    counts = messages_by_key(fake)
     assert set(counts) == {f"dep:{t}" for t in tasks}, "every task has its message, nothing else"
     duplicates = {k: n for k, n in counts.items() if n != 1}
     assert duplicates == {}, duplicates

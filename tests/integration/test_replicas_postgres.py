@@ -53,7 +53,7 @@ from tests.support.stack import (
     running_stack,
     sim_settings,
 )
-from tests.support.webhook_helpers import deliver, post_started, started_delivery
+from tests.support.webhook_helpers import deliver, messages_by_key, post_started, started_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -153,14 +153,6 @@ async def test_forty_clicks_over_two_replicas_start_one_action(tmp_path: Path, p
         assert len(actions_with_key(requests, approval_id)) == 1
 
 
-def _messages_by_task(fake: FakeSlack) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in fake.messages(CHANNEL, include_replies=False):
-        key = str((m.metadata or {}).get("event_payload", {}).get("key", ""))
-        counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 async def test_kill_9_of_a_replica_mid_outbox_leaves_every_row_to_the_other_sent_once(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -198,9 +190,9 @@ async def test_kill_9_of_a_replica_mid_outbox_leaves_every_row_to_the_other_sent
         p.slack.hold_after = None
         p.slack.release.set()
 
-        await p.fake.wait_for(lambda f: len(_messages_by_task(f)) >= DELIVERIES, timeout=30)
+        await p.fake.wait_for(lambda f: len(messages_by_key(f)) >= DELIVERIES, timeout=30)
         await asyncio.sleep(0.5)  # anything doubled would have arrived by now
-        counts = _messages_by_task(p.fake)
+        counts = messages_by_key(p.fake)
         assert set(counts) == {f"dep:{t}" for t in tasks}
         assert {k: n for k, n in counts.items() if n != 1} == {}
         assert "outbox.adopted" in survivor.log.read_text(), "the held post was looked up"

@@ -25,7 +25,7 @@ from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import FakeSlack
 from oec_chatops.playground.records import Message
 from oec_chatops.sim.timeline import TaskKind
-from tests.support.stack import ADMIN, WEBHOOK_SECRET, Stack, bot_container, running_stack
+from tests.support.stack import ADMIN, CHANNEL, WEBHOOK_SECRET, Stack, bot_container, running_stack
 
 WEBHOOK_PATH = "/webhooks/oec"
 
@@ -49,6 +49,15 @@ def signed(
         body, secrets=list(secrets), timestamp=int(timestamp), delivery_id=delivery_id, event=event
     )
     return {**headers, "Content-Type": "application/json"}
+
+
+def messages_by_key(fake: FakeSlack) -> dict[str, int]:
+    """How many top-level messages of the deploy channel carry each key (their metadata)."""
+    counts: dict[str, int] = {}
+    for m in fake.messages(CHANNEL, include_replies=False):
+        key = str((m.metadata or {}).get("event_payload", {}).get("key", ""))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def started_delivery(task_id: str, env: Any, project: Any) -> bytes:
