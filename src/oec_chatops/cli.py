@@ -173,6 +173,11 @@ def _db(args: argparse.Namespace) -> int:
     from oec_chatops.policy import parse_duration
 
     path = args.db if args.db is not None else load_settings().oec_chatops_db
+    if not isinstance(path, Path):
+        raise ConfigError(
+            "oec-chatops db reads an SQLite file; OEC_CHATOPS_DB is a PostgreSQL URL: "
+            "query it with psql (the tables are the same)"
+        )
     since = None
     if args.since is not None:
         try:

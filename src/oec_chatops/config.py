@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,7 +99,8 @@ class Settings(BaseSettings):
     oec_webhook_allow_untimestamped: bool = False
     oec_webhook_tolerance: int = Field(default=300, ge=30, le=3600)
 
-    oec_chatops_db: Path = DEFAULT_DB
+    # An SQLite file, or `postgresql://...` for several replicas sharing one database.
+    oec_chatops_db: Path | str = DEFAULT_DB
     oec_chatops_policy: Path | None = None
     # Several hosting platforms (oec.sh, oCore, deployERP): a TOML file, see `platforms.py`.
     oec_chatops_platforms: Path | None = None
@@ -116,8 +118,20 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Slack calls: a bound on each, and the outbox's pace (Slack's published limits; 0: no pacing).
     oec_chatops_slack_timeout: float = Field(default=10.0, gt=0, le=300)
+    # PostgreSQL replicas: how long an outbox row stays claimed by a replica that stopped
+    # renewing its claims (it died) before another sends it (services/outbox/claims.py).
+    oec_chatops_outbox_claim: float = Field(default=30.0, ge=1, le=600)
     oec_chatops_slack_posts_per_second: float = Field(default=1.0, ge=0)
     oec_chatops_slack_updates_per_minute: float = Field(default=50.0, ge=0)
+
+    @field_validator("oec_chatops_db", mode="before")
+    @classmethod
+    def _db(cls, v: object) -> object:
+        """A PostgreSQL URL stays a string (a Path would fold its `//`); anything else is a
+        file path, as before."""
+        if isinstance(v, str) and v.startswith(("postgresql://", "postgres://")):
+            return v
+        return Path(v) if isinstance(v, str) else v
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -280,6 +294,8 @@ class Settings(BaseSettings):
         hosts = [v for p in self._platforms for v in p.values()]
         # A webhook secret may be several, comma-separated (rotation): redact each.
         hosts += [part.strip() for v in hosts for part in v.split(",")]
+        if isinstance(self.oec_chatops_db, str):  # a PostgreSQL URL: its password, if any
+            hosts.append(urlsplit(self.oec_chatops_db).password or "")
         return tuple(v for v in (*values, *self.webhook_secrets, *hosts) if len(v) >= 6)
 
 

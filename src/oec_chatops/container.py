@@ -70,6 +70,7 @@ from oec_chatops.slack.approval_listeners import ClickDesk
 from oec_chatops.slack.command_desk import CommandDesk
 from oec_chatops.slack.command_queue import CommandQueue
 from oec_chatops.store import Store
+from oec_chatops.store.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class Container:
     # the services under each workspace's policy. None for a one-workspace bot.
     workspaces: Workspaces | None = None
     teams: TeamServices | None = None
+    # Which replica runs the singleton loops (always this one on SQLite): store/leader.py.
+    leadership: Leadership | None = None
     _workers: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -151,6 +154,12 @@ class Container:
             self.slack.session = aiohttp.ClientSession(
                 timeout=slack_session_timeout(self.settings.oec_chatops_slack_timeout)
             )
+        # One replica at a time tracks, expires and prunes (all of them send and answer).
+        lead = self.leadership.is_leader if self.leadership is not None else None
+        # Backups taken first and daily digests too: one replica takes a backup or posts a digest.
+        for worker in (self.tracker, self.pruner, self.backup_first, self.digests):
+            worker.gate = lead
+        self.expiry.leads = lead  # its asks again are this replica's own: only expiring is gated
         self._workers.extend(
             [
                 loop.create_task(self.outbox.run(), name="outbox"),
@@ -159,13 +168,20 @@ class Container:
                 loop.create_task(
                     self.backup_first.run_for(self.approvals.steps), name="backup_first"
                 ),
-                loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
                 loop.create_task(self.pruner.run(), name="pruner"),
                 loop.create_task(self.digests.run(), name="digests"),
+                # Safe beside a live replica: a resumed action re-sends its approval's
+                # idempotency key, so oec.sh answers with the task the first call created.
+                loop.create_task(self.approvals.steps.resume(), name="approvals.resume"),
             ]
         )
-        if self.home is not None:
+        if self.home is not None:  # each replica draws the Homes opened through it
             self._workers.append(loop.create_task(self.home.run(), name="home"))
+        if lead is not None and not lead():
+            # Another replica is alive: an unfinished command may be running there, and taking
+            # it over would run it twice. The replica that started first resumed them.
+            log.warning("commands.resume_skipped", extra={"reason": "another replica leads"})
+            return
         self.commands.resume(self.desk)  # acknowledged before a restart: finish or account for them
 
     async def aclose(self, *, grace: float = 5.0) -> None:
@@ -198,6 +214,8 @@ class Container:
         if session is not None:
             await session.close()
         self.gauges.close()
+        if self.leadership is not None:
+            self.leadership.close()
         self.store.close()
 
 
@@ -276,6 +294,7 @@ def build_container(
         clock=clock,
         metrics=metrics,
         log_tail=log_tail,
+        claim_seconds=settings.oec_chatops_outbox_claim,
         budgets=SlackBudgets(
             posts_per_second=settings.oec_chatops_slack_posts_per_second or None,
             updates_per_minute=settings.oec_chatops_slack_updates_per_minute or None,
@@ -406,6 +425,7 @@ def build_container(
             if workspaces is not None
             else None
         ),
+        leadership=Leadership(str(settings.oec_chatops_db)) if store.postgres else None,
     )
 
 

@@ -12,16 +12,8 @@ deliveries that got no 2xx are sent again (as oec.sh retries them) along with so
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -35,9 +27,10 @@ from oec_chatops.playground import (
 )
 from oec_chatops.sim import build_sim_app
 from tests.support.bot_db import subscribe_in_db
+from tests.support.bot_process import bot_process
 from tests.support.holding import HoldingSlack
 from tests.support.stack import BOT_TOKEN, CHANNEL, bot_environ, sim_settings
-from tests.support.webhook_helpers import WEBHOOK_PATH, envelope, signed
+from tests.support.webhook_helpers import messages_by_key, post_started, started_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -45,56 +38,6 @@ DELIVERIES = 200
 CONCURRENCY = 8
 KILL_AFTER_ACKS = 90  # then the stream waits for a held post, and the kill follows
 HOLD_AFTER_POSTS = 25
-
-
-@dataclass
-class Bot:
-    proc: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def _bot(environ: dict[str, str], tmp_path: Path, name: str) -> AsyncIterator[Bot]:
-    port = _free_port()
-    log = tmp_path / f"{name}.stderr"
-    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    with log.open("wb") as err:
-        proc = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled without blocking
-            [sys.executable, "-m", "oec_chatops", "serve", "--host", "127.0.0.1"],
-            env={**keep, **environ, "PORT": str(port), "LOG_FORMAT": "json"},
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            cwd=tmp_path,
-        )
-    bot = Bot(proc, f"http://127.0.0.1:{port}", log)
-    try:
-        async with httpx.AsyncClient(timeout=1) as http, asyncio.timeout(15):
-            while True:
-                assert proc.poll() is None, log.read_text()
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get(bot.url + "/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-        yield bot
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-
-
-def _messages_by_task(fake: FakeSlack) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in fake.messages(CHANNEL, include_replies=False):
-        key = str((m.metadata or {}).get("event_payload", {}).get("key", ""))
-        counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
@@ -111,34 +54,11 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
     )
 
     tasks = [str(uuid.uuid4()) for _ in range(DELIVERIES)]
-    bodies = {
-        task_id: envelope(
-            "deploy.started",
-            {
-                "task_id": task_id,
-                "environment_id": env.id,
-                "environment_name": env.name,
-                "project_id": project.id,
-                "project_name": project.name,
-                "status": "running",
-                "type": "deploy",
-            },
-            delivery_id=f"dlv-{task_id}",
-        )
-        for task_id in tasks
-    }
+    bodies = {task_id: started_delivery(task_id, env, project) for task_id in tasks}
     acked: set[str] = set()
 
     async def send(http: httpx.AsyncClient, url: str, task_id: str) -> bool:
-        body = bodies[task_id]
-        headers = signed(
-            body, event="deploy.started", delivery_id=f"dlv-{task_id}", timestamp=time.time()
-        )
-        try:
-            r = await http.post(url + WEBHOOK_PATH, content=body, headers=headers)
-        except httpx.HTTPError:
-            return False
-        if 200 <= r.status_code < 300:
+        if 200 <= await post_started(http, url, task_id, bodies[task_id]) < 300:
             acked.add(task_id)
             return True
         return False
@@ -156,7 +76,7 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
             slack.hold_after = HOLD_AFTER_POSTS
 
             # -- first life: killed mid-stream ------------------------------------------------
-            async with _bot(environ, tmp_path, "first") as bot:
+            async with bot_process(environ, tmp_path, "first") as bot:
                 queue: asyncio.Queue[str] = asyncio.Queue()
                 for task_id in tasks:
                     queue.put_nowait(task_id)
@@ -190,7 +110,7 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
             slack.hold_after = None
 
             # -- second life: oec.sh retries what got no 2xx, and resends some that did ------
-            async with _bot(environ, tmp_path, "second") as bot:
+            async with bot_process(environ, tmp_path, "second") as bot:
                 again = [t for t in tasks if t not in acked] + sorted(acked)[:20]
                 sem = asyncio.Semaphore(CONCURRENCY)
 
@@ -200,14 +120,14 @@ async def test_kill_9_mid_stream_every_acknowledged_delivery_posts_exactly_once(
 
                 await asyncio.gather(*(resend(t) for t in again))
                 assert acked == set(tasks)
-                await fake.wait_for(lambda f: len(_messages_by_task(f)) >= DELIVERIES, timeout=15)
+                await fake.wait_for(lambda f: len(messages_by_key(f)) >= DELIVERIES, timeout=15)
                 # Let the outbox finish (the tracker's updates included) before counting.
                 await asyncio.sleep(0.3)
                 log = bot.log.read_text()
     finally:
         slack.release.set()
 
-    counts = _messages_by_task(fake)
+    counts = messages_by_key(fake)
     assert set(counts) == {f"dep:{t}" for t in tasks}, "every task has its message, nothing else"
     duplicates = {k: n for k, n in counts.items() if n != 1}
     assert duplicates == {}, duplicates

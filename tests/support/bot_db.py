@@ -10,7 +10,7 @@ from oec_chatops.store import Store
 from tests.support.stack import ADMIN, CHANNEL
 
 
-def subscribe_in_db(db: Path, *, project_id: str, project_label: str, events: str) -> None:
+def subscribe_in_db(db: Path | str, *, project_id: str, project_label: str, events: str) -> None:
     """The deploy channel subscribed to every environment of the project, for `events`."""
     store = Store(db)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from oec_chatops.oec.signing import sign_oec_v1
 from oec_chatops.playground import FakeSlack
 from oec_chatops.playground.records import Message
 from oec_chatops.sim.timeline import TaskKind
-from tests.support.stack import ADMIN, WEBHOOK_SECRET, Stack, bot_container, running_stack
+from tests.support.stack import ADMIN, CHANNEL, WEBHOOK_SECRET, Stack, bot_container, running_stack
 
 WEBHOOK_PATH = "/webhooks/oec"
 
@@ -48,6 +49,42 @@ def signed(
         body, secrets=list(secrets), timestamp=int(timestamp), delivery_id=delivery_id, event=event
     )
     return {**headers, "Content-Type": "application/json"}
+
+
+def messages_by_key(fake: FakeSlack) -> dict[str, int]:
+    """How many top-level messages of the deploy channel carry each key (their metadata)."""
+    counts: dict[str, int] = {}
+    for m in fake.messages(CHANNEL, include_replies=False):
+        key = str((m.metadata or {}).get("event_payload", {}).get("key", ""))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def started_delivery(task_id: str, env: Any, project: Any) -> bytes:
+    """`deploy.started` for a task on a simulator environment (of `project`), id `dlv-{task_id}`:
+    what the tests that run the bot as a child process send it."""
+    data = {
+        "task_id": task_id,
+        "environment_id": env.id,
+        "environment_name": env.name,
+        "project_id": project.id,
+        "project_name": project.name,
+        "status": "running",
+        "type": "deploy",
+    }
+    return envelope("deploy.started", data, delivery_id=f"dlv-{task_id}")
+
+
+async def post_started(http: httpx.AsyncClient, url: str, task_id: str, body: bytes) -> int:
+    """POST a `started_delivery` body to the bot at `url`, signed now; the status (0: no answer)."""
+    headers = signed(
+        body, event="deploy.started", delivery_id=f"dlv-{task_id}", timestamp=time.time()
+    )
+    try:
+        r = await http.post(url + WEBHOOK_PATH, content=body, headers=headers)
+    except httpx.HTTPError:
+        return 0
+    return r.status_code
 
 
 async def deliver(

@@ -3,6 +3,8 @@ value; secrets stay out of every repr."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from oec_chatops.config import CREDENTIALS, Settings, load_settings, unknown_variables
@@ -39,6 +41,18 @@ def test_a_complete_configuration_loads() -> None:
     assert s.port == 8080
     assert str(s.oec_chatops_db) == "/data/x.db"
     assert s.webhook_secrets == (WEBHOOK,)
+
+
+def test_a_postgresql_url_is_kept_whole_and_a_path_stays_a_path() -> None:
+    url = "postgresql://bot:secret@db.example.com:5432/oec"
+    assert load_settings({**GOOD, "OEC_CHATOPS_DB": url}).oec_chatops_db == url
+    assert load_settings({**GOOD, "OEC_CHATOPS_DB": "x.db"}).oec_chatops_db == Path("x.db")
+    assert (
+        "s3cret-pw"
+        in load_settings(
+            {**GOOD, "OEC_CHATOPS_DB": "postgresql://bot:s3cret-pw@db/oec"}
+        ).secret_values()
+    )
 
 
 def test_public_url_gives_the_webhook_address() -> None:
@@ -244,4 +258,5 @@ def test_field_names_are_the_documented_variables() -> None:
         "OEC_CHATOPS_SLACK_TIMEOUT",
         "OEC_CHATOPS_SLACK_POSTS_PER_SECOND",
         "OEC_CHATOPS_SLACK_UPDATES_PER_MINUTE",
+        "OEC_CHATOPS_OUTBOX_CLAIM",
     }

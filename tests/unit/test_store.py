@@ -1,4 +1,5 @@
-"""The store's repositories and its group commit, on a real SQLite file."""
+"""The store's repositories and its group commit, on a real SQLite file and on a real
+PostgreSQL database (the `db_target` fixture runs each test on both engines)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from pathlib import Path
 import pytest
 
 from oec_chatops.store import Store
+from oec_chatops.store.dbapi import DatabaseError
 from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.store import Repos
+from tests.support.together import run_together
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "bot.db")
+def store(db_target: str) -> Iterator[Store]:
+    s = Store(db_target)
     yield s
     s.close()
 
@@ -261,7 +264,7 @@ async def test_a_failing_write_is_rolled_back_alone(store: Store) -> None:
         store.write(good), store.write(bad), store.write(good), return_exceptions=True
     )
     assert outcomes[0] is None
-    assert isinstance(outcomes[1], sqlite3.OperationalError)
+    assert isinstance(outcomes[1], DatabaseError)
     assert outcomes[2] is None
     assert [a.action for a in store.audit.recent()] == ["good", "good"]
 
@@ -316,32 +319,40 @@ async def test_checkpoints_run_off_the_loop_and_stop_with_the_store(tmp_path: Pa
 def test_two_processes_opening_a_new_database_at_once_both_migrate_it(tmp_path: Path) -> None:
     """`serve` and `check` (or two replicas) may create the database together: the second to
     get the write lock finds the migrations applied and skips them."""
-    import threading
-
     from oec_chatops.store.db import connect
 
     for attempt in range(15):
         path = tmp_path / f"race-{attempt}.db"
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-
-        def open_it(
-            path: Path = path,
-            barrier: threading.Barrier = barrier,
-            errors: list[BaseException] = errors,
-        ) -> None:
-            barrier.wait()
-            try:
-                connect(path).close()
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=open_it) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        assert run_together(lambda path=path: connect(path).close()) == []
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         conn.close()
+
+
+def test_pruning_batches_walk_the_oldest_rows_first(store: Store) -> None:
+    """The pruner's statements (keyset over `rowid`, named parameters, index hints) on either
+    engine: payloads go first, then the keys that can no longer be replayed."""
+    from oec_chatops.store.retention import Retention
+
+    for i in range(5):
+        store.deliveries.insert(
+            delivery_id=f"d{i}",
+            event="x",
+            received_at=float(i),
+            signed_at=None if i == 4 else i,
+            task_id=None,
+            env_id=None,
+            payload=b"{}",
+        )
+        store.audit.record(at=float(i), actor="a", action="x", result="ok")
+        store.outbox.enqueue(kind="event", key=f"k{i}", channel_id="C1", body={}, now=float(i))
+    for row in store.outbox.pending():
+        store.outbox.mark_sent(row, 1.0)
+    prune = Retention(store.conn)
+    first = prune.drop_payloads(10.0, limit=2)
+    assert (first.count, first.done) == (2, False)
+    assert prune.drop_payloads(10.0, after=first.after).count == 3
+    assert prune.drop_keys(10.0, signed_before=10, keep_unsigned=True).count == 4
+    assert store.deliveries.count() == 1  # the unsigned one: replayable, so its key stays
+    assert prune.drop_outbox(10.0) == 5
+    assert prune.drop_audit(3.0) == 3

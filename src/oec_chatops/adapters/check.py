@@ -24,6 +24,7 @@ from oec_chatops.oec.errors import OecError
 from oec_chatops.oec.keys import KeyReport
 from oec_chatops.policy import load_policy
 from oec_chatops.store import Store
+from oec_chatops.store.dialect import describe
 
 OK, FAIL, WARN = "ok  ", "FAIL", "warn"
 
@@ -178,10 +179,10 @@ def _check_database(settings: Settings, line: Line) -> None:
         writable = store.writable()
         store.close()
     except Exception as exc:
-        line(FAIL, "database", f"{settings.oec_chatops_db}: {type(exc).__name__}")
+        line(FAIL, "database", f"{describe(str(settings.oec_chatops_db))}: {type(exc).__name__}")
         return
     line(
         OK if writable else FAIL,
         "database",
-        f"{settings.oec_chatops_db} {'writable' if writable else 'not writable'}",
+        f"{describe(str(settings.oec_chatops_db))} {'writable' if writable else 'not writable'}",
     )

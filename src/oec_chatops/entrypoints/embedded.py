@@ -42,6 +42,7 @@ from oec_chatops.playground import (
 from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
 from oec_chatops.slack.grammar import DEFAULT_SUBSCRIBE_EVENTS, VERB_SPECS
+from oec_chatops.store.dialect import describe
 
 log = logging.getLogger("oec_chatops.embedded")  # the name operators' log filters know
 
@@ -303,7 +304,7 @@ def demo_db_note(base: Settings, demo: Demo) -> str:
     """Where the demo keeps its state, and that a configured OEC_CHATOPS_DB is not it."""
     note = f"temporary, deleted when the demo stops ({demo.container.settings.oec_chatops_db})"
     if base.oec_chatops_db != DEFAULT_DB:
-        note += f"; OEC_CHATOPS_DB ({base.oec_chatops_db}) is ignored in the demo"
+        note += f"; OEC_CHATOPS_DB ({describe(str(base.oec_chatops_db))}) is ignored in the demo"
     return note
 
 

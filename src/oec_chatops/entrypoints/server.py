@@ -28,7 +28,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from oec_chatops.adapters.check import REQUIRED_SCOPES
@@ -40,6 +40,7 @@ from oec_chatops.container import Container
 from oec_chatops.errors import ConfigError
 from oec_chatops.slack.app import build_bolt_app
 from oec_chatops.slack.ingress import SlackDoor
+from oec_chatops.store.dbapi import DatabaseError
 
 log = logging.getLogger("oec_chatops.server")  # the name operators' log filters know
 
@@ -185,6 +186,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
             counted("/metrics", metrics),
         ],
         lifespan=lifespan,
+        exception_handlers={kind: _database_unavailable for kind in DatabaseError},
     )
     app.state.container = c
     return app
@@ -208,6 +210,15 @@ def _oauth(c: Container) -> AsyncOAuthSettings | None:
         store=c.store,
         clock=c.clock,
     )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """A request whose write did not commit (PostgreSQL restarting, SQLite locked) is answered
+    503 with Retry-After: nothing was acknowledged, so the sender's retry loses nothing."""
+    log.warning(
+        "database.unavailable", extra={"path": request.url.path, "error": type(exc).__name__}
+    )
+    return PlainTextResponse("database unavailable, retry", 503, headers={"Retry-After": "1"})
 
 
 async def _open_socket_mode(bolt_app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:

@@ -8,11 +8,11 @@ request's state machine; the steps it takes (`expire_due`, `execute`) are given 
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from oec_chatops.clock import Clock
-from oec_chatops.services.loop import WorkerLoop
+from oec_chatops.services.loop import FOLLOWER_WAIT, WorkerLoop
 from oec_chatops.services.runner import Runner
 from oec_chatops.store import Store
 
@@ -44,6 +44,12 @@ class ExpiryWorker(WorkerLoop):
         self._runner = runner
         self._asks: dict[str, tuple[int, float]] = {}  # approval id -> (asks so far, next at)
         self._steps: ExpirySteps | None = None
+        # Several replicas: expiring is one replica's job (the leader's), but the asks are this
+        # replica's own (it sent the action), so they run here whoever leads.
+        self.leads: Callable[[], bool] | None = None
+
+    def _leading(self) -> bool:
+        return self.leads is None or self.leads()
 
     def ask_again_later(self, approval_id: str, *, now: float) -> bool:
         """Schedule another ask; False once the schedule is used up (the caller then fails it)."""
@@ -73,15 +79,19 @@ class ExpiryWorker(WorkerLoop):
     async def round(self) -> bool:
         steps = self._steps
         assert steps is not None, "run_for(steps) starts this worker"
-        steps.expire_due()
-        await steps.sweep_waiting()  # approved changes waiting for a freeze or lock to end
+        if self._leading():
+            steps.expire_due()
+            await steps.sweep_waiting()  # approved changes waiting for a freeze or lock to end
         for approval_id in self._due_asks(self._clock.time()):
             self._runner.spawn(steps.execute(approval_id, resuming=True), name="approval-ask-again")
         return False
 
     def idle_wait(self) -> float:
         times = [at for _, at in self._asks.values()]
-        nxt = self._store.approvals.next_expiry()
+        if self._leading():
+            nxt = self._store.approvals.next_expiry()
+        else:  # a follower asks again soon whether it leads now (the leader may have died)
+            nxt = self._clock.time() + FOLLOWER_WAIT
         if nxt is not None:
             times.append(nxt)
         return 5.0 if not times else min(5.0, max(0.05, min(times) - self._clock.time()))

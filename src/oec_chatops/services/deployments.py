@@ -237,6 +237,7 @@ def apply_update(
     command was typed, if it already has the message, or if one of its subscriptions matches
     the project, environment and event.
     """
+    repos.deployments.lock(u.task_id)  # replicas merging one task take turns
     row = repos.deployments.get(u.task_id)
     current = from_dict(row.state) if row else None
     merged = merge(current, u)

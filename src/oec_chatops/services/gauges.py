@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
 from oec_chatops.clock import Clock
+from oec_chatops.store.dbapi import DatabaseError
 from oec_chatops.store.gauges import GaugeReader, LiveCounts, RetainedCounts
 from oec_chatops.store.store import Store
 
@@ -44,7 +44,7 @@ class StoreGauges:
             self._refreshing = asyncio.ensure_future(self._off_loop(self._reader.live))
         try:
             self._live = await asyncio.shield(self._refreshing)
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
             # A busy or unreadable database shows as the last numbers read, not as a failed
             # scrape: /readyz is what says the database is in trouble.
             log.warning("metrics.gauges_unread", extra={"error": type(exc).__name__})

@@ -3,6 +3,10 @@
 A round of work, then sleep until `wake()` or until the next thing falls due. The wake flag is
 cleared *before* a round, so a `wake()` that arrives while the round runs (a webhook stored
 meanwhile, say) is not lost: the sleep after the round returns at once.
+
+A loop that must run on one replica only (expiry, tracking, pruning, when several replicas
+share a PostgreSQL database) is given a `gate` (`Leadership.is_leader`): while it answers
+False the loop does no round and asks again every `FOLLOWER_WAIT` seconds.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+
+FOLLOWER_WAIT = 0.5
 
 
 class WorkerLoop(abc.ABC):
@@ -20,6 +27,7 @@ class WorkerLoop(abc.ABC):
     def __init__(self) -> None:
         self._wake = asyncio.Event()
         self._stopping = False
+        self.gate: Callable[[], bool] | None = None  # runs rounds only while this says True
 
     def wake(self) -> None:
         self._wake.set()
@@ -44,6 +52,9 @@ class WorkerLoop(abc.ABC):
         """Loop until `stop()`. A failing round is logged and the loop goes on."""
         while not self._stopping:
             self._wake.clear()
+            if self.gate is not None and not self.gate():
+                await self._sleep(FOLLOWER_WAIT)
+                continue
             try:
                 again = await self.round()
             except Exception:
@@ -51,7 +62,10 @@ class WorkerLoop(abc.ABC):
                 again = False
             if again:
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_wait())
-            except TimeoutError:
-                pass
+            await self._sleep(self.idle_wait())
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass

@@ -16,7 +16,6 @@ replay of a signed request within its five minutes) is acked and not run again.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -26,6 +25,7 @@ from oec_chatops.services.types import Invocation
 from oec_chatops.slack import blocks
 from oec_chatops.slack import command_answer as answers
 from oec_chatops.slack.command_answer import NOTE_AFTER, Pending
+from oec_chatops.store.dbapi import DatabaseError
 
 if TYPE_CHECKING:
     from oec_chatops.slack.command_desk import CommandDesk, QueueHandle
@@ -118,7 +118,7 @@ async def accept(c: CommandDesk, form: dict[str, Any]) -> None:
                 now=p.received_at,
             )
         )
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         log.error("command.not_stored", extra={"verb": p.verb, "error": type(exc).__name__})
         c.runner.spawn(_not_stored(c, p), name="oec-not-stored")
         return

@@ -82,7 +82,7 @@ class Approvals(Repository):
     def add_vote(self, approval_id: str, user_id: str, now: float) -> bool:
         """Record an Approve vote; False when this user had already voted."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO votes (approval_id, user_id, at) VALUES (?, ?, ?)",
+            "INSERT INTO votes (approval_id, user_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (approval_id, user_id, now),
         )
         return cur.rowcount == 1

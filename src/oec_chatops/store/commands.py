@@ -65,9 +65,9 @@ class Commands(Repository):
     ) -> bool:
         """Store a new command; False when its `response_url` was stored before (a replay)."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO commands (request_id, response_url, user_id, user_name, "
+            "INSERT INTO commands (request_id, response_url, user_id, user_name, "
             "channel_id, text, trigger_id, received_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (request_id, response_url, user_id, user_name, channel_id, text, trigger_id, now, now),
         )
         return cur.rowcount == 1

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oec_chatops.store.dbapi import Connection
 from oec_chatops.store.schema import migrate
 
 T = TypeVar("T")
@@ -68,13 +69,15 @@ def _enter_wal(conn: sqlite3.Connection, *, attempts: int = 100) -> None:
 
 
 class transaction:
-    """`with transaction(conn):` BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+    """`with transaction(conn):` BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error. `begin`
+    "BEGIN" on PostgreSQL: without the database-wide write lock (see pg.py)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection, begin: str = "BEGIN IMMEDIATE") -> None:
         self.conn = conn
+        self.begin = begin
 
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+    def __enter__(self) -> Connection:
+        self.conn.execute(self.begin)
         return self.conn
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
@@ -93,16 +96,19 @@ class GroupCommitter:
     fails gets its exception and the others commit. Write functions therefore must only touch
     the database (running one twice is then harmless: the first run was rolled back). Callers
     await until the commit is durable.
+
+    On PostgreSQL a batch begins without the database-wide write lock (`begin_batch`, see
+    pg.py), so replicas commit their batches side by side.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
         self._scheduled = False
         self.commits = 0
         self.writes = 0
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, fn: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._batch.append((fn, future))
@@ -112,12 +118,11 @@ class GroupCommitter:
         return await future
 
     def _flush(self) -> None:
-        batch, self._batch = self._batch, []
-        self._scheduled = False
+        batch = self._take()
         conn = self._conn
         results: list[Any] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 results = [fn(conn) for fn, _ in batch]
             except Exception:
@@ -128,9 +133,7 @@ class GroupCommitter:
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            self._fail(batch, exc)
             return
         self.commits += 1
         self.writes += len(batch)
@@ -138,13 +141,33 @@ class GroupCommitter:
             if not future.done():
                 future.set_result(result)
 
+    def _begin(self) -> None:
+        begin_batch: Callable[[], None] | None = getattr(self._conn, "begin_batch", None)
+        if begin_batch is not None:
+            begin_batch()
+        else:
+            self._conn.execute("BEGIN IMMEDIATE")
+
+    def _take(self) -> list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]:
+        batch, self._batch = self._batch, []
+        self._scheduled = False
+        return batch
+
+    @staticmethod
+    def _fail(
+        batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]], exc: Exception
+    ) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+
     def _one_by_one(
-        self, batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]]
+        self, batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]]
     ) -> None:
         conn = self._conn
         for fn, future in batch:
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin()
                 result = fn(conn)
                 conn.execute("COMMIT")
             except Exception as exc:

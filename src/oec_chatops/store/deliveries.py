@@ -23,8 +23,9 @@ class Deliveries(Repository):
         written as `dedupe_key`, whose unique index still holds after the payload is pruned.
         """
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO deliveries (delivery_id, dedupe_key, event, received_at, "
-            "signed_at, task_id, env_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO deliveries (delivery_id, dedupe_key, event, received_at, "
+            "signed_at, task_id, env_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             (
                 delivery_id,
                 delivery_id,

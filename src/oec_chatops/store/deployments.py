@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from oec_chatops.store.dbapi import is_postgres
 from oec_chatops.store.repository import Repository, dumps, from_row, loads
 from oec_chatops.store.rows import DeploymentRow
 
@@ -17,6 +18,13 @@ class Deployments(Repository):
     def get(self, task_id: str) -> DeploymentRow | None:
         r = self.conn.execute("SELECT * FROM deployments WHERE task_id = ?", (task_id,)).fetchone()
         return self._row(r) if r else None
+
+    def lock(self, task_id: str) -> None:
+        """Hold this task's merge lock until the transaction ends, before reading the row to
+        merge into it: two replicas may merge updates of one task at once (a webhook on one,
+        the tracker on the other). SQLite needs none (its one writer serializes them)."""
+        if is_postgres(self.conn):
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (task_id,))
 
     def save(
         self,

@@ -13,6 +13,10 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 
+from oec_chatops.store.dbapi import Connection
+from oec_chatops.store.dialect import is_postgres_url
+from oec_chatops.store.pg import PgConnection
+
 
 @dataclass(frozen=True, slots=True)
 class LiveCounts:
@@ -31,15 +35,18 @@ class RetainedCounts:
 class GaugeReader:
     """Reads for the gauges. Thread-safe: one statement set at a time, under a lock."""
 
-    def __init__(self, path: str, *, conn: sqlite3.Connection | None = None) -> None:
+    def __init__(self, path: str, *, conn: Connection | None = None) -> None:
         """`conn`: read on this connection instead (an in-memory database has no second one)."""
         self._path = path
         self._conn = conn
         self._own = conn is None
         self._lock = threading.Lock()
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
+    def _connection(self) -> Connection:
+        if self._conn is None and is_postgres_url(self._path):
+            # PostgreSQL: a session of its own, so a scrape never waits behind the loop's.
+            self._conn = PgConnection(self._path, name="oec-chatops-gauges")
+        elif self._conn is None:
             conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA query_only=ON")
             conn.execute("PRAGMA busy_timeout=1000")

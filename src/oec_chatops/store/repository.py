@@ -9,11 +9,12 @@ stores them the same way (orjson, `default=str` for the odd datetime).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import fields
 from typing import Any, TypeVar
 
 import orjson
+
+from oec_chatops.store.dbapi import Connection
 
 R = TypeVar("R")
 
@@ -43,7 +44,7 @@ def _field_names(cls: type[Any]) -> tuple[str, ...]:
     return names
 
 
-def from_row(cls: type[R], row: sqlite3.Row, **converted: Any) -> R:
+def from_row(cls: type[R], row: Any, **converted: Any) -> R:
     """`cls` (a dataclass) from the row's columns of the same names; `converted` gives the
     fields that need more than the raw column (JSON, enums, timestamps). A field with no column
     of its name keeps its default."""
@@ -59,5 +60,5 @@ class Repository:
 
     __slots__ = ("conn",)
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn

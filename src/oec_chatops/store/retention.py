@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from oec_chatops.domain import ApprovalState
+from oec_chatops.store.dbapi import Connection
 
 # Approvals not yet decided or still running their action keep their card's outbox rows.
 _OPEN_APPROVALS = ", ".join(f"'{s.value}'" for s in ApprovalState if not s.ended)
@@ -75,7 +76,7 @@ class Batch:
 class Retention:
     """The pruning statements, over one connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def _next_deliveries(self, before: float, after: Cursor, limit: int) -> list[sqlite3.Row]:
@@ -122,7 +123,7 @@ class Retention:
             after,
             limit,
             "DELETE FROM deliveries WHERE rowid IN (?*) AND payload = '' "
-            "AND (signed_at < ? OR (signed_at IS NULL AND NOT ?))",
+            "AND (signed_at < ? OR (signed_at IS NULL AND ? = 0))",
             signed_before,
             keep_unsigned,
         )

@@ -20,6 +20,16 @@ class OutboxRow:
     version: int
     state: str = "pending"
     request_id: str | None = None
+    claimed_by: str | None = None  # the replica sending it (PostgreSQL), until `claim_until`
+    claim_until: float | None = None
+
+    def claimed_elsewhere(self, owner: str, now: float) -> bool:
+        """Is another replica sending this row right now (its claim not yet lapsed)?"""
+        return (
+            self.claimed_by is not None
+            and self.claimed_by != owner
+            and (self.claim_until or 0.0) > now
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,6 +289,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX channel_teams_team ON channel_teams(team_id)",
     ),
+    (
+        # Several replicas on one PostgreSQL database drain one outbox: the replica sending a
+        # row claims it until `claim_until` (renewed while it works), so no other sends it
+        # meanwhile, and a dead replica's rows return to the others when its claim lapses.
+        # Always NULL on SQLite, where one process owns the database.
+        "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE outbox ADD COLUMN claim_until REAL",
+    ),
 )
 
 

@@ -14,7 +14,6 @@ them from their own modules.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,12 +24,16 @@ from oec_chatops.store.audit import Audit
 from oec_chatops.store.change_control import Freezes, Locks
 from oec_chatops.store.commands import Commands
 from oec_chatops.store.db import Checkpointer, GroupCommitter, connect, transaction
+from oec_chatops.store.dbapi import Connection, DatabaseError, is_postgres
 from oec_chatops.store.deliveries import Deliveries
 from oec_chatops.store.deployments import Deployments
+from oec_chatops.store.dialect import is_postgres_url
 from oec_chatops.store.digests import Digests
 from oec_chatops.store.environments import Environments
 from oec_chatops.store.messages import Messages
 from oec_chatops.store.outbox import Outbox
+from oec_chatops.store.pg import PgConnection, migrate_postgres
+from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.subscriptions import Subscriptions
 from oec_chatops.store.workspaces import ChannelTeams, Installations, OAuthStates, WorkspaceSettings
 
@@ -57,7 +60,7 @@ class Repos:
     The attribute names are the API the services use (`store.approvals`, `store.outbox`, ...).
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.deliveries = Deliveries(conn)
         self.outbox = Outbox(conn)
@@ -80,16 +83,35 @@ class Repos:
 
 class Store(Repos):
     """The database. Use the repositories directly for single statements, `tx()` for a few
-    statements that belong together, and `await write(fn)` on hot paths (group commit)."""
+    statements that belong together, and `await write(fn)` on hot paths (group commit).
+
+    `path` is an SQLite file (or ':memory:'), or a `postgresql://` URL (dialect.py, pg.py)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        super().__init__(connect(path))
+        if is_postgres_url(self.path):
+            pg = PgConnection(self.path)
+            migrate_postgres(pg, MIGRATIONS)
+            conn: Connection = pg
+        else:
+            conn = connect(path)
+        super().__init__(conn)
         self._committer = GroupCommitter(self.conn)
-        self._checkpointer = Checkpointer(self.path)
+        self._checkpointer = Checkpointer(self.path if not self.postgres else ":memory:")
+
+    @property
+    def postgres(self) -> bool:
+        """Several replicas may share this database (claims and leadership matter)."""
+        return is_postgres(self.conn)
 
     def tx(self) -> transaction:
         return transaction(self.conn)
+
+    def atomic(self) -> transaction:
+        """A transaction for writes that only need to commit together, none decided by a read
+        in it: on PostgreSQL it skips the database-wide write lock `tx()` takes (SQLite has
+        one writer anyway), so replicas do not queue for it on every sent message."""
+        return transaction(self.conn, "BEGIN" if self.postgres else "BEGIN IMMEDIATE")
 
     async def write(self, fn: Callable[[Repos], T]) -> T:
         """Run `fn` inside a group-committed transaction; return once it is durable."""
@@ -109,14 +131,19 @@ class Store(Repos):
         """True when a write can be committed now (for /readyz)."""
         try:
             with self.tx() as conn:
-                conn.execute("INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)", (time.time(),))
+                conn.execute(
+                    "INSERT INTO probe (id, at) VALUES (1, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                    (time.time(),),
+                )
             return True
-        except sqlite3.Error:
+        except DatabaseError:
             return False
 
     def close(self) -> None:
         self._checkpointer.stop()
         try:
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self.postgres:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self.conn.close()

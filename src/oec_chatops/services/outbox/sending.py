@@ -171,7 +171,7 @@ class Sender:
                 ),
             )
             ts = str(response["ts"])
-        with self.store.tx():
+        with self.store.atomic():
             self.store.messages.put(
                 key=key,
                 channel_id=row.channel_id,

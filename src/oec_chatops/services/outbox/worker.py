@@ -9,6 +9,13 @@ the dispatcher or the other channels:
   and holds the channel (its row's `next_attempt_at`, a 429's `Retry-After`);
 - one *update lane* for the workspace: after each token of the update bucket it picks the most
   urgent due update (final states first) and sends it in one of a few update slots.
+
+Several replicas on one PostgreSQL database share the outbox: a row is claimed (`Outbox.claim`,
+`FOR UPDATE SKIP LOCKED`) before it is sent, the claims are renewed while this worker lives, and
+a channel whose head another replica holds is left to that replica, so each row goes out once
+and a channel's posts keep their order. A replica killed mid-send leaves its claims to lapse
+(`claim_seconds`); the next sender finds the post's in-flight mark and looks it up before
+posting anything again. On SQLite every claim succeeds (one process owns the database).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from oec_chatops.metrics import Metrics
 from oec_chatops.services.deployments import TERMINAL_RANK
 from oec_chatops.services.loop import WorkerLoop
 from oec_chatops.services.outbox.calls import OutboxSlack
+from oec_chatops.services.outbox.claims import Claims
 from oec_chatops.services.outbox.outcomes import (
     Failure,
     SlackCallFailed,
@@ -64,6 +72,7 @@ class OutboxWorker(WorkerLoop):
     # A multi-workspace install: enters the row's channel's workspace for its send (its token),
     # or says why nothing may be sent there (uninstalled): the row then fails at once.
     channel_scope: Callable[[str], str | None] | None = None
+    claim_seconds: float = 30.0  # see claims.py (PostgreSQL only)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -84,10 +93,12 @@ class OutboxWorker(WorkerLoop):
         self._update_lane: asyncio.Task[None] | None = None
         self._update_sends: dict[int, asyncio.Task[None]] = {}
         self._update_slot_sem = asyncio.Semaphore(self.update_slots)
+        self.claims = Claims(store=self.store, clock=self.clock, seconds=self.claim_seconds)
 
     # -- the loop ------------------------------------------------------------------------------
 
     async def round(self) -> bool:
+        self.claims.renew()
         self._dispatch()
         return False
 
@@ -98,11 +109,13 @@ class OutboxWorker(WorkerLoop):
         waits = [MAX_IDLE]
         if len(self._lanes) < self.concurrency:
             for head in self.store.outbox.heads():
-                if head.channel_id not in self._lanes:
+                if head.channel_id not in self._lanes and not self.claims.held_elsewhere(head, now):
                     hold = self._channel_holds[head.channel_id].left(mono)
                     waits.append(max(head.next_attempt_at - now, hold))
         if self._update_lane is None:
-            at = self.store.outbox.next_update_at(skip=tuple(self._update_sends))
+            at = self.store.outbox.next_update_at(
+                skip=tuple(self._update_sends), owner=self.claims.owner, now=now
+            )
             if at is not None:
                 waits.append(max(at - now, self._update_hold.left(mono)))
         return max(0.01, min(waits))
@@ -127,6 +140,7 @@ class OutboxWorker(WorkerLoop):
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
+            self.claims.release()  # the other replicas need not wait for the claims to lapse
         return self.finished - before
 
     def _running(self) -> list[asyncio.Task[None]]:
@@ -144,6 +158,8 @@ class OutboxWorker(WorkerLoop):
         for head in self.store.outbox.heads():
             channel = head.channel_id
             if channel in self._lanes or head.next_attempt_at > now:
+                continue
+            if self.claims.held_elsewhere(head, now):
                 continue
             if self._channel_holds[channel].left(mono) > 0:
                 continue
@@ -169,7 +185,8 @@ class OutboxWorker(WorkerLoop):
 
     def _due_head(self, channel: str) -> OutboxRow | None:
         heads = self.store.outbox.heads(channel)
-        if not heads or heads[0].next_attempt_at > self.clock.time():
+        now = self.clock.time()
+        if not heads or heads[0].next_attempt_at > now or self.claims.held_elsewhere(heads[0], now):
             return None
         if self._channel_holds[channel].left(self.clock.monotonic()) > 0:
             return None
@@ -186,6 +203,12 @@ class OutboxWorker(WorkerLoop):
                 fresh = self.store.outbox.get(head.id)  # refreshed (newer state) meanwhile?
                 if fresh is None or fresh.state != "pending":
                     continue
+                fresh = self.claims.take(fresh)
+                if fresh is None:  # another replica took the channel's head: its lane now,
+                    # left to it a while rather than raced for at each of its posts
+                    hold = self.clock.monotonic() + self.claims.yield_seconds
+                    self._channel_holds[channel].hold(hold)
+                    return
                 if not await self._process(fresh):
                     return
         finally:
@@ -196,7 +219,7 @@ class OutboxWorker(WorkerLoop):
 
     def _next_update(self, now: float) -> OutboxRow | None:
         rows = self.store.outbox.updates_due(
-            now, final_rank=TERMINAL_RANK, skip=tuple(self._update_sends)
+            now, final_rank=TERMINAL_RANK, skip=tuple(self._update_sends), owner=self.claims.owner
         )
         return rows[0] if rows else None
 
@@ -226,6 +249,8 @@ class OutboxWorker(WorkerLoop):
     async def _send_update(self, row_id: int) -> None:
         try:
             fresh = self.store.outbox.get(row_id)
+            if fresh is not None and fresh.state == "pending":
+                fresh = self.claims.take(fresh)
             if fresh is not None and fresh.state == "pending":
                 await self._process(fresh)
         finally:
