@@ -22,7 +22,12 @@ import httpx
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oec_chatops.adapters.host_factory import BuiltHost, build_host
+from oec_chatops.adapters.host_factory import (
+    BuiltHost,
+    backup_hosts,
+    configured_platforms,
+    operations_by_host,
+)
 from oec_chatops.adapters.team_scope import TeamOperations, TeamPlatform, TeamSlackClient
 from oec_chatops.adapters.team_services import TeamServices
 from oec_chatops.adapters.workspaces import Workspaces, open_workspaces
@@ -30,8 +35,6 @@ from oec_chatops.backup_host import BackupHost
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry
-from oec_chatops.deployerp import DerpPlatform
-from oec_chatops.deployerp.backups import DerpBackups
 from oec_chatops.hosts import LEGACY_NAME, Hosts
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.backup_host import OecBackups
@@ -276,11 +279,13 @@ def build_container(
         operations = {LEGACY_NAME: team_ops}
         keepers = {LEGACY_NAME: OecBackups(team_ops)}
     else:
-        oec, platform, hosts, built = _platforms(settings, clock=clock, oec_client=oec_client)
+        oec, platform, hosts, built = configured_platforms(
+            settings, clock=clock, oec_client=oec_client
+        )
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
-        operations = _operations(oec, built)
-        keepers = _backup_hosts(oec, built)
+        operations = operations_by_host(oec, built)
+        keepers = backup_hosts(oec, built)
 
     # Background work (outbox, tracker, approved actions) enters its channel's workspace.
     scope = workspaces.enter if workspaces is not None else None
@@ -427,49 +432,3 @@ def build_container(
         ),
         leadership=Leadership(str(settings.oec_chatops_db)) if store.postgres else None,
     )
-
-
-def _operations(oec: OecClient | None, built: tuple[BuiltHost, ...]) -> dict[str, Operations]:
-    """Quick updates, backups, metrics and live logs per host name: only oec.sh hosts offer
-    them. A single
-    platform (no `Hosts`) has the one client, under the name its bare ids belong to."""
-    if not built:
-        return {LEGACY_NAME: oec.ops} if oec is not None else {}
-    return {b.host.name: b.oec.ops for b in built if b.oec is not None}
-
-
-def _backup_hosts(oec: OecClient | None, built: tuple[BuiltHost, ...]) -> dict[str, BackupHost]:
-    """The hosts that keep backups, by host name: oec.sh and deployERP; oCore keeps none."""
-    if not built:
-        return {LEGACY_NAME: OecBackups(oec.ops)} if oec is not None else {}
-    found: dict[str, BackupHost] = {}
-    for b in built:
-        if b.oec is not None:
-            found[b.host.name] = OecBackups(b.oec.ops)
-        elif isinstance(b.host.platform, DerpPlatform):
-            found[b.host.name] = DerpBackups(b.host.platform)
-    return found
-
-
-def _platforms(
-    settings: Settings, *, clock: Clock, oec_client: Callable[[PlatformSecrets | None], OecClient]
-) -> tuple[OecClient | None, Platform, Hosts | None, tuple[BuiltHost, ...]]:
-    """The oec.sh client (readiness probes it; None when no oec.sh platform is configured),
-    the `Platform` the services get, and, with several hosts, the composite and every host's adapter.
-
-    A single oec.sh platform (the OEC_API_* variables, or a platforms file with one oec entry)
-    is the client itself, unprefixed, exactly as before the platforms file existed. Anything
-    else goes through `Hosts`, so every id carries its host's name.
-    """
-    entries = settings.platforms()
-    if len(entries) == 1 and entries[0].entry.kind == "oec":
-        oec = oec_client(entries[0])
-        return oec, oec, None, ()
-    if not entries:  # the demo before it is configured, or a bot refusing to start anyway
-        oec = oec_client(None)
-        return oec, oec, None, ()
-    built = tuple(
-        build_host(e, clock=clock, several=len(entries) > 1, oec_client=oec_client) for e in entries
-    )
-    hosts = Hosts([b.host for b in built])
-    return next((b.oec for b in built if b.oec is not None), None), hosts, hosts, built

@@ -10,8 +10,9 @@ re-exports the public names, so `from oec_chatops.slack.grammar import parse_com
 """
 
 from oec_chatops.oec.models import ENV_STATUS_FILTERS, WEBHOOK_EVENTS
+from oec_chatops.slack.grammar.command import Command
 from oec_chatops.slack.grammar.examples import OwnExample, own_example
-from oec_chatops.slack.grammar.parser import Command, parse_command
+from oec_chatops.slack.grammar.parser import parse_command
 from oec_chatops.slack.grammar.specs import (
     ALIASES,
     ALL_MODULES,

@@ -1,14 +1,13 @@
-"""The `/oec` parser: normalised tokens in, a typed `Command` out, one small parser per verb."""
+"""The `/oec` parser: normalised tokens in, a typed `Command` out, one small parser per verb.
+
+The change-control verbs (freeze, unfreeze, lock, audit) parse in `change_parsers`; the
+`Command` they all return is in `command`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
 
 from oec_chatops.domain import ACTION_VERBS, Verb
-from oec_chatops.durations import parse_duration
-from oec_chatops.env_globs import glob_problem
 from oec_chatops.errors import CommandError
 from oec_chatops.oec.models import ENV_STATUS_FILTERS
 from oec_chatops.oec.modules import ALL, ModuleListError, parse_modules
@@ -22,10 +21,16 @@ from oec_chatops.slack.grammar.args import (
     needs,
     path_word,
 )
+from oec_chatops.slack.grammar.change_parsers import (
+    parse_audit,
+    parse_freeze,
+    parse_lock,
+    parse_unfreeze,
+)
+from oec_chatops.slack.grammar.command import Command
 from oec_chatops.slack.grammar.specs import (
     ALL_MODULES,
     BACKUP_ID,
-    FREEZE_FOR,
     MAX_LINES,
     MAX_MODULES,
     MAX_REASON_CHARS,
@@ -34,38 +39,8 @@ from oec_chatops.slack.grammar.specs import (
     lookup_verb,
     usage,
 )
-from oec_chatops.slack.grammar.subscribe import SubscribeOptions, parse_subscribe
+from oec_chatops.slack.grammar.subscribe import parse_subscribe
 from oec_chatops.slack.grammar.text import normalize, quote, split_reason, tokenize
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """What the user asked for, checked for shape but not yet resolved against the API.
-
-    `lines` is None when not given (the service applies its default). `modules == ("all",)`
-    means every module. For `unsubscribe`, empty `events` means the whole subscription; for `subscribe`, the
-    events typed (none: keep an existing subscription's, or the defaults for a new one).
-    """
-
-    verb: Verb
-    env: str | None = None
-    project: str | None = None
-    status: str | None = None
-    lines: int | None = None
-    modules: tuple[str, ...] = ()
-    reason: str | None = None
-    target: str | None = None
-    events: tuple[str, ...] = ()
-    topic: Verb | None = None  # `help <verb>`
-    source: str | None = None  # `logs --runtime`: odoo, postgres or container; None is odoo
-    runtime: bool = False  # `logs --runtime`: the live log, not the latest task's
-    override: bool = False  # an admin's change through a freeze (`--override -- reason`)
-    duration: timedelta | None = None  # `freeze <glob> for 2h`
-    options: SubscribeOptions | None = None  # `subscribe`: how quiet (typed options only)
-    since: str | None = None  # `audit --since 7d`, as typed (the service reads the duration)
-    page: int | None = None  # `audit --page 2`
-    backup: str | None = None  # `restore`: the backup's id, or its first characters
-    filestore: bool = True  # `backup --no-filestore`: the database only
 
 
 def parse_command(text: str) -> Command:
@@ -307,78 +282,6 @@ def _parse_subscription(verb: Verb, args: Args, reason: str | None) -> Command:
     return Command(verb, target=target, events=events, options=options)
 
 
-def _env_glob(verb: Verb, word: str) -> str:
-    glob = word.strip("`").lower()
-    check_name(verb, glob, what="environment glob")
-    problem = glob_problem(glob)
-    if problem:
-        raise CommandError(
-            f"{quote(glob)} is not an environment glob: {problem}.", hint=usage(verb)
-        )
-    return glob
-
-
-def _parse_freeze(verb: Verb, args: Args, reason: str | None) -> Command:
-    """`freeze <env-glob> for <duration>`: the length is required, so no freeze lasts forever."""
-    needs(verb, args, "environment glob")
-    words = args.positional
-    if len(words) != 3 or words[1].lower() != FREEZE_FOR:
-        raise CommandError(
-            "Say which environments and for how long, e.g. `/oec freeze production for 2h`.",
-            hint=usage(verb),
-        )
-    try:
-        length = parse_duration(words[2])
-    except ValueError:
-        length = None
-    if not length:
-        raise CommandError(
-            f"{quote(words[2])} is not a duration; write e.g. `90m`, `2h` or `1d12h`.",
-            hint=usage(verb),
-        )
-    return Command(verb, target=_env_glob(verb, words[0]), duration=length, reason=reason)
-
-
-def _parse_unfreeze(verb: Verb, args: Args, reason: str | None) -> Command:
-    needs(verb, args, "environment glob")
-    at_most(verb, args, 1)
-    return Command(verb, target=_env_glob(verb, args.positional[0]))
-
-
-def _parse_lock(verb: Verb, args: Args, reason: str | None) -> Command:
-    return Command(verb, env=env_ref(verb, args), reason=reason)
-
-
-MAX_AUDIT_PAGE = 1000
-
-
-def _parse_audit(verb: Verb, args: Args, reason: str | None) -> Command:
-    """`audit [<project/env>] [--since 7d] [--page 2]`: the duration is read by the service,
-    with the policy's duration parser, so both accept the same spellings."""
-    at_most(verb, args, 1)
-    env = None
-    if args.positional:
-        env = path_word(
-            verb,
-            args.positional[0],
-            what="environment",
-            expected="an environment: write `project/env`, an environment name or its id.",
-        )
-    raw = args.options.get("page")
-    page = None
-    if raw is not None:
-        try:
-            page = int(raw)
-        except ValueError:
-            page = 0
-        if not 1 <= page <= MAX_AUDIT_PAGE:
-            raise CommandError(
-                f"`--page` is a number from 1 to {MAX_AUDIT_PAGE}; got {quote(raw)}.",
-                hint=usage(verb),
-            )
-    return Command(verb, env=env, since=args.options.get("since"), page=page)
-
-
 _Parser = Callable[[Verb, Args, str | None], Command]
 
 _PARSERS: Mapping[Verb, _Parser] = {
@@ -402,11 +305,11 @@ _PARSERS: Mapping[Verb, _Parser] = {
     Verb.UPDATE: _parse_module_update,
     Verb.PULL: _parse_action,
     Verb.REINIT: _parse_module_update,
-    Verb.FREEZE: _parse_freeze,
-    Verb.UNFREEZE: _parse_unfreeze,
-    Verb.LOCK: _parse_lock,
-    Verb.UNLOCK: _parse_lock,
-    Verb.AUDIT: _parse_audit,
+    Verb.FREEZE: parse_freeze,
+    Verb.UNFREEZE: parse_unfreeze,
+    Verb.LOCK: parse_lock,
+    Verb.UNLOCK: parse_lock,
+    Verb.AUDIT: parse_audit,
     Verb.BACKUP: _parse_backup,
     Verb.RESTORE: _parse_restore,
 }
