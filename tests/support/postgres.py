@@ -8,6 +8,7 @@ suite is skipped, loudly (see tests/conftest.py), never silently.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -25,6 +26,12 @@ import psycopg
 
 POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 RUN_AS = "nobody"
+
+PG_MISSING = (
+    "POSTGRESQL IS NOT INSTALLED (no /usr/lib/postgresql/*/bin/initdb): the PostgreSQL half "
+    "of the store tests, the features' PostgreSQL pass and the two-replica tests did NOT run. "
+    "Install Debian's `postgresql` package (.ci/run does) to run them."
+)
 
 
 def find_bin() -> Path | None:
@@ -118,3 +125,17 @@ def _wait_ready(cluster: Cluster, timeout: float = 15.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+_session: list[Cluster | None] = []
+
+
+def session_cluster() -> Cluster | None:
+    """The one cluster of this test process, started on first use and stopped at exit; None
+    when no binaries are installed. The `pg_cluster` fixture and stacks on PostgreSQL
+    (`stack_database`) share it, so a session starts PostgreSQL once whatever asks first."""
+    if not _session:
+        manager = running_cluster()
+        _session.append(manager.__enter__())
+        atexit.register(manager.__exit__, None, None, None)
+    return _session[0]
