@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from oec_chatops.digest_time import digest_day
 from oec_chatops.store import Store
 from oec_chatops.store.dbapi import DatabaseError
 from oec_chatops.store.dialect import describe, migration_for_postgres, to_postgres
@@ -168,3 +169,35 @@ async def test_merges_of_one_task_take_turns_across_replicas(two: tuple[Store, S
         assert time.monotonic() - started >= 0.9, "t1's merge did not wait for the other"
     finally:
         release.join()
+
+
+def test_a_digest_claim_waits_for_an_item_collected_on_another_replica(
+    two: tuple[Store, Store],
+) -> None:
+    """Collecting runs in a group-committed batch (no database-wide lock): replica a keeps an
+    event for the day while replica b claims that day. b's claim must wait for a's item and
+    queue it, not claim the day without it and leave the item behind a claimed day."""
+    a, b = two
+    day = digest_day(1_767_000_000.0, "09:00", "UTC")
+
+    def collect(key: str) -> None:
+        a.digests.collect(
+            channel_id="C1", item_key=key, day=day, at="09:00", tz="UTC", when=1.0, body={"k": key}
+        )
+
+    collect("t1")  # the day exists, committed
+    a.conn.begin_batch()  # type: ignore[attr-defined]
+    collect("t2")
+    release = threading.Timer(1.0, lambda: a.conn.execute("COMMIT"))
+    release.start()
+    try:
+        (row,) = b.digests.due(day.due_at)
+        with b.tx():
+            assert b.digests.claim(row, day.due_at)
+            items = b.digests.items("C1", day.day)
+            b.digests.drop_items("C1", day.day)
+    finally:
+        release.join()
+    assert items == [{"k": "t1"}, {"k": "t2"}], (
+        "the claim did not wait for the item being collected"
+    )
