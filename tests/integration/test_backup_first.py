@@ -192,7 +192,7 @@ async def test_a_backup_started_but_not_recorded_before_a_restart_is_adopted(
     async with world(tmp_path, clock=clock) as w:
         async with bot(w, clock=clock, policy=BACKUP_FIRST) as first:
             approval_id, _ = await request_change(first)
-        store = Store(tmp_path / "bot.db")
+        store = Store(w.db)
         try:
             with store.tx():
                 assert store.approvals.add_vote(approval_id, LEAD1, clock.time())

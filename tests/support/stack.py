@@ -158,6 +158,14 @@ def stack_database(tmp_path: Path, db: str | None = None) -> str:
     return cluster.fresh_database()
 
 
+def sqlite_only(reason: str) -> pytest.MarkDecorator:
+    """Marks a test of SQLite itself (its file, its WAL, its connection's hooks): a run with
+    `OEC_TEST_DB=postgres` skips it, saying why, instead of failing on what PostgreSQL lacks."""
+    return pytest.mark.skipif(
+        os.environ.get(TEST_DB_ENV) == "postgres", reason=f"SQLite only: {reason}"
+    )
+
+
 def bot_environ(
     tmp_path: Path,
     *,
