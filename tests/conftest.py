@@ -10,7 +10,7 @@ import pytest
 from tests.support.ocore_helpers import OcoreStack, ocore_stack
 from tests.support.ops_sim import OpsSim, ops_sim
 from tests.support.postgres import PG_MISSING, Cluster, session_cluster
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import TEST_DB_ENV, Stack, running_stack
 
 
 @pytest.fixture
@@ -46,6 +46,17 @@ def pg_cluster() -> Cluster:
 def pg_url(pg_cluster: Cluster) -> str:
     """A fresh, empty PostgreSQL database for this test."""
     return pg_cluster.fresh_database()
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The engine of every stack this test starts (`stack_database` reads `OEC_TEST_DB`);
+    `on_both_engines` parametrizes it. Skipped loudly where PostgreSQL is not installed."""
+    engine: str = getattr(request, "param", "sqlite")
+    if engine == "postgres" and session_cluster() is None:
+        pytest.skip(PG_MISSING)
+    monkeypatch.setenv(TEST_DB_ENV, engine)
+    return engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,7 +13,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -156,6 +156,18 @@ def stack_database(tmp_path: Path, db: str | None = None) -> str:
     if cluster is None:
         pytest.skip(PG_MISSING)
     return cluster.fresh_database()
+
+
+TestFunction = TypeVar("TestFunction", bound=Callable[..., Any])
+
+
+def on_both_engines(test: TestFunction) -> TestFunction:
+    """Run `test` twice, every stack and store it starts on SQLite, then on PostgreSQL (the
+    `db_engine` fixture sets `OEC_TEST_DB` for it): the features' pass over PostgreSQL that the
+    default suite keeps. Used first, so it is in place before any stack fixture starts."""
+    test = pytest.mark.parametrize("db_engine", ENGINES, indirect=True)(test)
+    marked: TestFunction = pytest.mark.usefixtures("db_engine")(test)
+    return marked
 
 
 def sqlite_only(reason: str) -> pytest.MarkDecorator:

@@ -242,3 +242,14 @@ def test_an_uninstalled_workspaces_pending_messages_are_failed_and_no_others(
         store.outbox.enqueue(kind="post", key=channel, channel_id=channel, body={}, now=T0)
     assert store.channel_teams.fail_pending("T1", reason="uninstalled", now=T0 + 2) == 2
     assert [r.channel_id for r in store.outbox.heads()] == ["C2"]
+
+
+def test_text_with_a_nul_character_is_stored_and_found_again(store: Store) -> None:
+    """PostgreSQL's TEXT cannot hold NUL (it refuses the statement); people can type one."""
+    store.freezes.add(
+        env_glob="shop/*", reason="a\x00b", created_by="U\x001", now=T0, ends_at=T0 + 9
+    )
+    store.audit.record(at=T0, actor="U1", action="freeze", result="ok", target="shop\x00*")
+    (freeze,) = store.freezes.active(T0)
+    assert freeze.reason.replace("\ufffd", "\x00") == "a\x00b"
+    assert store.audit.search(since=None, target="shop\x00*", limit=5)[1] == 1
