@@ -19,8 +19,10 @@ from tests.support.oauth import (
     raw_database,
     start_install,
 )
+from tests.support.stack import on_both_engines
 
 
+@on_both_engines
 async def test_an_install_stores_the_workspace_with_its_token_sealed(tmp_path: Path) -> None:
     async with oauth_stack(tmp_path) as s:
         start = await start_install(s, TEAM_A)
