@@ -201,3 +201,28 @@ def test_a_digest_claim_waits_for_an_item_collected_on_another_replica(
     assert items == [{"k": "t1"}, {"k": "t2"}], (
         "the claim did not wait for the item being collected"
     )
+
+
+def test_text_sorts_byte_by_byte_as_on_sqlite_whatever_the_databases_locale(
+    pg_cluster: Cluster,
+) -> None:
+    """A database created in a language's locale (en_US.utf8 in the official image) sorts
+    `crm` before `Shop`; the bot's listings must come out in SQLite's (byte) order anyway."""
+    s = Store(pg_cluster.fresh_database(icu_locale="en-US"))
+    labels = ["crm", "Shop", "a-b", "ab", "B"]
+    try:
+        for label in labels:
+            s.subscriptions.add(
+                channel_id="C1",
+                project_id=f"p-{label}",
+                project_label=label,
+                env_glob="*",
+                events=("deploy.*",),
+                created_by="U1",
+                now=1.0,
+            )
+            s.workspace_settings.set_policy(label, "", now=1.0)
+        assert [x.project_label for x in s.subscriptions.for_channel("C1")] == sorted(labels)
+        assert [w.team_id for w in s.workspace_settings.all()] == sorted(labels)
+    finally:
+        s.close()
