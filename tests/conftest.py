@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.ocore_helpers import OcoreStack, ocore_stack
 from tests.support.ops_sim import OpsSim, ops_sim
-from tests.support.postgres import Cluster, running_cluster
-from tests.support.stack import Stack, running_stack
+from tests.support.postgres import PG_MISSING, Cluster, session_cluster
+from tests.support.stack import TEST_DB_ENV, Stack, running_stack
 
 
 @pytest.fixture
@@ -33,26 +33,30 @@ async def ops() -> AsyncIterator[OpsSim]:
         yield s
 
 
-_PG_MISSING = (
-    "POSTGRESQL IS NOT INSTALLED (no /usr/lib/postgresql/*/bin/initdb): the PostgreSQL half "
-    "of the store tests and the two-replica tests did NOT run. Install Debian's `postgresql` "
-    "package (.ci/run does) to run them."
-)
-
-
 @pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
+def pg_cluster() -> Cluster:
     """One throwaway PostgreSQL cluster for the whole session (tests/support/postgres.py)."""
-    with running_cluster() as cluster:
-        if cluster is None:
-            pytest.skip(_PG_MISSING)
-        yield cluster
+    cluster = session_cluster()
+    if cluster is None:
+        pytest.skip(PG_MISSING)
+    return cluster
 
 
 @pytest.fixture
 def pg_url(pg_cluster: Cluster) -> str:
     """A fresh, empty PostgreSQL database for this test."""
     return pg_cluster.fresh_database()
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The engine of every stack this test starts (`stack_database` reads `OEC_TEST_DB`);
+    `on_both_engines` parametrizes it. Skipped loudly where PostgreSQL is not installed."""
+    engine: str = getattr(request, "param", "sqlite")
+    if engine == "postgres" and session_cluster() is None:
+        pytest.skip(PG_MISSING)
+    monkeypatch.setenv(TEST_DB_ENV, engine)
+    return engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -67,6 +71,6 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say it at the end, in capitals, when PostgreSQL could not be tested here."""
     skipped = terminalreporter.stats.get("skipped", [])
-    if any(_PG_MISSING in str(getattr(r, "longrepr", "")) for r in skipped):
+    if any(PG_MISSING in str(getattr(r, "longrepr", "")) for r in skipped):
         terminalreporter.write_sep("!", "POSTGRESQL TESTS SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(_PG_MISSING, red=True, bold=True)
+        terminalreporter.write_line(PG_MISSING, red=True, bold=True)

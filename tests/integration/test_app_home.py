@@ -38,9 +38,10 @@ from tests.support.home_helpers import (
     settled,
     wait_home,
 )
-from tests.support.stack import ADMIN, DEV, LEAD1, LEAD2, VIEWER, running_stack
+from tests.support.stack import ADMIN, DEV, LEAD1, LEAD2, VIEWER, on_both_engines, running_stack
 
 
+@on_both_engines
 async def test_opening_the_home_tab_publishes_the_openers_own_view(tmp_path: Path) -> None:
     async with running_stack(tmp_path) as stack:
         r = await stack.agent.open_home(LEAD1)
@@ -80,6 +81,7 @@ async def test_slacks_check_of_the_event_url_is_answered_with_its_challenge(
         assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in r.text
 
 
+@on_both_engines
 async def test_approving_from_the_home_runs_once_and_updates_the_card_and_the_home(
     tmp_path: Path,
 ) -> None:

@@ -41,8 +41,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 5
 
 
 def approval_state(w: World, approval_id: str) -> ApprovalState:
-    """The request's state as the database file holds it while no bot runs."""
-    store = Store(w.tmp_path / "bot.db")
+    """The request's state as the database holds it while no bot runs."""
+    store = Store(w.db)
     try:
         a = store.approvals.get(approval_id)
         assert a is not None
@@ -54,7 +54,7 @@ def approval_state(w: World, approval_id: str) -> ApprovalState:
 def drive(w: World, approval_id: str, *targets: ApprovalState, at: float | None = None) -> None:
     """Move a request along with the store's conditional transitions, as the service does
     (vote, pending → approved, approved → executing), while no bot runs."""
-    store = Store(w.tmp_path / "bot.db")
+    store = Store(w.db)
     now = time.time() if at is None else at
     try:
         with store.tx():

@@ -27,7 +27,15 @@ from tests.support.approval_helpers import (
     world,
 )
 from tests.support.commands_helpers import ask
-from tests.support.stack import ADMIN, LEAD1, RW_KEY, Stack, running_stack, sim_settings
+from tests.support.stack import (
+    ADMIN,
+    LEAD1,
+    RW_KEY,
+    Stack,
+    on_both_engines,
+    running_stack,
+    sim_settings,
+)
 from tests.support.stepped_clock import SteppedClock
 
 PRODUCTION = seed_id("env/acme-shop/production")
@@ -62,6 +70,7 @@ async def approve(stack: Stack, text: str = f"deploy {PROD} -- fixing invoice to
     return approval_id
 
 
+@on_both_engines
 async def test_the_backup_completes_then_the_change_is_sent(
     stack: Stack, stepped: SteppedClock
 ) -> None:
@@ -151,6 +160,7 @@ async def test_a_protected_change_on_a_stack_without_the_option_takes_no_backup(
         assert "a backup is taken first" not in str(card.blocks)
 
 
+@on_both_engines
 async def test_a_restart_while_waiting_for_the_backup_resumes_once(tmp_path: Path) -> None:
     clock = SteppedClock()
     async with world(tmp_path, clock=clock) as w:
@@ -192,7 +202,7 @@ async def test_a_backup_started_but_not_recorded_before_a_restart_is_adopted(
     async with world(tmp_path, clock=clock) as w:
         async with bot(w, clock=clock, policy=BACKUP_FIRST) as first:
             approval_id, _ = await request_change(first)
-        store = Store(tmp_path / "bot.db")
+        store = Store(w.db)
         try:
             with store.tx():
                 assert store.approvals.add_vote(approval_id, LEAD1, clock.time())

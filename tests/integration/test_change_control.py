@@ -26,7 +26,16 @@ from tests.support.approval_helpers import (
     wait_card,
     wait_ephemeral,
 )
-from tests.support.stack import ADMIN, CHANNEL, DEV, LEAD1, VIEWER, Stack, running_stack
+from tests.support.stack import (
+    ADMIN,
+    CHANNEL,
+    DEV,
+    LEAD1,
+    VIEWER,
+    Stack,
+    on_both_engines,
+    running_stack,
+)
 
 STAGING = "acme-shop/staging"
 HOUR = 3600.0
@@ -96,6 +105,7 @@ async def test_weekly_freeze_across_the_dst_night_refuses_then_lets_changes_thro
         await restarts_sent(s, 1)
 
 
+@on_both_engines
 async def test_ad_hoc_freeze_refuses_with_reason_and_end_then_ends_by_itself(
     tmp_path: Path,
 ) -> None:
@@ -164,6 +174,7 @@ async def test_admin_override_needs_an_approval_and_is_audited(tmp_path: Path) -
         ]
 
 
+@on_both_engines
 async def test_request_approved_during_a_freeze_waits_then_runs_when_it_ends(
     tmp_path: Path,
 ) -> None:
@@ -217,6 +228,7 @@ async def test_request_approved_during_a_freeze_expires_if_the_freeze_outlasts_i
         assert ("bot", "approval.expire", "expired_waiting") in audit_steps(s.c, approval_id)
 
 
+@on_both_engines
 async def test_lock_holder_others_and_admin(tmp_path: Path) -> None:
     async with stack_on(tmp_path) as (s, _clock):
         await command(s, f"lock {STAGING} -- migrating the database", user_id=DEV)

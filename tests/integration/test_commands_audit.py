@@ -14,7 +14,7 @@ from oec_chatops.playground import FakeSlack
 from oec_chatops.slack.blocks import limit_violations
 from tests.support.approval_helpers import build_with
 from tests.support.commands_helpers import ask
-from tests.support.stack import ADMIN, CHANNEL, DEV, VIEWER, Stack, running_stack
+from tests.support.stack import ADMIN, CHANNEL, DEV, VIEWER, Stack, on_both_engines, running_stack
 
 STAGING = "acme-shop/staging"
 
@@ -34,6 +34,7 @@ async def test_only_admins_read_the_trail_and_a_refusal_is_itself_audited(tmp_pa
         assert "denied" in answer.text
 
 
+@on_both_engines
 async def test_an_environment_and_a_since_window_narrow_the_trail(tmp_path: Path) -> None:
     clock = ManualClock(start=time.time())
     async with running_stack(tmp_path, build=build_with(clock=clock)) as stack:
@@ -88,6 +89,7 @@ async def test_a_since_or_a_page_it_cannot_read_is_refused_with_the_spelling(
         assert "No environment matches" in answer.text
 
 
+@on_both_engines
 async def test_a_long_trail_is_paged_within_slacks_limits(tmp_path: Path) -> None:
     async with running_stack(tmp_path) as stack:
         with stack.c.store.tx():

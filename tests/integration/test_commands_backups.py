@@ -15,7 +15,7 @@ from oec_chatops.playground import Message
 from oec_chatops.sim.seed import seed_id
 from tests.support.approval_helpers import APPROVE, cards, request_change, wait_card
 from tests.support.commands_helpers import ask, audit_rows, deployment_messages, final_word, render
-from tests.support.stack import ADMIN, CHANNEL, DEV, LEAD1, LEAD2, VIEWER, Stack
+from tests.support.stack import ADMIN, CHANNEL, DEV, LEAD1, LEAD2, VIEWER, Stack, on_both_engines
 from tests.support.stepped_clock import SteppedClock
 
 STAGING = seed_id("env/acme-shop/staging")
@@ -52,6 +52,7 @@ async def restore_requested(stack: Stack, *, short: bool = False) -> tuple[str, 
 # -- /oec backup ---------------------------------------------------------------------------------
 
 
+@on_both_engines
 async def test_a_backup_is_taken_and_its_message_follows_it_to_completion(
     stepped_stack: Stack, stepped: SteppedClock
 ) -> None:
@@ -133,6 +134,7 @@ async def test_a_restore_is_always_approved_first_even_where_nothing_is_protecte
     assert (a.state, a.backup_id) == (ApprovalState.PENDING, backup_id)
 
 
+@on_both_engines
 async def test_an_approved_restore_is_sent_once_with_its_confirmation_and_key(
     stack: Stack,
 ) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.support.blocks import texts
 from tests.support.commands_helpers import ask, skipping_stack
-from tests.support.stack import DEV, VIEWER, Stack
+from tests.support.stack import DEV, VIEWER, Stack, on_both_engines
 
 OWN = "*Try it on your data*"
 
@@ -56,6 +56,20 @@ async def test_a_mistyped_verb_is_answered_with_the_whole_command_corrected(stac
     answer = await ask(stack, "deplyo acme-shop/staging -- hotfix", user_id=DEV)
 
     assert "Did you mean `/oec deploy acme-shop/staging -- hotfix`?" in answer.text
+    assert await stack.sim_requests() == []
+
+
+@on_both_engines
+async def test_a_character_postgresql_cannot_store_is_answered_not_called_a_failure(
+    stack: Stack,
+) -> None:
+    """A NUL typed into a command (Slack form-encodes it as `%00`) is stored before the ack.
+    PostgreSQL's TEXT cannot hold it: the command must still be answered as on SQLite, not
+    refused as "the database is failing" on every retry."""
+    answer = await ask(stack, "deplyo\x00 acme-shop/staging", user_id=DEV)
+
+    assert "Did you mean `/oec deploy" in answer.text
+    assert "database" not in answer.text
     assert await stack.sim_requests() == []
 
 

@@ -28,7 +28,7 @@ from tests.support.approval_helpers import (
 )
 from tests.support.commands_helpers import ask, audit_rows, deployment_messages, final_word, render
 from tests.support.hosts import hosts_stack
-from tests.support.stack import ADMIN, CHANNEL, DEV, LEAD1, Stack
+from tests.support.stack import ADMIN, CHANNEL, DEV, LEAD1, Stack, on_both_engines
 from tests.support.stepped_clock import SteppedClock
 
 STAGING = "acme-shop/staging"
@@ -55,6 +55,7 @@ def quick_updates(requests: list[dict[str, object]]) -> list[dict[str, object]]:
     ]
 
 
+@on_both_engines
 async def test_update_of_named_modules_is_sent_once_and_followed_to_the_end(
     stack: Stack, stepped: SteppedClock
 ) -> None:

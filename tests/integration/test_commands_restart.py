@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import json
 import signal
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,12 @@ import pytest
 from starlette.types import ASGIApp
 
 from oec_chatops.playground import SlackUserAgent
+from tests.support.bot_db import own_connection
 from tests.support.command_answers import issue_command, policy_environ, shown
 from tests.support.commands_helpers import deployment_messages
 from tests.support.holding import HoldingSlack
 from tests.support.ops_helpers import BotProcess, Outside, bot_process, outside_world
-from tests.support.stack import DEV, SIGNING_SECRET, VIEWER, bot_environ
+from tests.support.stack import DEV, SIGNING_SECRET, VIEWER, bot_environ, stack_database
 
 pytestmark = pytest.mark.slow
 
@@ -103,8 +103,9 @@ def everything_answered(o: Outside, sent: dict[str, str]) -> bool:
     return True
 
 
-def command_states(db: Path) -> dict[str, int]:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
+def command_states(environ: dict[str, str]) -> dict[str, int]:
+    """The commands table of the bot `environ` runs, by state (its database, either engine)."""
+    with own_connection(environ["OEC_CHATOPS_DB"]) as conn:
         rows = conn.execute("SELECT state, count(*) FROM commands GROUP BY state").fetchall()
     return {str(state): int(n) for state, n in rows}
 
@@ -169,7 +170,9 @@ class Burst:
 async def acked_burst(tmp_path: Path) -> AsyncIterator[Burst]:
     async with outside_world() as o:
         environ = {
-            **bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url),
+            **bot_environ(
+                tmp_path, slack_url=o.slack_url, sim_url=o.sim_url, db=stack_database(tmp_path)
+            ),
             **policy_environ(tmp_path),
             "LOG_FORMAT": "json",
         }
@@ -189,7 +192,7 @@ async def test_sigterm_tells_the_queued_commands_and_the_restart_answers_each_on
         assert await b.bot.wait(timeout=12) == 0, b.bot.stderr()
         first = b.bot.stderr()
 
-        unfinished = command_states(tmp_path / "bot.db")
+        unfinished = command_states(b.environ)
         left = sum(n for state, n in unfinished.items() if state != "done")
         assert left >= QUERIES // 2, unfinished  # most were still waiting at SIGTERM
         told = [r for r in lines(first, "command.restart_noted") if r.get("shown")]
@@ -206,7 +209,7 @@ async def test_sigterm_tells_the_queued_commands_and_the_restart_answers_each_on
     resumed = lines(second, "command.resumed") + lines(second, "command.answer_resent")
     assert len(resumed) == left
     assert_each_answered_once(b.o, b.sent, b.seeded)
-    assert command_states(tmp_path / "bot.db") == {"done": len(b.sent)}
+    assert command_states(b.environ) == {"done": len(b.sent)}
 
 
 async def test_kill_9_mid_queue_loses_no_command_and_runs_no_action_twice(
@@ -218,14 +221,14 @@ async def test_kill_9_mid_queue_loses_no_command_and_runs_no_action_twice(
         b.bot.proc.send_signal(signal.SIGKILL)
         assert b.bot.proc.wait(timeout=5) == -signal.SIGKILL
 
-        unfinished = command_states(tmp_path / "bot.db")
+        unfinished = command_states(b.environ)
         assert sum(unfinished.values()) == len(b.sent), "every acked command was stored"
         assert unfinished.get("running", 0) >= 1, unfinished  # the action among them
         second = await second_life(b.o, b.environ, tmp_path, b.sent)
 
     assert lines(second, "command.resumed")
     assert_each_answered_once(b.o, b.sent, b.seeded)
-    assert command_states(tmp_path / "bot.db") == {"done": len(b.sent)}
+    assert command_states(b.environ) == {"done": len(b.sent)}
 
 
 async def wait_until(predicate: Callable[[], bool], *, timeout: float) -> None:
@@ -246,7 +249,9 @@ async def test_an_answer_slack_took_but_the_bot_never_heard_of_is_not_shown_twic
     async with outside_world(wrap=hold) as o:
         slack = holding[0]
         environ = {
-            **bot_environ(tmp_path, slack_url=o.slack_url, sim_url=o.sim_url),
+            **bot_environ(
+                tmp_path, slack_url=o.slack_url, sim_url=o.sim_url, db=stack_database(tmp_path)
+            ),
             "LOG_FORMAT": "json",
         }
         try:
@@ -258,7 +263,7 @@ async def test_an_answer_slack_took_but_the_bot_never_heard_of_is_not_shown_twic
                 await asyncio.wait_for(slack.caught.wait(), timeout=10)
                 bot.proc.send_signal(signal.SIGKILL)
                 assert bot.proc.wait(timeout=5) == -signal.SIGKILL
-            assert command_states(tmp_path / "bot.db") == {"answering": 1}
+            assert command_states(environ) == {"answering": 1}
 
             slack.hold_after = None
             async with bot_process(environ, tmp_path=tmp_path, name="second") as bot:
@@ -274,4 +279,4 @@ async def test_an_answer_slack_took_but_the_bot_never_heard_of_is_not_shown_twic
     assert (first.outcome, again.outcome) == ("posted_ephemeral", "replaced")
     assert shown(o.fake, url_id).messages == 1, "the user sees the answer once"
     assert lines(log, "command.answer_resent")
-    assert command_states(tmp_path / "bot.db") == {"done": 1}
+    assert command_states(environ) == {"done": 1}

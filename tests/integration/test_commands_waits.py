@@ -26,6 +26,7 @@ from oec_chatops.config import Settings
 from oec_chatops.container import Container, build_container
 from oec_chatops.policy import parse_policy
 from oec_chatops.slack.command_queue import CommandQueue
+from tests.support.bot_db import own_connection
 from tests.support.command_answers import bot_life, issue_command, shown
 from tests.support.ops_helpers import Outside, SocketModeStandIn, outside_world
 from tests.support.stack import (
@@ -209,7 +210,7 @@ async def test_socket_mode_stores_the_command_before_it_acks(tmp_path: Path) -> 
         await standin.ack_for(envelope_id)
 
         # Acked: the command is in the database, to be finished even if the bot died now.
-        with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+        with own_connection(stack.settings.oec_chatops_db) as conn:
             rows = conn.execute("SELECT text, user_id, channel_id FROM commands").fetchall()
-        assert rows == [("whoami", DEV, CHANNEL)]
+        assert [tuple(r) for r in rows] == [("whoami", DEV, CHANNEL)]
         await stack.fake.wait_for(lambda f: shown(f, url_id).answers, timeout=5)

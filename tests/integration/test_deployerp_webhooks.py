@@ -12,6 +12,7 @@ from oec_chatops.services.notifications import ingest
 from oec_chatops.store.store import Store
 from tests.support.derp_helpers import DerpStack, derp_with_receiver
 from tests.support.sim_helpers import eventually
+from tests.support.stack import stack_database
 
 
 async def _run_to_end(derp: DerpStack, verb: str, instance_id: str) -> None:
@@ -65,7 +66,7 @@ async def test_stop_and_backups_arrive_as_their_events() -> None:
 async def test_a_replayed_delivery_keeps_its_dedupe_key_and_is_ingested_once(
     tmp_path: Path,
 ) -> None:
-    store = Store(tmp_path / "bot.db")
+    store = Store(stack_database(tmp_path))
     store.subscriptions.add(
         channel_id="C_DERP",
         project_id="srv_eu1",

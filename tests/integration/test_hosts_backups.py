@@ -9,8 +9,6 @@ does not pin, and no `name:`-prefixed id reaches another platform's API.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from tests.support.approval_helpers import (
     request_change,
     wait_card,
 )
+from tests.support.bot_db import own_connection
 from tests.support.commands_helpers import ask, deployment_messages, final_word, render
 from tests.support.hosts import HostsStack, hosts_stack
 from tests.support.stack import ADMIN, DEV, LEAD1, VIEWER, Stack
@@ -28,7 +27,7 @@ from tests.support.stack import ADMIN, DEV, LEAD1, VIEWER, Stack
 
 def backup_deliveries(stack: Stack, task_id: str) -> list[int]:
     """How many outbox rows each stored `backup.completed` delivery of this task queued."""
-    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+    with own_connection(stack.settings.oec_chatops_db) as conn:
         rows = conn.execute(
             "SELECT routed FROM deliveries WHERE event = 'backup.completed' AND task_id = ?",
             (task_id,),
@@ -37,12 +36,12 @@ def backup_deliveries(stack: Stack, task_id: str) -> list[int]:
 
 
 def outbox_kinds(stack: Stack) -> set[str]:
-    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+    with own_connection(stack.settings.oec_chatops_db) as conn:
         return {r[0] for r in conn.execute("SELECT DISTINCT kind FROM outbox")}
 
 
 def backup_tasks(stack: Stack) -> list[str]:
-    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
+    with own_connection(stack.settings.oec_chatops_db) as conn:
         return [r[0] for r in conn.execute("SELECT task_id FROM deployments WHERE verb = 'backup'")]
 
 

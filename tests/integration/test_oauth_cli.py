@@ -19,15 +19,21 @@ from tests.support.oauth import (
     TEAM_B,
     raw_database,
 )
-from tests.support.stack import POLICY, SIGNING_SECRET
+from tests.support.stack import POLICY, SIGNING_SECRET, on_both_engines, stack_database
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """The database these CLI runs share (`stack_database`: on PostgreSQL when asked)."""
+    return stack_database(tmp_path)
+
+
+def _env(db: str | Path, **extra: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
         **OAUTH_ENV,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+        "OEC_CHATOPS_DB": str(db),
         "PORT": "0",
         **extra,
     }
@@ -37,7 +43,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 async def test_serve_refuses_a_partial_oauth_setup_naming_what_is_missing(
     tmp_path: Path, left_out: str
 ) -> None:
-    env = {k: v for k, v in _env(tmp_path).items() if k != left_out}
+    env = {k: v for k, v in _env(tmp_path / "bot.db").items() if k != left_out}
 
     status, _, err = await run_cli("serve", env=env)
 
@@ -48,26 +54,25 @@ async def test_serve_refuses_a_partial_oauth_setup_naming_what_is_missing(
     assert not (tmp_path / "bot.db").exists()  # refused before anything was created
 
 
-async def test_set_key_reads_stdin_and_stores_the_key_sealed(tmp_path: Path) -> None:
+@on_both_engines
+async def test_set_key_reads_stdin_and_stores_the_key_sealed(tmp_path: Path, db: str) -> None:
     status, out, err = await run_cli(
-        "workspace", "set-key", TEAM_B, env=_env(tmp_path), stdin=KEY_B + "\n"
+        "workspace", "set-key", TEAM_B, env=_env(db), stdin=KEY_B + "\n"
     )
     assert (status, err) == (0, "")
     assert f"oec.sh key set for {TEAM_B}" in out
-    raw = raw_database(tmp_path)
+    raw = raw_database(db)
     assert KEY_B.encode() not in raw
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
-    status, out, _ = await run_cli(
-        "workspace", "set-policy", TEAM_B, str(policy), env=_env(tmp_path)
-    )
+    status, out, _ = await run_cli("workspace", "set-policy", TEAM_B, str(policy), env=_env(db))
     assert status == 0
 
-    status, out, _ = await run_cli("workspace", "list", env=_env(tmp_path))
+    status, out, _ = await run_cli("workspace", "list", env=_env(db))
 
     assert status == 0
     assert f"{TEAM_B}\t-\tnot installed\tkey set\tpolicy set" in out
-    store = Store(tmp_path / "bot.db")
+    store = Store(db)
     try:
         row = store.workspace_settings.get(TEAM_B)
         assert row is not None
@@ -77,25 +82,22 @@ async def test_set_key_reads_stdin_and_stores_the_key_sealed(tmp_path: Path) -> 
         store.close()
 
 
-async def test_a_bad_policy_changes_nothing(tmp_path: Path) -> None:
+async def test_a_bad_policy_changes_nothing(tmp_path: Path, db: str) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text('[role]\nadmins = ["U0ADMIN"]\n', encoding="utf-8")  # [role]: a typo
 
-    status, _, err = await run_cli(
-        "workspace", "set-policy", TEAM_B, str(policy), env=_env(tmp_path)
-    )
+    status, _, err = await run_cli("workspace", "set-policy", TEAM_B, str(policy), env=_env(db))
 
     assert status == 2
     assert "policy.toml" in err
-    status, out, _ = await run_cli("workspace", "list", env=_env(tmp_path))
+    status, out, _ = await run_cli("workspace", "list", env=_env(db))
     assert out == ""
 
 
-async def test_a_wrong_encryption_key_refuses_to_start_and_rotation_recovers(
-    tmp_path: Path,
-) -> None:
-    await run_cli("workspace", "set-key", TEAM_B, env=_env(tmp_path), stdin=KEY_B)
-    wrong = _env(tmp_path, OEC_CHATOPS_ENCRYPTION_KEY=OTHER_KEY)
+@on_both_engines
+async def test_a_wrong_encryption_key_refuses_to_start_and_rotation_recovers(db: str) -> None:
+    await run_cli("workspace", "set-key", TEAM_B, env=_env(db), stdin=KEY_B)
+    wrong = _env(db, OEC_CHATOPS_ENCRYPTION_KEY=OTHER_KEY)
 
     for args in (("serve",), ("workspace", "list")):
         status, out, err = await run_cli(*args, env=wrong)
@@ -105,7 +107,7 @@ async def test_a_wrong_encryption_key_refuses_to_start_and_rotation_recovers(
         assert OTHER_KEY not in err
         assert ENCRYPTION_KEY not in err
 
-    both = _env(tmp_path, OEC_CHATOPS_ENCRYPTION_KEY=f"{OTHER_KEY},{ENCRYPTION_KEY}")
+    both = _env(db, OEC_CHATOPS_ENCRYPTION_KEY=f"{OTHER_KEY},{ENCRYPTION_KEY}")
     status, out, _ = await run_cli("workspace", "rotate-key", env=both)
     assert status == 0
     assert "re-sealed 1 secret(s)" in out

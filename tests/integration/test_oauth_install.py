@@ -19,8 +19,10 @@ from tests.support.oauth import (
     raw_database,
     start_install,
 )
+from tests.support.stack import on_both_engines
 
 
+@on_both_engines
 async def test_an_install_stores_the_workspace_with_its_token_sealed(tmp_path: Path) -> None:
     async with oauth_stack(tmp_path) as s:
         start = await start_install(s, TEAM_A)
@@ -38,7 +40,7 @@ async def test_an_install_stores_the_workspace_with_its_token_sealed(tmp_path: P
         row = s.c.store.installations.get(TEAM_A)
         assert row is not None
         assert token not in row.bot_token_sealed
-        raw = raw_database(tmp_path)
+        raw = raw_database(s.settings.oec_chatops_db)
         assert row.bot_token_sealed.encode() in raw  # the installation is on disk, sealed
         assert token.encode() not in raw
         assert token not in repr(row)

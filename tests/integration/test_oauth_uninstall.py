@@ -13,7 +13,7 @@ import pytest
 from oec_chatops.adapters.workspaces import UNINSTALLED
 from tests.support.commands_helpers import audit_rows
 from tests.support.oauth import CHANNELS, KEYS, TEAM_A, install, oauth_stack
-from tests.support.stack import DEV, Stack, running_stack
+from tests.support.stack import DEV, Stack, on_both_engines, running_stack
 from tests.support.webhook_helpers import until
 
 CHANNEL = CHANNELS[TEAM_A]
@@ -54,6 +54,7 @@ async def _slack_sends(
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=list(EVENTS))
+@on_both_engines
 async def test_uninstall_forgets_the_workspace_and_refuses_what_follows(
     tmp_path: Path, event: str
 ) -> None:

@@ -9,12 +9,13 @@ from oec_chatops.services.deployments import TERMINAL_RANK, DeploymentUpdate, ap
 from oec_chatops.services.tracker import Tracker
 from oec_chatops.store.store import Store
 from tests.support.ocore_helpers import SHOP_PROD, OcoreStack
+from tests.support.stack import stack_database
 
 
 async def test_the_tracker_follows_a_restart_every_3_s_to_completed(
     ocore: OcoreStack, tmp_path: Path
 ) -> None:
-    store = Store(tmp_path / "bot.db")
+    store = Store(stack_database(tmp_path))
     try:
         accepted = await ocore.adapter.action("restart", SHOP_PROD, idempotency_key="k")
         now = ocore.clock.time()

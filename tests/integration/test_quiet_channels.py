@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.stack import CHANNEL, DEV, Stack
+from tests.support.stack import CHANNEL, DEV, Stack, on_both_engines
 from tests.support.webhook_helpers import (
     command,
     deliver,
@@ -81,6 +81,7 @@ async def test_events_option_filters_and_a_typo_is_refused_with_a_suggestion(
     assert "stopped" in text_of(msgs[0])
 
 
+@on_both_engines
 async def test_threads_on_replies_under_the_living_message_and_off_does_not(
     hooks: Stack,
 ) -> None:

@@ -14,7 +14,7 @@ from oec_chatops.clock import ManualClock
 from oec_chatops.digest_time import digest_day
 from oec_chatops.store import Store
 from tests.support.approval_helpers import bot, world
-from tests.support.stack import CHANNEL, DEV, Stack, sim_settings
+from tests.support.stack import CHANNEL, DEV, Stack, on_both_engines, sim_settings, stack_database
 from tests.support.webhook_helpers import (
     command,
     deliver,
@@ -56,6 +56,7 @@ async def _digest_posted(stack: Stack, clock: ManualClock, seconds: float) -> No
     await outbox_settled(stack)
 
 
+@on_both_engines
 async def test_a_day_of_events_becomes_one_digest_at_the_channels_local_time(
     quiet: Stack, clock: ManualClock
 ) -> None:
@@ -157,10 +158,11 @@ async def test_digest_is_posted_late_once_when_the_bot_was_down_then_never_again
         assert len(w.fake.messages(ROOM)) == 1
 
 
+@on_both_engines
 def test_two_processes_claim_a_day_once_and_a_late_event_goes_to_the_next_day(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "bot.db"
+    path = stack_database(tmp_path)
     one, two = Store(path), Store(path)
     day = digest_day(START, "09:00", "UTC")
     kept = one.digests.collect(

@@ -15,7 +15,7 @@ import pytest
 
 from oec_chatops.clock import ManualClock
 from oec_chatops.retention import DAY
-from tests.support.stack import ADMIN, CHANNEL, Stack
+from tests.support.stack import ADMIN, CHANNEL, Stack, sqlite_only
 from tests.support.webhook_helpers import (
     WEBHOOK_PATH,
     command,
@@ -163,6 +163,7 @@ async def test_a_pruned_payload_still_dedupes_replays_within_tolerance(
         assert len(hooks.fake.messages(CHANNEL)) == 1
 
 
+@sqlite_only("watches the loop's sqlite3 connection with set_trace_callback")
 async def test_a_scrape_counts_nothing_on_the_loops_connection(hooks: Stack) -> None:
     """/metrics reads its database numbers on a connection of its own, on a thread; the
     whole-table counts are the last prune round's."""

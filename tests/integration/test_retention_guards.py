@@ -1,6 +1,6 @@
 """What the pruner must never remove, and what keeps its batches small.
 
-These run against the real store on a SQLite file, with rows made by the store's own methods
+These run against the real store (an SQLite file; PostgreSQL under `OEC_TEST_DB=postgres`), with rows made by the store's own methods
 (the same ones the outbox, the tracker and the approvals use) and time on a ManualClock.
 """
 
@@ -21,13 +21,14 @@ from oec_chatops.services.deployments import DeploymentUpdate, apply_update
 from oec_chatops.services.pruner import Pruner
 from oec_chatops.store import Store
 from oec_chatops.store.retention import BATCH_SELECTS
+from tests.support.stack import sqlite_only, stack_database
 
 CHANNEL = "C0RETAIN"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "bot.db")
+    s = Store(stack_database(tmp_path))
     yield s
     s.close()
 
@@ -116,6 +117,7 @@ async def test_answered_commands_go_and_unfinished_ones_stay(store: Store) -> No
     assert store.commands.get("req-0") is None
 
 
+@sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
 def test_every_batch_walks_an_index(store: Store) -> None:
     """Each pruning statement reads through an index from its oldest row, never the table."""
     params = {"before": 1.0, "at": 0.0, "rowid": 0, "limit": 5}

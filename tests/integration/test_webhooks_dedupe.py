@@ -153,7 +153,8 @@ def _database_before_the_dedupe_key(path: Path, *, header_id: str, body: bytes) 
 async def test_a_delivery_stored_before_the_upgrade_is_still_recognised(tmp_path: Path) -> None:
     stored = envelope("environment.status_changed", {}, delivery_id="evt-before-upgrade")
     _database_before_the_dedupe_key(tmp_path / "bot.db", header_id="dlv-old-header", body=stored)
-    async with webhook_stack(tmp_path) as stack:
+    # The previous release stored only in SQLite: the upgrade is of that file.
+    async with webhook_stack(tmp_path, db="sqlite") as stack:
         body = _status_body(stack, delivery_id="evt-before-upgrade")
         answer = await _post(stack, body, _sign(stack, body, header_id="dlv-another-header"))
         assert answer["duplicate"] is True

@@ -46,6 +46,7 @@ from tests.support.stack import (
     bot_container,
     bot_environ,
     sim_settings,
+    stack_database,
 )
 
 PROD = "acme-shop/production"
@@ -234,6 +235,7 @@ class World(SimControls):
     sim_url: str
     sim: SimState
     http: httpx.AsyncClient
+    db: str  # the bot's database, the same for every life (`stack_database`)
 
 
 @contextlib.asynccontextmanager
@@ -248,19 +250,23 @@ async def world(
         serve(sim_app, lifespan="on") as sim_url,
         httpx.AsyncClient(timeout=10) as http,
     ):
-        yield World(tmp_path, fake, slack_url, sim_url, sim_app.state.sim, http)
+        yield World(
+            tmp_path, fake, slack_url, sim_url, sim_app.state.sim, http, stack_database(tmp_path)
+        )
 
 
 @contextlib.asynccontextmanager
 async def bot(
     w: World, *, clock: Clock | None = None, policy: str | None = None, grace: float = 2.0
 ) -> AsyncIterator[Stack]:
-    """One bot process's life: a fresh container on the world's database file, served until the
+    """One bot process's life: a fresh container on the world's database, served until the
     block ends (then shut down as a SIGTERM would: drain for `grace` seconds, cancel the rest).
 
     The deploy channel is subscribed to every project on first start, as `running_stack` does.
     """
-    settings = load_settings(bot_environ(w.tmp_path, slack_url=w.slack_url, sim_url=w.sim_url))
+    settings = load_settings(
+        bot_environ(w.tmp_path, slack_url=w.slack_url, sim_url=w.sim_url, db=w.db)
+    )
     c = build_with(clock=clock, policy=policy)(settings)
     if not c.store.subscriptions.for_channel(CHANNEL):
         subscribe_to_every_project(c, w.sim, channel_id=CHANNEL, by=ADMIN)

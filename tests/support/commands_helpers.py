@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import socket
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from oec_chatops.context import request_id_var
 from oec_chatops.playground import FakeSlack, Message, ResponsePost
 from oec_chatops.services.types import Invocation
 from oec_chatops.sim import SimSettings
+from tests.support.bot_db import own_connection
 from tests.support.command_answers import is_note, issue_command
 from tests.support.stack import CHANNEL, DEV, POLICY, Stack, bot_container, running_stack
 
@@ -169,9 +169,8 @@ def final_word(message: Message) -> str:
 
 
 def audit_rows(stack: Stack) -> list[dict[str, Any]]:
-    """The bot's audit table, oldest first, read from its SQLite file by a connection of ours."""
-    with contextlib.closing(sqlite3.connect(stack.settings.oec_chatops_db)) as conn:
-        conn.row_factory = sqlite3.Row
+    """The bot's audit table, oldest first, read by a connection of ours (either engine)."""
+    with own_connection(stack.settings.oec_chatops_db) as conn:
         rows = conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
     return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 

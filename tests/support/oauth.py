@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+from psycopg import sql
 
 from oec_chatops.sim.keys import fingerprint
+from oec_chatops.store.dialect import is_postgres_url
 from tests.support.stack import RW_KEY, Stack, running_stack, sim_settings
 
 CLIENT_ID = "1111111111.2222222222"
@@ -102,6 +105,26 @@ def key_print(team: str) -> str:
     return fingerprint(KEYS[team])
 
 
-def raw_database(directory: Path) -> bytes:
-    """Every byte the bot's database holds on disk (the file and its WAL)."""
-    return b"".join(p.read_bytes() for p in directory.glob("bot.db*"))
+def raw_database(where: Path | str) -> bytes:
+    """Everything the bot's database holds: on SQLite every byte on disk (`where` is the file
+    or its directory; the file and its WAL), on PostgreSQL (`where` a URL) every row of every
+    table as PostgreSQL prints it, which is what a dump of the database would contain."""
+    if is_postgres_url(str(where)):
+        return _every_row(str(where))
+    path = Path(where)
+    if path.is_dir():
+        path = path / "bot.db"
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def _every_row(url: str) -> bytes:
+    with psycopg.connect(url) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        names = [str(t[0]) for t in tables.fetchall()]
+        return b"\n".join(
+            str(row[0]).encode()
+            for name in names
+            for row in conn.execute(
+                sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(name))
+            )
+        )

@@ -8,6 +8,7 @@ suite is skipped, loudly (see tests/conftest.py), never silently.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -25,6 +26,12 @@ import psycopg
 
 POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 RUN_AS = "nobody"
+
+PG_MISSING = (
+    "POSTGRESQL IS NOT INSTALLED (no /usr/lib/postgresql/*/bin/initdb): the PostgreSQL half "
+    "of the store tests, the features' PostgreSQL pass and the two-replica tests did NOT run. "
+    "Install Debian's `postgresql` package (.ci/run does) to run them."
+)
 
 
 def find_bin() -> Path | None:
@@ -75,11 +82,15 @@ class Cluster:
         self.stop()
         self.start()
 
-    def fresh_database(self) -> str:
-        """A new, empty database; its URL."""
+    def fresh_database(self, *, icu_locale: str | None = None) -> str:
+        """A new, empty database; its URL. With `icu_locale` (e.g. "en-US") its text sorts
+        as that language does, as in a cluster made with that locale (the official image's)."""
         name = "t_" + uuid.uuid4().hex[:12]
+        options = ""
+        if icu_locale is not None:
+            options = f" LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}' TEMPLATE template0"
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{options}')
         return self.url(name)
 
 
@@ -118,3 +129,17 @@ def _wait_ready(cluster: Cluster, timeout: float = 15.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+_session: list[Cluster | None] = []
+
+
+def session_cluster() -> Cluster | None:
+    """The one cluster of this test process, started on first use and stopped at exit; None
+    when no binaries are installed. The `pg_cluster` fixture and stacks on PostgreSQL
+    (`stack_database`) share it, so a session starts PostgreSQL once whatever asks first."""
+    if not _session:
+        manager = running_cluster()
+        _session.append(manager.__enter__())
+        atexit.register(manager.__exit__, None, None, None)
+    return _session[0]

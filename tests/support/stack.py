@@ -9,12 +9,14 @@ signed as Slack signs them. Tests assert on what reaches the fake Slack and the 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import pytest
 from starlette.types import ASGIApp
 
 from oec_chatops.clock import Clock
@@ -31,6 +33,7 @@ from oec_chatops.playground import (
 from oec_chatops.playground import serve_on_loopback as serve
 from oec_chatops.policy import parse_policy
 from oec_chatops.sim import SimSettings, SimState, build_sim_app
+from tests.support.postgres import PG_MISSING, session_cluster
 
 RW_KEY = "oec_live_rw_" + "R" * 20 + "w" * 23
 RO_KEY = "oec_live_ro_" + "Q" * 20 + "o" * 23
@@ -134,9 +137,58 @@ def sim_settings(**overrides: Any) -> SimSettings:
     return SimSettings(**values)
 
 
+# `OEC_TEST_DB=postgres` puts every stack of a run on PostgreSQL (see `stack_database`).
+TEST_DB_ENV = "OEC_TEST_DB"
+ENGINES = ("sqlite", "postgres")
+
+
+def stack_database(tmp_path: Path, db: str | None = None) -> str:
+    """Where a stack's bot keeps its store. `db` is "sqlite" (a file in `tmp_path`) or
+    "postgres" (a fresh database on the session's throwaway cluster, tests/support/postgres.py);
+    None means `$OEC_TEST_DB`, else SQLite, so one variable moves a whole local run to
+    PostgreSQL while CI's default stays SQLite plus the tests that name PostgreSQL."""
+    engine = db or os.environ.get(TEST_DB_ENV) or "sqlite"
+    if engine not in ENGINES:
+        raise ValueError(f"{TEST_DB_ENV} / db= must be one of {ENGINES}, not {engine!r}")
+    if engine == "sqlite":
+        return str(tmp_path / "bot.db")
+    cluster = session_cluster()
+    if cluster is None:
+        pytest.skip(PG_MISSING)
+    return cluster.fresh_database()
+
+
+TestFunction = TypeVar("TestFunction", bound=Callable[..., Any])
+
+
+def on_both_engines(test: TestFunction) -> TestFunction:
+    """Run `test` twice, every stack and store it starts on SQLite, then on PostgreSQL (the
+    `db_engine` fixture sets `OEC_TEST_DB` for it): the features' pass over PostgreSQL that the
+    default suite keeps. Used first, so it is in place before any stack fixture starts."""
+    test = pytest.mark.parametrize("db_engine", ENGINES, indirect=True)(test)
+    marked: TestFunction = pytest.mark.usefixtures("db_engine")(test)
+    return marked
+
+
+def sqlite_only(reason: str) -> pytest.MarkDecorator:
+    """Marks a test of SQLite itself (its file, its WAL, its connection's hooks): a run with
+    `OEC_TEST_DB=postgres` skips it, saying why, instead of failing on what PostgreSQL lacks."""
+    return pytest.mark.skipif(
+        os.environ.get(TEST_DB_ENV) == "postgres", reason=f"SQLite only: {reason}"
+    )
+
+
 def bot_environ(
-    tmp_path: Path, *, slack_url: str, sim_url: str, drop: tuple[str, ...] = (), **extra: str
+    tmp_path: Path,
+    *,
+    slack_url: str,
+    sim_url: str,
+    drop: tuple[str, ...] = (),
+    db: str | None = None,
+    **extra: str,
 ) -> dict[str, str]:
+    """The bot's environment for a stack; `db` is its `OEC_CHATOPS_DB` (an SQLite file in
+    `tmp_path` unless given, e.g. by `stack_database`)."""
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -145,7 +197,7 @@ def bot_environ(
         "OEC_API_KEY_RO": RO_KEY,
         "OEC_API_URL": f"{sim_url}/api/public/v1",
         "OEC_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "OEC_CHATOPS_DB": str(tmp_path / "bot.db"),
+        "OEC_CHATOPS_DB": db or str(tmp_path / "bot.db"),
     }
     env.update(extra)
     for name in drop:  # e.g. a multi-workspace install sets none of one workspace's secrets
@@ -188,13 +240,15 @@ async def running_stack(
     slack_clock: Clock | None = None,
     clock: Clock | None = None,
     prepare: Callable[[str], None] | None = None,
+    db: str | None = None,
 ) -> AsyncIterator[Stack]:
     """The whole product on loopback; `slack_app` may put something in front of the fake Slack.
     With `clock`, the simulator and the bot share that clock (a `ManualClock`: the bot's rate
     limit waits then move the simulator's windows too); `slack_clock` drives the fake Slack's.
     `prepare(sim_url)` runs before the bot reads its settings (e.g. to write a platforms file);
     `sim_front` may put something in front of the simulator (the simulator's state stays
-    `Stack.sim`)."""
+    `Stack.sim`). `db` picks the store's engine ("sqlite" or "postgres"; `stack_database`)."""
+    database = stack_database(tmp_path, db)
     fake = seed_demo_workspace(FakeSlack(bot_token=BOT_TOKEN, clock=slack_clock))
     sim_app = build_sim_app(sim or sim_settings(), clock=clock)
     async with (
@@ -205,7 +259,12 @@ async def running_stack(
             prepare(sim_url)
         settings = load_settings(
             bot_environ(
-                tmp_path, slack_url=slack_url, sim_url=sim_url, drop=drop, **(environ or {})
+                tmp_path,
+                slack_url=slack_url,
+                sim_url=sim_url,
+                drop=drop,
+                db=database,
+                **(environ or {}),
             )
         )
         c = build(settings) if build else bot_container(settings, clock=clock, policy=policy)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from oec_chatops.digest_time import digest_day
 from oec_chatops.store import Store
 from oec_chatops.store.dbapi import DatabaseError
 from oec_chatops.store.dialect import describe, migration_for_postgres, to_postgres
@@ -168,3 +169,60 @@ async def test_merges_of_one_task_take_turns_across_replicas(two: tuple[Store, S
         assert time.monotonic() - started >= 0.9, "t1's merge did not wait for the other"
     finally:
         release.join()
+
+
+def test_a_digest_claim_waits_for_an_item_collected_on_another_replica(
+    two: tuple[Store, Store],
+) -> None:
+    """Collecting runs in a group-committed batch (no database-wide lock): replica a keeps an
+    event for the day while replica b claims that day. b's claim must wait for a's item and
+    queue it, not claim the day without it and leave the item behind a claimed day."""
+    a, b = two
+    day = digest_day(1_767_000_000.0, "09:00", "UTC")
+
+    def collect(key: str) -> None:
+        a.digests.collect(
+            channel_id="C1", item_key=key, day=day, at="09:00", tz="UTC", when=1.0, body={"k": key}
+        )
+
+    collect("t1")  # the day exists, committed
+    a.conn.begin_batch()  # type: ignore[attr-defined]
+    collect("t2")
+    release = threading.Timer(1.0, lambda: a.conn.execute("COMMIT"))
+    release.start()
+    try:
+        (row,) = b.digests.due(day.due_at)
+        with b.tx():
+            assert b.digests.claim(row, day.due_at)
+            items = b.digests.items("C1", day.day)
+            b.digests.drop_items("C1", day.day)
+    finally:
+        release.join()
+    assert items == [{"k": "t1"}, {"k": "t2"}], (
+        "the claim did not wait for the item being collected"
+    )
+
+
+def test_text_sorts_byte_by_byte_as_on_sqlite_whatever_the_databases_locale(
+    pg_cluster: Cluster,
+) -> None:
+    """A database created in a language's locale (en_US.utf8 in the official image) sorts
+    `crm` before `Shop`; the bot's listings must come out in SQLite's (byte) order anyway."""
+    s = Store(pg_cluster.fresh_database(icu_locale="en-US"))
+    labels = ["crm", "Shop", "a-b", "ab", "B"]
+    try:
+        for label in labels:
+            s.subscriptions.add(
+                channel_id="C1",
+                project_id=f"p-{label}",
+                project_label=label,
+                env_glob="*",
+                events=("deploy.*",),
+                created_by="U1",
+                now=1.0,
+            )
+            s.workspace_settings.set_policy(label, "", now=1.0)
+        assert [x.project_label for x in s.subscriptions.for_channel("C1")] == sorted(labels)
+        assert [w.team_id for w in s.workspace_settings.all()] == sorted(labels)
+    finally:
+        s.close()

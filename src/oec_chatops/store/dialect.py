@@ -12,7 +12,9 @@ the schema and statements they always had. PostgreSQL gets it through two pure f
 - `migration_for_postgres(statement)`: DDL types. SQLite's INTEGER is 64-bit and its REAL is a
   double, so they become BIGINT and DOUBLE PRECISION (PostgreSQL's REAL is a 4-byte float that
   would round epoch timestamps to minutes); an INTEGER PRIMARY KEY, which SQLite numbers by
-  itself, becomes BIGSERIAL. Every table also gets a `rowid BIGSERIAL` column with a unique
+  itself, becomes BIGSERIAL. TEXT columns collate "C": SQLite compares text byte by byte,
+  while a PostgreSQL database takes its creator's locale (en_US.utf8 in the official image),
+  which would list `crm` before `Shop` and `a-b` next to `ab` where SQLite does not. Every table also gets a `rowid BIGSERIAL` column with a unique
   index: SQLite's implicit insertion-order key, which queries use to break ties (`ORDER BY at,
   rowid`) and the pruner uses as a keyset cursor. Backfills of rows that cannot exist in a
   database created on PostgreSQL (`UPDATE OR IGNORE ...` over SQLite's JSON functions) are
@@ -91,6 +93,7 @@ def migration_for_postgres(statement: str) -> tuple[str, ...]:
     ddl = _INTEGER_PK.sub("BIGSERIAL PRIMARY KEY", statement)
     ddl = re.sub(r"\bINTEGER\b", "BIGINT", ddl)
     ddl = re.sub(r"\bREAL\b", "DOUBLE PRECISION", ddl)
+    ddl = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', ddl)
     table = _CREATE_TABLE.match(ddl)
     if table is None:
         return (ddl,)

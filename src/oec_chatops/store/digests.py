@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oec_chatops.digest_time import DigestDay, following
+from oec_chatops.store.dbapi import is_postgres
 from oec_chatops.store.repository import Repository, dumps, loads
 
 _MAX_DAYS_AHEAD = 3  # a day claimed, then the next: more would mean a clock gone mad
@@ -40,7 +41,14 @@ class Digests(Repository):
         body: dict[str, Any],
     ) -> str:
         """Keep one event for the channel's digest of `day` (or the next open day); return the
-        day it went to. The same `item_key` twice in a channel is kept once."""
+        day it went to. The same `item_key` twice in a channel is kept once.
+
+        This runs in group-committed batches, which on PostgreSQL take no database-wide lock:
+        the day's row is locked (`FOR UPDATE`) when its state is read, so another replica's
+        `claim` of that day waits for this item to commit and then finds it, instead of
+        queueing the digest without it and leaving it behind a claimed day. SQLite's single
+        writer serializes the two anyway."""
+        lock = " FOR UPDATE" if is_postgres(self.conn) else ""
         for _ in range(_MAX_DAYS_AHEAD):
             self.conn.execute(
                 "INSERT INTO digests (channel_id, day, tz, window_start, due_at) "
@@ -48,7 +56,7 @@ class Digests(Repository):
                 (channel_id, day.day, tz, day.window_start, day.due_at),
             )
             (state,) = self.conn.execute(
-                "SELECT state FROM digests WHERE channel_id = ? AND day = ?",
+                f"SELECT state FROM digests WHERE channel_id = ? AND day = ?{lock}",  # noqa: S608 - a constant
                 (channel_id, day.day),
             ).fetchone()
             if state == "open":

@@ -18,6 +18,10 @@ Semantics kept from SQLite:
   atomic by itself; nor do group-committed batches (`begin_batch`), whose one read-then-write
   takes a lock of its own key. A new read-then-write on the hot path must do the same.
 - Booleans bind as 0/1, as SQLite stores them (the columns are INTEGER).
+- A NUL character in a text value (a user may type one: form-encoded `%00`) binds as U+FFFD:
+  PostgreSQL's TEXT cannot hold NUL and refuses the whole statement, so a command that SQLite
+  stores and answers would otherwise be refused as "the database is failing", again on every
+  retry. Lookups bind the same way, so they still find what was stored.
 
 Reconnecting: a connection PostgreSQL dropped (restart, failover) is replaced at the next
 statement, unless a transaction was open on it: that transaction is gone, so the statement
@@ -87,11 +91,19 @@ def _row_factory(cursor: psycopg.Cursor[Any]) -> RowMaker[PgRow]:
     return make
 
 
+def _value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, str) and "\x00" in v:
+        return v.replace("\x00", "\ufffd")
+    return v
+
+
 def _bind(parameters: Params) -> Params:
-    """Booleans as 0/1 (SQLite's storage and the columns' type)."""
+    """Booleans as 0/1 (SQLite's storage and the columns' type); NUL in text as U+FFFD."""
     if isinstance(parameters, Mapping):
-        return {k: int(v) if isinstance(v, bool) else v for k, v in parameters.items()}
-    return [int(v) if isinstance(v, bool) else v for v in parameters]
+        return {k: _value(v) for k, v in parameters.items()}
+    return [_value(v) for v in parameters]
 
 
 def open_session(url: str, *, name: str = "oec-chatops") -> psycopg.Connection[PgRow]:
