@@ -1,0 +1,90 @@
+"""`POST /webhooks/oec/{team_id}`: one workspace's oec.sh deliveries, in a multi-workspace install.
+
+Each installed workspace registers its own oec.sh webhook (its own oec.sh key, its own signing
+secret, stored sealed: `Workspaces.webhook_secrets`) pointing at its own URL. A delivery is
+verified with exactly that workspace's secret(s), then handled as `/webhooks/oec` handles one
+(`receiver.read_verified`, `receiver.accept`: size limit before the read, signature and
+timestamp tolerance, dedupe, persisted before the 200), except that it reaches only the
+channels of that workspace. Why per workspace and not one shared secret: a secret shared by
+every workspace would let any of them sign deliveries that land in another's channels.
+
+Fail closed, before the body is read: a malformed team id, a workspace that is not (or no
+longer) installed → 404; an installed workspace with no webhook secret yet → 401. A delivery
+signed with another workspace's secret fails the signature check → 401. Nothing is stored for a
+refused delivery, and the log line says why, never the body or a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from oec_chatops.adapters.receiver import accept, read_verified, refuse_delivery
+from oec_chatops.adapters.workspaces import Workspaces, check_team_id
+from oec_chatops.clock import Clock
+from oec_chatops.config import Settings
+from oec_chatops.context import new_request_id, request_id_var
+from oec_chatops.errors import ConfigError, SignatureRejected, WebhookRejected
+from oec_chatops.metrics import Metrics
+from oec_chatops.services.types import Wake
+from oec_chatops.store import Store
+
+
+class UnknownWorkspace(WebhookRejected):
+    """No installed workspace has this id: nobody here could be told about the delivery."""
+
+    status = 404
+    reason = "unknown_workspace"
+
+
+class NoWebhookSecret(SignatureRejected):
+    """The workspace is installed but has no webhook secret: nothing can be verified."""
+
+    reason = "no_webhook_secret"
+
+
+def _team_of(request: Request, workspaces: Workspaces) -> tuple[str, tuple[str, ...]]:
+    """The installed workspace the URL names and its secrets; refused otherwise. Pure reads."""
+    raw = str(request.path_params.get("team_id", ""))
+    try:
+        team = check_team_id(raw)
+    except ConfigError:
+        raise UnknownWorkspace(
+            "The URL does not name a Slack workspace.", reason="invalid_team_id"
+        ) from None
+    if team != raw or not workspaces.installed(team):
+        raise UnknownWorkspace(f"Workspace {team} has not installed the app (or uninstalled it).")
+    secrets = workspaces.webhook_secrets(team)
+    if not secrets:
+        raise NoWebhookSecret(
+            f"Workspace {team} has no webhook secret set "
+            f"(`oec-chatops webhooks register --team {team}`)."
+        )
+    return team, secrets
+
+
+@dataclass(frozen=True, slots=True)
+class TeamWebhookReceiver:
+    """The per-workspace door: the workspaces (their secrets), and what `receiver.accept` needs."""
+
+    settings: Settings
+    workspaces: Workspaces
+    clock: Clock
+    store: Store
+    metrics: Metrics
+    wake_outbox: Wake
+    wake_tracker: Wake
+
+    async def receive(self, request: Request) -> Response:
+        request_id_var.set(new_request_id())
+        try:
+            team, secrets = _team_of(request, self.workspaces)
+            body, verified, event = await read_verified(
+                request, self.settings, secrets, now=self.clock.time()
+            )
+        except WebhookRejected as exc:
+            team_named = str(request.path_params.get("team_id", ""))[:40]
+            return refuse_delivery(self, request, exc, source="oec", team=team_named)
+        return await accept(self, verified, event, body, team=team)
