@@ -130,34 +130,37 @@ async def test_deliveries_to_the_wrong_or_an_unknown_door_are_refused_and_not_st
         data = task_data(s, STAGING, new_task(s, STAGING), "running")
         signed_by_a = [HOOK_SECRETS[TEAM_A]]
 
+        answers = {
+            "B, which has no secret yet": await deliver(
+                s, "deploy.started", data, secrets=signed_by_a, path=hook_path(TEAM_B)
+            )
+        }
+        s.c.workspaces.set_webhook_secrets(TEAM_B, [HOOK_SECRETS[TEAM_B]])
         refused = {
             "A's secret at B's door": (hook_path(TEAM_B), signed_by_a),
-            "B's secret (typed by someone) at A's door": (hook_path(TEAM_A), [HOOK_SECRETS[TEAM_B]]),
+            "B's secret at A's door": (hook_path(TEAM_A), [HOOK_SECRETS[TEAM_B]]),
             "the one-workspace door": (WEBHOOK_PATH, signed_by_a),
             "an unknown workspace": (hook_path("T0NOBODY"), signed_by_a),
-            "not a workspace id": (hook_path("t0alpha"), signed_by_a),
+            "A's id in lower case": (hook_path("t0alpha"), signed_by_a),
+            "not a workspace id": (hook_path("not-a-team"), signed_by_a),
         }
-        answers = {
-            why: await deliver(s, "deploy.started", data, secrets=signed, path=path)
-            for why, (path, signed) in refused.items()
-        }
+        for why, (path, signed) in refused.items():
+            answers[why] = await deliver(s, "deploy.started", data, secrets=signed, path=path)
         s.c.workspaces.forget(TEAM_A)  # uninstalled: its secret goes with it
         answers["an uninstalled workspace"] = await deliver(
             s, "deploy.started", data, secrets=signed_by_a, path=hook_path(TEAM_A)
         )
 
-        assert {why: r.status_code for why, r in answers.items()} == {
-            "A's secret at B's door": 401,
-            "B's secret (typed by someone) at A's door": 401,
-            "the one-workspace door": 401,
-            "an unknown workspace": 404,
-            "not a workspace id": 404,
-            "an uninstalled workspace": 404,
+        assert {why: (r.status_code, r.json()["error"]) for why, r in answers.items()} == {
+            "B, which has no secret yet": (401, "no_webhook_secret"),
+            "A's secret at B's door": (401, "bad_signature"),
+            "B's secret at A's door": (401, "bad_signature"),
+            "the one-workspace door": (401, "bad_signature"),
+            "an unknown workspace": (404, "unknown_workspace"),
+            "A's id in lower case": (404, "unknown_workspace"),
+            "not a workspace id": (404, "invalid_team_id"),
+            "an uninstalled workspace": (404, "unknown_workspace"),
         }
-        assert answers["A's secret at B's door"].json()["error"] == "no_webhook_secret"
-        assert answers["B's secret (typed by someone) at A's door"].json()["error"] == (
-            "bad_signature"
-        )
         assert s.c.store.workspace_webhooks.sealed_secret(TEAM_A) is None
         assert table_count(s, "deliveries") == 0
         assert table_count(s, "deployments") == 0
@@ -182,9 +185,7 @@ async def test_subscribing_without_a_webhook_says_nothing_will_be_posted_yet(
         assert "acme-shop" in said
         assert "Nothing will be posted here yet" in said
         assert f"oec-chatops webhooks register --team {TEAM_A}" in said
-        assert [sub.channel_id for sub in s.c.store.subscriptions.for_channel(channel)] == [
-            channel
-        ]
+        assert [sub.channel_id for sub in s.c.store.subscriptions.for_channel(channel)] == [channel]
 
         s.c.workspaces.set_webhook_secrets(TEAM_A, [HOOK_SECRETS[TEAM_A]])
         again = await ask(

@@ -207,8 +207,9 @@ class Tracker(WorkerLoop):
     def _apply(self, update: DeploymentUpdate, *, next_poll_at: float | None) -> None:
         now = self.clock.time()
         with self.store.tx():
-            # A multi-workspace install: the workspace whose key polled refreshes its channels.
-            team = team_id_var.get() or None
+            # A multi-workspace install: the workspace whose key polled refreshes its channels;
+            # none entered (its workspace is gone), then no channel at all, never every one.
+            team = team_id_var.get() if self.channel_scope is not None else None
             applied = apply_update(
                 self.store, update, now=now, next_poll_at=next_poll_at, team=team
             )
