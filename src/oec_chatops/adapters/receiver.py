@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -187,14 +188,27 @@ class WebhookReceiver:
     wake_tracker: Wake
 
     async def receive(self, request: Request) -> Response:
-        request_id_var.set(new_request_id())
-        try:
-            body, verified, event = await read_verified(
-                request, self.settings, self.settings.webhook_secrets, now=self.clock.time()
-            )
-        except WebhookRejected as exc:
-            return refuse_delivery(self, request, exc, source="oec")
-        return await accept(self, verified, event, body)
+        return await receive_with(
+            self, request, self.settings, lambda _: (None, self.settings.webhook_secrets)
+        )
+
+
+Locate = Callable[[Request], tuple[str | None, tuple[str, ...]]]
+"""Which workspace a request is for (None: a one-workspace bot) and the secrets it must be
+signed with; raises `WebhookRejected` when there is none to verify with."""
+
+
+async def receive_with(door: Door, request: Request, s: Settings, locate: Locate) -> Response:
+    """One oec.sh delivery through a door: located, read, verified, parsed, then `accept`ed;
+    or refused, with the reason and the workspace the URL named (never the body or a secret)."""
+    request_id_var.set(new_request_id())
+    try:
+        team, secrets = locate(request)
+        body, verified, event = await read_verified(request, s, secrets, now=door.clock.time())
+    except WebhookRejected as exc:
+        named = {k: str(v)[:40] for k, v in request.path_params.items()}
+        return refuse_delivery(door, request, exc, source="oec", **named)
+    return await accept(door, verified, event, body, team=team)
 
 
 async def read_verified(

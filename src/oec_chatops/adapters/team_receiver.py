@@ -21,15 +21,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from oec_chatops.adapters.receiver import accept, read_verified, refuse_delivery
+from oec_chatops.adapters.receiver import WebhookReceiver, receive_with
 from oec_chatops.adapters.workspaces import Workspaces, check_team_id
-from oec_chatops.clock import Clock
-from oec_chatops.config import Settings
-from oec_chatops.context import new_request_id, request_id_var
 from oec_chatops.errors import ConfigError, SignatureRejected, WebhookRejected
-from oec_chatops.metrics import Metrics
-from oec_chatops.services.types import Wake
-from oec_chatops.store import Store
 
 
 class UnknownWorkspace(WebhookRejected):
@@ -45,7 +39,7 @@ class NoWebhookSecret(SignatureRejected):
     reason = "no_webhook_secret"
 
 
-def _team_of(request: Request, workspaces: Workspaces) -> tuple[str, tuple[str, ...]]:
+def _team_of(request: Request, workspaces: Workspaces) -> tuple[str | None, tuple[str, ...]]:
     """The installed workspace the URL names and its secrets; refused otherwise. Pure reads."""
     raw = str(request.path_params.get("team_id", ""))
     try:
@@ -66,25 +60,12 @@ def _team_of(request: Request, workspaces: Workspaces) -> tuple[str, tuple[str, 
 
 
 @dataclass(frozen=True, slots=True)
-class TeamWebhookReceiver:
-    """The per-workspace door: the workspaces (their secrets), and what `receiver.accept` needs."""
+class TeamWebhookReceiver(WebhookReceiver):
+    """`/webhooks/oec`'s collaborators, and the workspaces whose secrets verify each door."""
 
-    settings: Settings
     workspaces: Workspaces
-    clock: Clock
-    store: Store
-    metrics: Metrics
-    wake_outbox: Wake
-    wake_tracker: Wake
 
     async def receive(self, request: Request) -> Response:
-        request_id_var.set(new_request_id())
-        try:
-            team, secrets = _team_of(request, self.workspaces)
-            body, verified, event = await read_verified(
-                request, self.settings, secrets, now=self.clock.time()
-            )
-        except WebhookRejected as exc:
-            team_named = str(request.path_params.get("team_id", ""))[:40]
-            return refuse_delivery(self, request, exc, source="oec", team=team_named)
-        return await accept(self, verified, event, body, team=team)
+        return await receive_with(
+            self, request, self.settings, lambda r: _team_of(r, self.workspaces)
+        )

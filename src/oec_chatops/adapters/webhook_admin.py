@@ -25,6 +25,7 @@ from oec_chatops.clock import SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.client import OecClient
+from oec_chatops.oec.models import WebhookCreated
 from oec_chatops.platforms import PlatformSecrets
 from oec_chatops.store import Store
 
@@ -47,15 +48,9 @@ async def register(
     out: TextIO,
 ) -> int:
     async with _client(settings) as oec:
-        created = await oec.create_webhook(
-            url=url,
-            events=events,
-            description=description,
-            project_id=project_id,
-            idempotency_key=str(uuid.uuid4()),
+        created = await _create(
+            oec, url=url, events=events, project_id=project_id, description=description, out=out
         )
-    out.write(f"webhook {created.id} created for {created.url}\n")
-    out.write(f"events: {', '.join(created.events)}\n")
     if created.secret is not None:
         # Printed once, on purpose: oec.sh shows it only in this answer. Never logged.
         out.write(
@@ -66,6 +61,28 @@ async def register(
             "oec.sh returned no secret; use the one shown in the dashboard as OEC_WEBHOOK_SECRET\n"
         )
     return 0
+
+
+async def _create(
+    oec: OecClient,
+    *,
+    url: str,
+    events: Sequence[str],
+    project_id: str | None,
+    description: str,
+    out: TextIO,
+) -> WebhookCreated:
+    """Create the webhook (one idempotency key: a retried POST creates one) and say so."""
+    created = await oec.create_webhook(
+        url=url,
+        events=events,
+        description=description,
+        project_id=project_id,
+        idempotency_key=str(uuid.uuid4()),
+    )
+    out.write(f"webhook {created.id} created for {created.url}\n")
+    out.write(f"events: {', '.join(created.events)}\n")
+    return created
 
 
 async def list_webhooks(settings: Settings, *, out: TextIO) -> int:
@@ -150,15 +167,9 @@ async def _register(
         raise ConfigError(
             f"{team} has no oec.sh key yet: set it first (`oec-chatops workspace set-key {team}`)"
         ) from None
-    created = await oec.create_webhook(
-        url=url,
-        events=events,
-        description=description,
-        project_id=project_id,
-        idempotency_key=str(uuid.uuid4()),
+    created = await _create(
+        oec, url=url, events=events, project_id=project_id, description=description, out=out
     )
-    out.write(f"webhook {created.id} created for {created.url}\n")
-    out.write(f"events: {', '.join(created.events)}\n")
     if created.secret is None:
         out.write(
             "oec.sh returned no secret; copy the one its dashboard shows into "
