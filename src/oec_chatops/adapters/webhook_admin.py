@@ -10,11 +10,10 @@ set-webhook-secret` is for a webhook created by hand in oec.sh's dashboard).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
-from pydantic import SecretStr
-
+from oec_chatops.adapters.check_workspaces import workspace_client
 from oec_chatops.adapters.workspaces import (
     WorkspaceNotConnected,
     Workspaces,
@@ -26,7 +25,6 @@ from oec_chatops.config import Settings
 from oec_chatops.errors import ConfigError
 from oec_chatops.oec.client import OecClient
 from oec_chatops.oec.models import WebhookCreated
-from oec_chatops.platforms import PlatformSecrets
 from oec_chatops.store import Store
 
 
@@ -129,7 +127,7 @@ async def register_for_team(
     target = team_webhook_url(settings, team, url)
     store = Store(settings.oec_chatops_db)
     workspaces = open_workspaces(
-        settings, store=store, clock=SystemClock(), oec_client=_client_for(settings)
+        settings, store=store, clock=SystemClock(), oec_client=workspace_client(settings)
     )
     try:
         if workspaces is None:
@@ -179,14 +177,3 @@ async def _register(
     ws.add_webhook_secret(team, created.secret.get_secret_value())
     out.write(f"signing secret stored for {team} (sealed; not shown)\n")
     return 0
-
-
-def _client_for(settings: Settings) -> Callable[[PlatformSecrets | None], OecClient]:
-    def build(secrets: PlatformSecrets | None) -> OecClient:
-        if secrets is None or secrets.key is None:
-            raise ConfigError("no oec.sh key for this workspace")
-        return OecClient(
-            base_url=secrets.entry.url or settings.oec_api_url, rw_key=SecretStr(secrets.key)
-        )
-
-    return build
