@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +19,8 @@ from oec_chatops.domain import Deployment, Progress
 from oec_chatops.oec.models import TASK_TERMINAL, normalize_task_status
 from oec_chatops.services.digests import collect, deployment_item
 from oec_chatops.services.fanout import env_matches, wants
+from oec_chatops.services.team_fanout import channel_in_team, in_team
 from oec_chatops.slack import blocks
-from oec_chatops.store.rows import Subscription
 from oec_chatops.store.store import Repos
 
 RUNNING_STATUSES = frozenset({"running", "deploying", "building", "in_progress", "started"})
@@ -324,17 +323,6 @@ def _refresh_only(
             kind="failure_thread", key=task_id, channel_id=channel, body={}, now=now
         )
     return Applied(merged, False, tuple(channels), bool(threads))
-
-
-def channel_in_team(repos: Repos, channel_id: str, team: str | None) -> bool:
-    """Is the channel in workspace `team`? Every channel is, for a one-workspace bot (`team`
-    None); a channel whose workspace is unknown is in none."""
-    return team is None or repos.channel_teams.team_of(channel_id) == team
-
-
-def in_team(repos: Repos, subs: Iterable[Subscription], team: str | None) -> list[Subscription]:
-    """The subscriptions of channels in workspace `team` (all of them when `team` is None)."""
-    return [s for s in subs if channel_in_team(repos, s.channel_id, team)]
 
 
 def _route(

@@ -14,10 +14,11 @@ from typing import Any
 
 from oec_chatops.domain import EnvRef, Progress
 from oec_chatops.oec.models import WEBHOOK_EVENTS, WebhookEvent
-from oec_chatops.services.deployments import DeploymentUpdate, apply_update, in_team
+from oec_chatops.services.deployments import DeploymentUpdate, apply_update
 from oec_chatops.services.digests import collect, event_item
 from oec_chatops.services.fanout import alert_state, env_matches, is_failure, wants
 from oec_chatops.services.resolver import slugify
+from oec_chatops.services.team_fanout import in_team
 from oec_chatops.slack import blocks
 from oec_chatops.slack.grammar.specs import HOST_EVENTS
 from oec_chatops.store.store import Repos
