@@ -234,3 +234,27 @@ async def test_register_team_stores_oecsh_secret_sealed_and_its_deliveries_are_a
             return int(row[0])
 
         await until(lambda: stored() >= 2, timeout=10, what="oec.sh's deliveries stored")
+
+
+async def test_a_rotation_accepts_the_old_secret_until_it_is_dropped(tmp_path: Path) -> None:
+    async with oauth_stack(tmp_path) as s:
+        assert s.c.workspaces is not None
+        await install(s, TEAM_A, key=KEYS[TEAM_A])
+        new, old = "whsec-rotated-" + "n" * 24, HOOK_SECRETS[TEAM_A]
+        data = task_data(s, STAGING, "task-rotation", "running")
+
+        async def status_with(secret: str, delivery: str) -> int:
+            r = await deliver(
+                s,
+                "environment.created",
+                data,
+                delivery_id=delivery,
+                secrets=[secret],
+                path=hook_path(TEAM_A),
+            )
+            return r.status_code
+
+        s.c.workspaces.set_webhook_secrets(TEAM_A, [f"{new},{old}"])
+        assert [await status_with(new, "d1"), await status_with(old, "d2")] == [200, 200]
+        s.c.workspaces.set_webhook_secrets(TEAM_A, [new])
+        assert [await status_with(new, "d3"), await status_with(old, "d4")] == [200, 401]
