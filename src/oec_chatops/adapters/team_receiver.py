@@ -16,7 +16,7 @@ refused delivery, and the log line says why, never the body or a secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -64,6 +64,12 @@ class TeamWebhookReceiver(WebhookReceiver):
     """`/webhooks/oec`'s collaborators, and the workspaces whose secrets verify each door."""
 
     workspaces: Workspaces
+
+    @classmethod
+    def beside(cls, door: WebhookReceiver, workspaces: Workspaces) -> TeamWebhookReceiver:
+        """With the same collaborators as `/webhooks/oec`'s door."""
+        same = {f.name: getattr(door, f.name) for f in fields(door)}
+        return cls(**same, workspaces=workspaces)
 
     async def receive(self, request: Request) -> Response:
         return await receive_with(

@@ -94,17 +94,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
     )
     # A multi-workspace install: `/webhooks/oec/<team id>`, each workspace's own secret(s).
     team_hooks = (
-        TeamWebhookReceiver(
-            settings=c.settings,
-            workspaces=c.workspaces,
-            clock=c.clock,
-            store=c.store,
-            metrics=c.metrics,
-            wake_outbox=c.outbox.wake,
-            wake_tracker=c.tracker.wake,
-        )
-        if c.workspaces is not None
-        else None
+        TeamWebhookReceiver.beside(webhooks, c.workspaces) if c.workspaces is not None else None
     )
     # deployERP platforms: `/webhooks/<name>`, one door each, with that platform's secrets.
     derp_doors = [
