@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--events", nargs="+", default=list(DEFAULT_EVENTS))
     reg.add_argument("--project-id", default=None, help="limit to one project")
     reg.add_argument("--description", default="oec-chatops")
+    reg.add_argument(
+        "--team",
+        default=None,
+        help="a multi-workspace install: the workspace (T...) whose oec.sh key registers it, "
+        "delivering to PUBLIC_URL/webhooks/oec/T...; its secret is stored sealed, not shown",
+    )
     hsub.add_parser("list", help="list oec.sh webhooks")
 
     db = sub.add_parser("db", help="read the audit trail, deliveries and outbox (read-only)")
@@ -137,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Client warnings (retries, refusals) go through the redacting filter, not bare.
             configure_logging(level="WARNING", fmt="text", secrets=settings.secret_values())
             _warn_unknown_variables(settings)
+            if args.webhooks_command == "register" and (settings.oauth or args.team):
+                return _register_for_team(settings, args)
             if args.webhooks_command == "register":
                 url = args.url or settings.webhook_url
                 if url is None:
@@ -164,6 +172,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _register_for_team(settings: Settings, args: argparse.Namespace) -> int:
+    """`webhooks register` in a multi-workspace install: one workspace's webhook, which it
+    names (there is no install-wide key to register with, nor secret to verify with)."""
+    from oec_chatops.adapters import webhook_admin
+
+    if not settings.oauth:
+        raise ConfigError("--team is for a multi-workspace install (SLACK_CLIENT_ID is not set)")
+    if not args.team:
+        raise ConfigError(
+            "a multi-workspace install registers one webhook per workspace: "
+            "give --team T... (see `oec-chatops workspace list`)"
+        )
+    return asyncio.run(
+        webhook_admin.register_for_team(
+            settings,
+            args.team,
+            url=args.url,
+            events=args.events,
+            project_id=args.project_id,
+            description=args.description,
+            out=sys.stdout,
+        )
+    )
 
 
 def _db(args: argparse.Namespace) -> int:

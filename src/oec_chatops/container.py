@@ -34,7 +34,7 @@ from oec_chatops.adapters.workspaces import Workspaces, open_workspaces
 from oec_chatops.backup_host import BackupHost
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
-from oec_chatops.context import notify_retry
+from oec_chatops.context import notify_retry, team_id_var
 from oec_chatops.hosts import LEGACY_NAME, Hosts
 from oec_chatops.metrics import Metrics
 from oec_chatops.oec.backup_host import OecBackups
@@ -357,7 +357,13 @@ def build_container(
         directory=directory,
     )
     channels = ChannelAccess(slack=slack, clock=clock)
-    subscriptions = Subscriptions(store=store, clock=clock, resolver=resolver, channels=channels)
+    subscriptions = Subscriptions(
+        store=store,
+        clock=clock,
+        resolver=resolver,
+        channels=channels,
+        webhook_gap=_webhook_gap(workspaces),
+    )
     command_service = CommandService(
         policy=policy,
         directory=directory,
@@ -432,3 +438,10 @@ def build_container(
         ),
         leadership=Leadership(str(settings.oec_chatops_db)) if store.postgres else None,
     )
+
+
+def _webhook_gap(workspaces: Workspaces | None) -> Callable[[], str | None] | None:
+    """A multi-workspace install: why the asking workspace would hear nothing from oec.sh."""
+    if workspaces is None:
+        return None
+    return lambda: workspaces.webhook_gap(team_id_var.get())

@@ -26,7 +26,8 @@ SINGLE_WORKSPACE_ONLY: dict[str, str] = {
     "OEC_API_KEY_RO": "each workspace sets its own key (`oec-chatops workspace set-key`)",
     "OEC_CHATOPS_POLICY": "each workspace sets its own policy (`oec-chatops workspace set-policy`)",
     "OEC_CHATOPS_PLATFORMS": "an OAuth install serves oec.sh (OEC_API_URL) only",
-    "OEC_WEBHOOK_SECRET": "webhook notifications are not yet routed per workspace",
+    "OEC_WEBHOOK_SECRET": "each workspace has its own webhook secret and URL "
+    "(`oec-chatops webhooks register --team T...`)",
 }
 
 

@@ -34,6 +34,8 @@ async def test_check_reports_each_workspace_and_the_one_without_a_key(tmp_path: 
         assert f"[ok  ] workspace {TEAM_A}: bot token valid" in report
         assert f"[ok  ] workspace {TEAM_A} rw key" in report
         assert f"[warn] workspace {TEAM_B}: no oec.sh key" in report
+        assert f"[warn] workspace {TEAM_A}: no webhook secret" in report
+        assert f"webhooks register --team {TEAM_A}" in report
         assert f"[ok  ] workspace {TEAM_B}: bot token valid" in report
         for secret in (KEYS[TEAM_A], *s.fake.installs.tokens_of(TEAM_A)):
             assert secret not in report

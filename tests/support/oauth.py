@@ -40,12 +40,25 @@ KEYS = {TEAM_A: RW_KEY, TEAM_B: KEY_B}
 CHANNELS = {TEAM_A: "C0DEPLOYS", TEAM_B: "C0GENERAL"}  # one channel each: a channel has one team
 
 
+HOOK_SECRETS = {TEAM_A: "whsec-alpha-" + "a" * 24, TEAM_B: "whsec-bravo-" + "b" * 24}
+"""Each workspace's oec.sh webhook signing secret."""
+
+
+def hook_path(team: str) -> str:
+    """The workspace's own webhook door."""
+    return f"/webhooks/oec/{team}"
+
+
 @contextlib.asynccontextmanager
-async def oauth_stack(tmp_path: Path, **kwargs: Any) -> AsyncIterator[Stack]:
-    """The product with a multi-workspace bot; the simulator accepts both workspaces' keys."""
+async def oauth_stack(
+    tmp_path: Path, *, sim_options: dict[str, Any] | None = None, **kwargs: Any
+) -> AsyncIterator[Stack]:
+    """The product with a multi-workspace bot; the simulator accepts both workspaces' keys
+    (`sim_options`: more of its settings, e.g. `webhook_secret=None` to give each webhook
+    created through its API a secret of its own, as oec.sh does)."""
     async with running_stack(
         tmp_path,
-        sim=sim_settings(rw_keys=tuple(KEYS.values())),
+        sim=sim_settings(rw_keys=tuple(KEYS.values()), **(sim_options or {})),
         environ=OAUTH_ENV,
         drop=ONE_WORKSPACE,
         webhook_events=None,

@@ -95,8 +95,10 @@ async def deliver(
     delivery_id: str | None = None,
     timestamp: float | None = None,
     secrets: Sequence[str] = (WEBHOOK_SECRET,),
+    path: str = WEBHOOK_PATH,
 ) -> httpx.Response:
-    """POST one signed delivery to the bot, timed by the bot's own clock unless told otherwise."""
+    """POST one signed delivery to the bot (at `path`: a workspace's door is
+    `/webhooks/oec/<team>`), timed by the bot's own clock unless told otherwise."""
     delivery_id = delivery_id or str(uuid.uuid4())
     body = envelope(event, data, delivery_id=delivery_id)
     headers = signed(
@@ -106,7 +108,7 @@ async def deliver(
         timestamp=stack.c.clock.time() if timestamp is None else timestamp,
         secrets=secrets,
     )
-    return await stack.http.post(stack.bot_url + WEBHOOK_PATH, content=body, headers=headers)
+    return await stack.http.post(stack.bot_url + path, content=body, headers=headers)
 
 
 def env_data(stack: Stack, label: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ async def check_workspaces(settings: Settings, line: Line, key_line: KeyLine) ->
     try:
         try:
             workspaces = open_workspaces(
-                settings, store=store, clock=SystemClock(), oec_client=_client_for(settings)
+                settings, store=store, clock=SystemClock(), oec_client=workspace_client(settings)
             )
         except ConfigError as exc:
             line(FAIL, "encryption key", str(exc))
@@ -65,6 +65,13 @@ async def _each(settings: Settings, ws: Workspaces, line: Line, key_line: KeyLin
         finally:
             if slack.session is not None:
                 await slack.session.close()
+        if not s.has_webhook:
+            line(
+                WARN,
+                what,
+                "no webhook secret, so oec.sh's notifications are not posted: "
+                f"oec-chatops webhooks register --team {s.team_id}",
+            )
         if not s.has_key:
             line(WARN, what, f"no oec.sh key: oec-chatops workspace set-key {s.team_id}")
             continue
@@ -76,7 +83,7 @@ async def _each(settings: Settings, ws: Workspaces, line: Line, key_line: KeyLin
             line(FAIL, what, str(exc))
 
 
-def _client_for(settings: Settings) -> Callable[[PlatformSecrets | None], OecClient]:
+def workspace_client(settings: Settings) -> Callable[[PlatformSecrets | None], OecClient]:
     def build(secrets: PlatformSecrets | None) -> OecClient:
         key = SecretStr(secrets.key) if secrets is not None else None
         return OecClient(base_url=settings.oec_api_url, rw_key=key)

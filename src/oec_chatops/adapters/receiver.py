@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -124,23 +125,45 @@ class Door(Protocol):
     def wake_tracker(self) -> Wake: ...
 
 
-def refuse_delivery(door: Door, request: Request, exc: WebhookRejected, *, source: str) -> Response:
+def refuse_delivery(
+    door: Door, request: Request, exc: WebhookRejected, *, source: str, **extra: object
+) -> Response:
     """A delivery refused at a webhook door: counted by reason, logged, answered (`refuse`)."""
     door.metrics.deliveries.labels(exc.reason).inc()
     return refuse(
-        request, exc, metrics=door.metrics, source=source, logger=log, event="webhook.rejected"
+        request,
+        exc,
+        metrics=door.metrics,
+        source=source,
+        logger=log,
+        event="webhook.rejected",
+        **extra,
     )
 
 
 async def persist(
-    door: Door, event: WebhookEvent, *, delivery_id: str, raw: bytes, signed_at: int | None
+    door: Door,
+    event: WebhookEvent,
+    *,
+    delivery_id: str,
+    raw: bytes,
+    signed_at: int | None,
+    team: str | None = None,
 ) -> tuple[Ingested, str]:
     """Store a verified delivery with what it causes (one transaction), wake the workers, count
-    it; the outcome is `stored`, `duplicate` or `unknown_event`. Shared by every host's door."""
+    it; the outcome is `stored`, `duplicate` or `unknown_event`. Shared by every host's door.
+    `team`: the workspace whose door it came through (a multi-workspace install), whose
+    channels alone it may reach."""
     now = door.clock.time()
     result = await door.store.write(
         lambda repos: ingest(
-            repos, event, delivery_id=delivery_id, raw=raw, signed_at=signed_at, now=now
+            repos,
+            event,
+            delivery_id=delivery_id,
+            raw=raw,
+            signed_at=signed_at,
+            now=now,
+            team=team,
         )
     )
     if result.rows:
@@ -165,40 +188,79 @@ class WebhookReceiver:
     wake_tracker: Wake
 
     async def receive(self, request: Request) -> Response:
-        request_id_var.set(new_request_id())
-        s = self.settings
-        try:
-            body = await read_limited(request, MAX_WEBHOOK_BODY)
-            verified = verify_delivery(
-                body,
-                request.headers,
-                scheme=s.oec_webhook_scheme,
-                secrets=s.webhook_secrets,
-                now=self.clock.time(),
-                tolerance=s.oec_webhook_tolerance,
-                allow_untimestamped=s.oec_webhook_allow_untimestamped,
-            )
-            event = parse_event(body)
-        except WebhookRejected as exc:
-            return refuse_delivery(self, request, exc, source="oec")
+        return await receive_with(
+            self, request, self.settings, lambda _: (None, self.settings.webhook_secrets)
+        )
 
-        delivery_id = dedupe_key(verified, event, body)
-        result, outcome = await persist(
-            self, event, delivery_id=delivery_id, raw=body, signed_at=verified.timestamp
-        )
-        # A stored delivery is already a row with its id and time, and a metric: a log line for
-        # each would cost a quarter of the receiver's time (benchmarks/webhook_ingest.py). The
-        # unusual outcomes, a duplicate or an event we do not know, are worth a line at INFO.
-        log.log(
-            logging.DEBUG if outcome == "stored" else logging.INFO,
-            "webhook.accepted",
-            extra={
-                "delivery_id": delivery_id,
-                # What the (possibly unsigned) header claimed, for matching oec.sh's delivery log.
-                "header_delivery_id": (verified.delivery_id or "")[:100] or None,
-                "event": event.event,
-                "outcome": outcome,
-                "rows": result.rows,
-            },
-        )
-        return _json(200, {"ok": True, "delivery_id": delivery_id, "duplicate": result.duplicate})
+
+Locate = Callable[[Request], tuple[str | None, tuple[str, ...]]]
+"""Which workspace a request is for (None: a one-workspace bot) and the secrets it must be
+signed with; raises `WebhookRejected` when there is none to verify with."""
+
+
+async def receive_with(door: Door, request: Request, s: Settings, locate: Locate) -> Response:
+    """One oec.sh delivery through a door: located, read, verified, parsed, then `accept`ed;
+    or refused, with the reason and the workspace the URL named (never the body or a secret)."""
+    request_id_var.set(new_request_id())
+    try:
+        team, secrets = locate(request)
+        body, verified, event = await read_verified(request, s, secrets, now=door.clock.time())
+    except WebhookRejected as exc:
+        named = {k: str(v)[:40] for k, v in request.path_params.items()}
+        return refuse_delivery(door, request, exc, source="oec", **named)
+    return await accept(door, verified, event, body, team=team)
+
+
+async def read_verified(
+    request: Request, s: Settings, secrets: tuple[str, ...], *, now: float
+) -> tuple[bytes, VerifiedDelivery, WebhookEvent]:
+    """The body (refused past the size limit before it is read whole), verified with `secrets`
+    under the configured scheme and tolerance, then parsed; `WebhookRejected` otherwise."""
+    body = await read_limited(request, MAX_WEBHOOK_BODY)
+    verified = verify_delivery(
+        body,
+        request.headers,
+        scheme=s.oec_webhook_scheme,
+        secrets=secrets,
+        now=now,
+        tolerance=s.oec_webhook_tolerance,
+        allow_untimestamped=s.oec_webhook_allow_untimestamped,
+    )
+    return body, verified, parse_event(body)
+
+
+async def accept(
+    door: Door,
+    verified: VerifiedDelivery,
+    event: WebhookEvent,
+    body: bytes,
+    *,
+    team: str | None = None,
+) -> Response:
+    """Persist a verified, parsed delivery, log the unusual outcomes, answer 200.
+
+    A workspace's door (`team`) dedupes within that workspace: oec.sh sends each of its
+    webhooks its own delivery, and two workspaces' webhooks may well carry the same payload
+    id; each must reach its own channels, so the key is the workspace's and the signed id."""
+    signed_key = dedupe_key(verified, event, body)
+    delivery_id = f"{team}:{signed_key}" if team else signed_key
+    result, outcome = await persist(
+        door, event, delivery_id=delivery_id, raw=body, signed_at=verified.timestamp, team=team
+    )
+    # A stored delivery is already a row with its id and time, and a metric: a log line for
+    # each would cost a quarter of the receiver's time (benchmarks/webhook_ingest.py). The
+    # unusual outcomes, a duplicate or an event we do not know, are worth a line at INFO.
+    log.log(
+        logging.DEBUG if outcome == "stored" else logging.INFO,
+        "webhook.accepted",
+        extra={
+            "delivery_id": delivery_id,
+            # What the (possibly unsigned) header claimed, for matching oec.sh's delivery log.
+            "header_delivery_id": (verified.delivery_id or "")[:100] or None,
+            "event": event.event,
+            "outcome": outcome,
+            "rows": result.rows,
+            **({"team": team} if team else {}),
+        },
+    )
+    return _json(200, {"ok": True, "delivery_id": delivery_id, "duplicate": result.duplicate})

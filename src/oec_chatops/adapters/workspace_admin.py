@@ -10,6 +10,7 @@ checked (`policy.parse_policy`) before it replaces the old one, so a typo change
     oec-chatops workspace list                 installed workspaces: key set? policy set?
     oec-chatops workspace set-key T0123ABC     the oec.sh key, read from standard input
     oec-chatops workspace set-policy T0123ABC policy.toml
+    oec-chatops workspace set-webhook-secret T0123ABC   oec.sh's signing secret, from stdin
     oec-chatops workspace rotate-key           re-seal everything under the first key
 """
 
@@ -33,12 +34,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     ws = sub.add_parser("workspace", help="a multi-workspace install: keys and policies")
     wsub = ws.add_subparsers(dest="workspace_command", required=True)
     wsub.add_parser("new-key", help="print a fresh OEC_CHATOPS_ENCRYPTION_KEY")
-    wsub.add_parser("list", help="installed workspaces, and whether each has a key and a policy")
+    wsub.add_parser(
+        "list", help="installed workspaces: whether each has a key, a policy, a webhook secret"
+    )
     key = wsub.add_parser("set-key", help="set a workspace's oec.sh key (read from stdin)")
     key.add_argument("team_id", help="the workspace id, T...")
     pol = wsub.add_parser("set-policy", help="set a workspace's policy from a policy file")
     pol.add_argument("team_id", help="the workspace id, T...")
     pol.add_argument("file", type=Path, help="a policy file (see the README's Policy section)")
+    hook = wsub.add_parser(
+        "set-webhook-secret",
+        help="set a workspace's oec.sh webhook signing secret(s), read from stdin "
+        "(comma-separated while rotating; replaces those set before)",
+    )
+    hook.add_argument("team_id", help="the workspace id, T...")
     wsub.add_parser("rotate-key", help="re-seal stored secrets under the first encryption key")
 
 
@@ -71,7 +80,8 @@ def _command(args: argparse.Namespace, ws: Workspaces, *, stdin: TextIO, out: Te
                 f"{s.team_id}\t{s.team_name or '-'}\t"
                 f"{'installed' if s.installed else 'not installed'}\t"
                 f"key {'set' if s.has_key else 'MISSING'}\t"
-                f"policy {'set' if s.has_policy else 'default (read-only)'}",
+                f"policy {'set' if s.has_policy else 'default (read-only)'}\t"
+                f"webhook {'set' if s.has_webhook else 'MISSING (nothing posted)'}",
                 file=out,
             )
         return 0
@@ -85,6 +95,13 @@ def _command(args: argparse.Namespace, ws: Workspaces, *, stdin: TextIO, out: Te
             raise ConfigError("no key on standard input (pipe it in, or type it and Enter)")
         ws.set_key(team, key)
         print(f"oec.sh key set for {team} (sealed)", file=out)
+    elif command == "set-webhook-secret":
+        ws.set_webhook_secrets(team, [stdin.readline()])
+        print(
+            f"webhook secret set for {team} (sealed); oec.sh delivers to "
+            f"<PUBLIC_URL>/webhooks/oec/{team}",
+            file=out,
+        )
     else:
         try:
             text = Path(args.file).read_text(encoding="utf-8")

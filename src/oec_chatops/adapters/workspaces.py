@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from oec_chatops.clock import Clock
@@ -36,6 +36,8 @@ _TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,30}$")
 _RW_KEY = re.compile(r"^oec_live_(?:rw_)?[A-Za-z0-9_-]{20,200}$")
 
 UNINSTALLED = "the Slack workspace uninstalled the app (or revoked its token)"
+MIN_WEBHOOK_SECRET = 16
+"""Shorter is a typo or a truncated paste, not a secret oec.sh issued."""
 NO_WORKSPACE = "the channel's Slack workspace is not installed"
 
 
@@ -49,6 +51,21 @@ def check_team_id(team_id: str) -> str:
     if not _TEAM_ID.match(team):
         raise ConfigError(f"{team_id!r} is not a Slack workspace id (T followed by letters/digits)")
     return team
+
+
+def check_webhook_secrets(secrets: Sequence[str]) -> tuple[str, ...]:
+    """Webhook secrets as typed or returned by oec.sh (comma-separated allowed, as in
+    OEC_WEBHOOK_SECRET), each long enough to be one; the message never repeats them."""
+    kept = tuple(
+        dict.fromkeys(part.strip() for s in secrets for part in s.split(",") if part.strip())
+    )
+    if not kept:
+        raise ConfigError("no webhook secret given")
+    if any(len(s) < MIN_WEBHOOK_SECRET or any(c.isspace() for c in s) for s in kept):
+        raise ConfigError(
+            f"a webhook secret is at least {MIN_WEBHOOK_SECRET} characters, without spaces"
+        )
+    return kept
 
 
 def check_oec_key(key: str) -> str:
@@ -68,6 +85,7 @@ class WorkspaceSummary:
     installed: bool
     has_key: bool
     has_policy: bool
+    has_webhook: bool = False
 
 
 class Workspaces:
@@ -114,8 +132,9 @@ class Workspaces:
         return self._box.open(row.bot_token_sealed, what=f"the bot token of workspace {team_id}")
 
     def forget(self, team_id: str) -> int:
-        """Uninstalled or revoked: drop its installation, key and policy, and fail its pending
-        outbox rows; return how many rows were failed."""
+        """Uninstalled or revoked: drop its installation, key, policy and webhook secret (one
+        row of `workspace_settings`), and fail its pending outbox rows; return how many rows
+        were failed."""
         now = self._clock.time()
         with self._store.tx():
             self._store.installations.delete(team_id)
@@ -186,6 +205,41 @@ class Workspaces:
         for _, client in clients:
             await client.aclose()
 
+    # -- oec.sh webhook secrets ----------------------------------------------------------------
+
+    def set_webhook_secrets(self, team_id: str, secrets: Sequence[str]) -> None:
+        """Replace the workspace's webhook secret(s), newest first (two while rotating)."""
+        kept = check_webhook_secrets(secrets)
+        self._store.workspace_webhooks.set_sealed(
+            check_team_id(team_id), self._box.seal(",".join(kept)), now=self._clock.time()
+        )
+
+    def add_webhook_secret(self, team_id: str, secret: str) -> None:
+        """Accept one more secret (a newly registered webhook), first, beside those already
+        set: each oec.sh webhook signs with its own secret, and an older webhook of the same
+        workspace (another project) keeps delivering."""
+        team = check_team_id(team_id)
+        self.set_webhook_secrets(team, [secret, *self.webhook_secrets(team)])
+
+    def webhook_secrets(self, team_id: str) -> tuple[str, ...]:
+        """The secrets a delivery to this workspace's URL may be signed with; () when none."""
+        sealed = self._store.workspace_webhooks.sealed_secret(team_id) if team_id else None
+        if not sealed:
+            return ()
+        opened = self._box.open(sealed, what=f"the webhook secret of {team_id}")
+        return tuple(s for s in opened.split(",") if s)
+
+    def webhook_gap(self, team_id: str) -> str | None:
+        """Why nothing oec.sh sends reaches this workspace yet (no webhook secret), or None."""
+        if not team_id or self._store.workspace_webhooks.sealed_secret(team_id):
+            return None
+        return (
+            "Nothing will be posted here yet: this Slack workspace has no oec.sh webhook "
+            "connected to the bot. An operator connects it on the bot's host with "
+            f"`oec-chatops webhooks register --team {team_id}` (or, for a webhook created by "
+            f"hand, `oec-chatops workspace set-webhook-secret {team_id}`)."
+        )
+
     # -- policies ------------------------------------------------------------------------------
 
     def set_policy(self, team_id: str, text: str) -> None:
@@ -213,6 +267,7 @@ class Workspaces:
     def summaries(self) -> list[WorkspaceSummary]:
         installed = {r.team_id: r for r in self._store.installations.all()}
         settings = {s.team_id: s for s in self._store.workspace_settings.all()}
+        hooks = dict(self._store.workspace_webhooks.all_sealed())
         return [
             WorkspaceSummary(
                 team_id=team,
@@ -220,6 +275,7 @@ class Workspaces:
                 installed=team in installed,
                 has_key=bool(settings.get(team) and settings[team].oec_key_sealed),
                 has_policy=bool(settings.get(team) and settings[team].policy_text),
+                has_webhook=team in hooks,
             )
             for team in sorted(installed.keys() | settings.keys())
         ]
@@ -235,6 +291,9 @@ class Workspaces:
             if s.oec_key_sealed:
                 self._box.open(s.oec_key_sealed, what=f"the oec.sh key of {s.team_id}")
                 opened += 1
+        for team, sealed in self._store.workspace_webhooks.all_sealed():
+            self._box.open(sealed, what=f"the webhook secret of {team}")
+            opened += 1
         return opened
 
     def rotate(self) -> int:
@@ -254,6 +313,11 @@ class Workspaces:
                         now=self._clock.time(),
                     )
                     count += 1
+            for team, sealed in self._store.workspace_webhooks.all_sealed():
+                self._store.workspace_webhooks.set_sealed(
+                    team, self._box.reseal(sealed, what=team), now=self._clock.time()
+                )
+                count += 1
         return count
 
 

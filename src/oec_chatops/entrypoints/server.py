@@ -3,6 +3,7 @@
 POST /slack/events   slash commands and interactivity (`slack.ingress`: verified, then Bolt);
                      not routed in Socket Mode without a signing secret
 POST /webhooks/oec   signed oec.sh deliveries (persist, then ack)
+POST /webhooks/oec/<team id>  a multi-workspace install: that workspace's signed deliveries
 POST /webhooks/<name> signed deliveries of each deployERP platform of the platforms file
 GET  /slack/install  a multi-workspace install's link (SLACK_CLIENT_ID): to Slack's consent page
 GET  /slack/oauth_redirect  Slack's redirect back: the installation is stored, sealed
@@ -36,6 +37,7 @@ from oec_chatops.adapters.derp_receiver import DerpWebhookReceiver
 from oec_chatops.adapters.health import Readiness
 from oec_chatops.adapters.oauth_stores import oauth_settings
 from oec_chatops.adapters.receiver import WebhookReceiver
+from oec_chatops.adapters.team_receiver import TeamWebhookReceiver
 from oec_chatops.container import Container
 from oec_chatops.errors import ConfigError
 from oec_chatops.slack.app import build_bolt_app
@@ -89,6 +91,10 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
         metrics=c.metrics,
         wake_outbox=c.outbox.wake,
         wake_tracker=c.tracker.wake,
+    )
+    # A multi-workspace install: `/webhooks/oec/<team id>`, each workspace's own secret(s).
+    team_hooks = (
+        TeamWebhookReceiver.beside(webhooks, c.workspaces) if c.workspaces is not None else None
     )
     # deployERP platforms: `/webhooks/<name>`, one door each, with that platform's secrets.
     derp_doors = [
@@ -180,6 +186,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
             *([counted("/slack/events", door.handle)] if door is not None else []),
             *([counted(path, install) for path in OAUTH_PATHS] if installer is not None else []),
             counted("/webhooks/oec", oec_webhook),
+            *([counted(TEAM_WEBHOOK_PATH, team_hooks.receive)] if team_hooks is not None else []),
             *(counted(f"/webhooks/{d.name}", d.receive) for d in derp_doors),
             counted("/healthz", healthz),
             counted("/readyz", readyz),
@@ -193,6 +200,7 @@ def build_app(c: Container, *, start_workers: bool = True, grace: float = 5.0) -
 
 
 OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
+TEAM_WEBHOOK_PATH = "/webhooks/oec/{team_id}"  # one label in the metrics, whatever the team
 
 
 def _oauth(c: Container) -> AsyncOAuthSettings | None:

@@ -102,6 +102,8 @@ class Actions:
                 now=self.clock.time(),
                 env_name=ref.env_name,
                 next_poll_at=now + 1.0,
+                # A multi-workspace install: the asking channel's workspace alone hears of it.
+                team=self.store.channel_teams.team_of(channel_id) if channel_id else None,
             )
             self._audit(
                 verb,

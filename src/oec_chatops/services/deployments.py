@@ -19,6 +19,7 @@ from oec_chatops.domain import Deployment, Progress
 from oec_chatops.oec.models import TASK_TERMINAL, normalize_task_status
 from oec_chatops.services.digests import collect, deployment_item
 from oec_chatops.services.fanout import env_matches, wants
+from oec_chatops.services.team_fanout import channel_in_team, in_team
 from oec_chatops.slack import blocks
 from oec_chatops.store.store import Repos
 
@@ -230,12 +231,22 @@ def apply_update(
     event: str | None = None,
     env_name: str | None = None,
     next_poll_at: float | None = None,
+    team: str | None = None,
+    own_delivery: bool = False,
 ) -> Applied:
     """Merge `u` into the stored deployment and queue one refresh per channel that shows it.
 
     Runs inside the caller's transaction. A channel shows the deployment if it is where the
     command was typed, if it already has the message, or if one of its subscriptions matches
     the project, environment and event.
+
+    `team` (a multi-workspace install): the workspace the update came through (its webhook,
+    its command, its key's poll). Only that workspace's channels are refreshed: a task two
+    workspaces both watch has one merged record but a message per channel, and each workspace
+    refreshes its own. So a delivery to `team` that changes nothing in the record (the other
+    workspace's delivery about the same task came first) still refreshes `team`'s channels,
+    which that earlier delivery did not reach (`own_delivery`: a webhook delivery, not a poll,
+    which would refresh them at every unchanged answer).
     """
     repos.deployments.lock(u.task_id)  # replicas merging one task take turns
     row = repos.deployments.get(u.task_id)
@@ -262,13 +273,17 @@ def apply_update(
             if rank_of(merged.status) == TERMINAL_RANK
             else (next_poll_at if next_poll_at is not None else (row.next_poll_at if row else now)),
         )
-    if not changed and row is not None:
+    if not changed and row is not None and not (team is not None and own_delivery):
         return Applied(merged, False, (), False)
 
     event_name = event or STATUS_EVENTS.get(merged.status, "deploy.started")
-    channels, noted = _route(repos, u.task_id, merged, event_name, env_name, project_id, now)
-    if origin and origin not in channels:
+    channels, noted = _route(
+        repos, u.task_id, merged, event_name, env_name, project_id, now, team=team
+    )
+    if origin and origin not in channels and channel_in_team(repos, origin, team):
         channels.insert(0, origin)
+    if not changed:
+        return _refresh_only(repos, u.task_id, merged, channels, now=now)
     for channel in channels:
         repos.outbox.enqueue(kind="deployment", key=u.task_id, channel_id=channel, body={}, now=now)
     moved = current is not None and merged.status != current.status and merged.status != "failed"
@@ -292,6 +307,24 @@ def apply_update(
     return Applied(merged, changed, tuple(channels), failed_now)
 
 
+def _refresh_only(
+    repos: Repos, task_id: str, merged: Deployment, channels: list[str], *, now: float
+) -> Applied:
+    """A workspace's own delivery that changed nothing in the record: refresh its channels,
+    with the failure's log thread where none was queued yet (the record turned failed
+    through another workspace's delivery, whose channels got theirs)."""
+    for channel in channels:
+        repos.outbox.enqueue(kind="deployment", key=task_id, channel_id=channel, body={}, now=now)
+    failed = merged.status == "failed"
+    queued = repos.workspace_webhooks.thread_queued
+    threads = [c for c in channels if failed and not queued(task_id, c)]
+    for channel in threads:
+        repos.outbox.enqueue(
+            kind="failure_thread", key=task_id, channel_id=channel, body={}, now=now
+        )
+    return Applied(merged, False, tuple(channels), bool(threads))
+
+
 def _route(
     repos: Repos,
     task_id: str,
@@ -300,6 +333,8 @@ def _route(
     env_name: str | None,
     project_id: str | None,
     now: float,
+    *,
+    team: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """The channels whose subscriptions show this change of the deployment, and those of them
     that asked for thread replies (`threads on`) and already show the deployment.
@@ -312,7 +347,7 @@ def _route(
     channels: list[str] = []
     noted: list[str] = []
     failure = event_name == "deploy.failed"
-    for sub in repos.subscriptions.for_project(project_id):
+    for sub in in_team(repos, repos.subscriptions.for_project(project_id), team):
         channel = sub.channel_id
         has_message = repos.messages.get(f"dep:{task_id}", channel) is not None
         if (

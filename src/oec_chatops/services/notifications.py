@@ -18,6 +18,7 @@ from oec_chatops.services.deployments import DeploymentUpdate, apply_update
 from oec_chatops.services.digests import collect, event_item
 from oec_chatops.services.fanout import alert_state, env_matches, is_failure, wants
 from oec_chatops.services.resolver import slugify
+from oec_chatops.services.team_fanout import in_team
 from oec_chatops.slack import blocks
 from oec_chatops.slack.grammar.specs import HOST_EVENTS
 from oec_chatops.store.store import Repos
@@ -105,8 +106,13 @@ def ingest(
     raw: bytes,
     signed_at: int | None,
     now: float,
+    team: str | None = None,
 ) -> Ingested:
-    """Store one verified delivery and queue what it should cause. Runs in one transaction."""
+    """Store one verified delivery and queue what it should cause. Runs in one transaction.
+
+    `team` (a multi-workspace install): the workspace whose webhook sent it. Only channels of
+    that workspace hear of it, whoever else subscribed to the same project: another workspace
+    gets its own delivery from its own webhook, through its own door."""
     d = event.data
     fresh = repos.deliveries.insert(
         delivery_id=delivery_id,
@@ -151,6 +157,8 @@ def ingest(
             event=event.event,
             env_name=ref.env_name if ref else d.environment_name,
             next_poll_at=now,
+            team=team,
+            own_delivery=True,
         )
         rows = len(applied.channels) * (2 if applied.failed_now else 1)
         repos.deliveries.mark_routed(delivery_id, rows)
@@ -172,6 +180,8 @@ def ingest(
             now=now,
             event=event.event,
             env_name=ref.env_name if ref else d.environment_name,
+            team=team,
+            own_delivery=True,
         )
         rows = len(applied.channels) * (2 if applied.failed_now else 1)
         repos.deliveries.mark_routed(delivery_id, rows)
@@ -181,7 +191,7 @@ def ingest(
     kind, body = _message(event, env_label)
     failure = is_failure(event.event, d.status)
     rows = 0
-    for sub in repos.subscriptions.for_project(project_id):
+    for sub in in_team(repos, repos.subscriptions.for_project(project_id), team):
         if not wants(sub, event.event, failure=failure):
             continue
         if not env_matches(

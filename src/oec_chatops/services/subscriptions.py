@@ -9,7 +9,7 @@ in gets its subscriptions flagged by the outbox, and subscribing again clears th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -40,6 +40,9 @@ class Subscriptions:
     clock: Clock
     resolver: Resolver
     channels: ChannelAccess
+    # A multi-workspace install: why nothing oec.sh sends would reach the asking workspace
+    # yet (its webhook is not connected), said with the answer instead of leaving it silent.
+    webhook_gap: Callable[[], str | None] | None = None
 
     async def subscribe(self, inv: Invocation, cmd: grammar.Command, reply: Reply) -> None:
         """Add a subscription, or change the options typed on an existing one (and say what
@@ -71,9 +74,10 @@ class Subscriptions:
             said = changes(Settings.of(old), new) if old is not None else None
             action = "subscription.add" if old is None else "subscription.update"
             self._audit(inv, action, sub.target, sub.events, how=new.how(), changed=said)
+        gap = self.webhook_gap() if self.webhook_gap is not None else None
         await reply(
             blocks.render_subscribed(
-                sub.target, sub.events, new.how(), changed=said, aligned=aligned
+                sub.target, sub.events, new.how(), changed=said, aligned=aligned, warning=gap
             )
         )
 

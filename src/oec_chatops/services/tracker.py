@@ -138,7 +138,12 @@ class Tracker(WorkerLoop):
             return await self._poll(row, active=active)
         team = team_id_var.set("")
         try:
-            refusal = self.channel_scope(row.origin_channel_id or "")
+            # Started by a command: its channel's workspace. Heard of from a workspace's webhook
+            # only: the workspace of a channel showing it (whose key may read the task).
+            channel = row.origin_channel_id or self.store.workspace_webhooks.channel_showing(
+                row.task_id
+            )
+            refusal = self.channel_scope(channel or "")
             if refusal is not None:
                 self._give_up(row, f"Stopped following it: {refusal}.")
                 return 0
@@ -202,7 +207,12 @@ class Tracker(WorkerLoop):
     def _apply(self, update: DeploymentUpdate, *, next_poll_at: float | None) -> None:
         now = self.clock.time()
         with self.store.tx():
-            applied = apply_update(self.store, update, now=now, next_poll_at=next_poll_at)
+            # A multi-workspace install: the workspace whose key polled refreshes its channels;
+            # none entered (its workspace is gone), then no channel at all, never every one.
+            team = team_id_var.get() if self.channel_scope is not None else None
+            applied = apply_update(
+                self.store, update, now=now, next_poll_at=next_poll_at, team=team
+            )
             self.store.deployments.set_next_poll(update.task_id, next_poll_at)
         if applied.channels:
             self.on_change()

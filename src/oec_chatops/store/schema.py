@@ -297,6 +297,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
         "ALTER TABLE outbox ADD COLUMN claim_until REAL",
     ),
+    (
+        # A multi-workspace install: each workspace's oec.sh webhook signing secret(s), sealed
+        # like its key (secretbox), verifying the deliveries to `/webhooks/oec/<team id>`.
+        "ALTER TABLE workspace_settings ADD COLUMN webhook_secret_sealed TEXT",
+    ),
 )
 
 

@@ -35,7 +35,13 @@ from oec_chatops.store.outbox import Outbox
 from oec_chatops.store.pg import PgConnection, migrate_postgres
 from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.subscriptions import Subscriptions
-from oec_chatops.store.workspaces import ChannelTeams, Installations, OAuthStates, WorkspaceSettings
+from oec_chatops.store.workspaces import (
+    ChannelTeams,
+    Installations,
+    OAuthStates,
+    WorkspaceSettings,
+    WorkspaceWebhooks,
+)
 
 __all__ = [
     "Approvals",
@@ -79,6 +85,7 @@ class Repos:
         self.oauth_states = OAuthStates(conn)
         self.workspace_settings = WorkspaceSettings(conn)
         self.channel_teams = ChannelTeams(conn)
+        self.workspace_webhooks = WorkspaceWebhooks(conn)
 
 
 class Store(Repos):

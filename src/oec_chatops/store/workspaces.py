@@ -176,3 +176,57 @@ class ChannelTeams(Repository):
             "(SELECT channel_id FROM channel_teams WHERE team_id = ?)",
             (reason, now, team_id),
         ).rowcount
+
+
+class WorkspaceWebhooks(Repository):
+    """Each workspace's oec.sh webhook signing secret(s), sealed (one text: the comma-separated
+    list, newest first, as OEC_WEBHOOK_SECRET takes it), and the lookups that keep a delivery
+    of one workspace inside that workspace's channels.
+
+    The secret is a column of `workspace_settings`, so an uninstall (`WorkspaceSettings.delete`)
+    drops it with the key and the policy.
+    """
+
+    def sealed_secret(self, team_id: str) -> str | None:
+        r = self.conn.execute(
+            "SELECT webhook_secret_sealed FROM workspace_settings WHERE team_id = ?", (team_id,)
+        ).fetchone()
+        return str(r[0]) if r and r[0] else None
+
+    def all_sealed(self) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT team_id, webhook_secret_sealed FROM workspace_settings "
+            "WHERE webhook_secret_sealed IS NOT NULL ORDER BY team_id"
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def set_sealed(self, team_id: str, sealed: str, *, now: float) -> None:
+        self.conn.execute(
+            "INSERT INTO workspace_settings (team_id, webhook_secret_sealed, updated_at) "
+            "VALUES (?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
+            "webhook_secret_sealed = excluded.webhook_secret_sealed, "
+            "updated_at = excluded.updated_at",
+            (team_id, sealed, now),
+        )
+
+    def channel_showing(self, task_id: str) -> str | None:
+        """A channel of a known workspace that shows (or is about to show) the deployment's
+        living message: whose workspace's oec.sh key follows a deployment no command started."""
+        r = self.conn.execute(
+            "SELECT ct.channel_id FROM channel_teams AS ct WHERE ct.channel_id IN ("
+            "SELECT m.channel_id FROM messages AS m WHERE m.key = ? "
+            "UNION SELECT o.channel_id FROM outbox AS o "
+            "WHERE o.kind = 'deployment' AND o.key = ? AND o.state = 'pending') "
+            "ORDER BY ct.channel_id LIMIT 1",
+            ("dep:" + task_id, task_id),
+        ).fetchone()
+        return str(r[0]) if r else None
+
+    def thread_queued(self, task_id: str, channel_id: str) -> bool:
+        """Has the failure thread of this deployment been queued (or sent) in this channel?"""
+        r = self.conn.execute(
+            "SELECT 1 FROM outbox WHERE kind = 'failure_thread' AND key = ? AND channel_id = ? "
+            "LIMIT 1",
+            (task_id, channel_id),
+        ).fetchone()
+        return r is not None

@@ -116,10 +116,12 @@ def render_subscribed(
     *,
     changed: Sequence[str] | None = None,
     aligned: int = 0,
+    warning: str | None = None,
 ) -> Message:
     """The answer to `subscribe`: what will be posted here from now on. `changed` (for an
     existing subscription) lists what changed, empty when nothing did; `aligned` counts the
-    channel's other digest subscriptions moved to the same digest time."""
+    channel's other digest subscriptions moved to the same digest time; `warning` says why
+    nothing would be posted yet after all."""
     now = f"{events_text(events)} from {code(target)}" + (f" ({how})" if how else "")
     if changed is None:
         lines = [f":bell: This channel now gets {now}."]
@@ -133,6 +135,8 @@ def render_subscribed(
             f"The channel's other digest {plural(aligned, 'subscription')} now post at the same "
             "time: a channel gets one digest a day."
         )
+    if warning:
+        lines.append(f":warning: {warning}")
     return message(f"Subscribed this channel to {target}.", [section("\n".join(lines))])
 
 
