@@ -118,31 +118,30 @@ async def test_a_wrong_encryption_key_refuses_to_start_and_rotation_recovers(db:
     assert "key set" in out
 
 
-async def test_set_webhook_secret_reads_stdin_stores_it_sealed_and_list_shows_it(
-    tmp_path: Path,
-) -> None:
+@on_both_engines
+async def test_set_webhook_secret_reads_stdin_stores_it_sealed_and_list_shows_it(db: str) -> None:
     new, old = HOOK_SECRETS[TEAM_A], HOOK_SECRETS[TEAM_B]  # rotating: the new one, the old one
     status, _, err = await run_cli(
-        "workspace", "set-webhook-secret", TEAM_B, env=_env(tmp_path), stdin="short\n"
+        "workspace", "set-webhook-secret", TEAM_B, env=_env(db), stdin="short\n"
     )
     assert status == 2
     assert "at least 16 characters" in err
     assert "short" not in err.replace("shorter", "")
 
     status, out, err = await run_cli(
-        "workspace", "set-webhook-secret", TEAM_B, env=_env(tmp_path), stdin=f"{new},{old}\n"
+        "workspace", "set-webhook-secret", TEAM_B, env=_env(db), stdin=f"{new},{old}\n"
     )
 
     assert (status, err) == (0, "")
     assert f"/webhooks/oec/{TEAM_B}" in out
     assert new not in out
-    raw = raw_database(tmp_path)
+    raw = raw_database(db)
     assert new.encode() not in raw
     assert old.encode() not in raw
-    status, out, _ = await run_cli("workspace", "list", env=_env(tmp_path))
+    status, out, _ = await run_cli("workspace", "list", env=_env(db))
     assert f"{TEAM_B}\t-\tnot installed\tkey MISSING" in out
     assert "webhook set" in out
     # A multi-workspace install has no install-wide webhook: `register` asks which workspace.
-    status, _, err = await run_cli("webhooks", "register", env=_env(tmp_path))
+    status, _, err = await run_cli("webhooks", "register", env=_env(db))
     assert status == 2
     assert "--team" in err

@@ -27,7 +27,7 @@ from tests.support.oauth import (
     oauth_stack,
     raw_database,
 )
-from tests.support.stack import ADMIN, DEV, POLICY, Stack
+from tests.support.stack import ADMIN, DEV, POLICY, Stack, on_both_engines
 from tests.support.webhook_helpers import (
     WEBHOOK_PATH,
     deliver,
@@ -60,6 +60,7 @@ def _calls_in(fake: FakeSlack, channel: str) -> set[str | None]:
     return {c.team_id for c in fake.calls() if c.args.get("channel") == channel}
 
 
+@on_both_engines
 async def test_each_workspace_gets_only_its_own_deliveries_with_its_own_token(
     tmp_path: Path,
 ) -> None:
