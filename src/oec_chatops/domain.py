@@ -174,7 +174,7 @@ class ApprovalState(StrEnum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     # Approved while a freeze or someone else's lock forbids the change: runs when it ends,
-    # if that is before the request's expiry; expires otherwise (services.approval_holds).
+    # if that is before the request's expiry; expires otherwise (services.change_control, services.approval_steps).
     WAITING = "waiting"
 
     @property
