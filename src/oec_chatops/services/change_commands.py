@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oec_chatops.context import team_id_var
 from oec_chatops.errors import CommandError
 from oec_chatops.services.audit import audit
 from oec_chatops.services.change_control import ChangeControl
@@ -51,6 +52,7 @@ class ChangeCommands:
                 created_by=inv.user_id,
                 now=now,
                 ends_at=now + seconds,
+                team_id=team_id_var.get(),
             )
             self._audit(
                 inv.user_id,
@@ -67,7 +69,9 @@ class ChangeCommands:
         glob = cmd.target or ""
         c = self.control
         with c.store.tx():
-            lifted = c.store.freezes.lift(env_glob=glob, by=inv.user_id, now=c.clock.time())
+            lifted = c.store.freezes.lift(
+                env_glob=glob, by=inv.user_id, now=c.clock.time(), team=c.team()
+            )
             self._audit(
                 inv.user_id,
                 "freeze.lifted",
@@ -84,8 +88,9 @@ class ChangeCommands:
         ref = await self.resolver.environment(cmd.env or "")
         c = self.control
         with c.store.tx():
-            held = c.store.locks.get(ref.env_id)
+            held = c.lock_of(ref.env_id)
             lock = held or c.store.locks.take(
+                team_id=team_id_var.get(),
                 env_id=ref.env_id,
                 env_label=ref.label,
                 holder=inv.user_id,
@@ -119,7 +124,9 @@ class ChangeCommands:
             await reply(cc.render_lock_held(lock, yours=False))
             return
         with c.store.tx():
-            released = c.store.locks.release(ref.env_id, holder=lock.holder)
+            released = c.store.locks.release(
+                ref.env_id, holder=lock.holder, team_id=team_id_var.get()
+            )
             action = "lock.released" if mine else "lock.broken"
             self._audit(
                 inv.user_id,
