@@ -7,6 +7,7 @@ holds; nothing stands in for the bot's own code.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -195,6 +196,16 @@ async def wait_ephemeral(
         return None
 
     return await fake.wait_for(said, timeout=timeout)
+
+
+async def restarts_sent(s: Stack, count: int) -> list[dict[str, object]]:
+    """Wait until the simulator has received `count` restart POSTs; those requests."""
+    async with asyncio.timeout(10):
+        while True:
+            sent = [r for r in await s.actions_sent() if str(r["path"]).endswith("/restart")]
+            if len(sent) >= count:
+                return sent
+            await asyncio.sleep(0.05)
 
 
 # -- what the bot recorded ---------------------------------------------------------------------
