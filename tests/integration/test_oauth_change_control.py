@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from tests.support.approval_helpers import restarts_sent
+from tests.support.approval_helpers import APPROVE, request_change, restarts_sent, wait_card
 from tests.support.commands_helpers import Answer, ask
 from tests.support.oauth import CHANNELS, KEYS, TEAM_A, TEAM_B, install, oauth_stack
 from tests.support.stack import ADMIN, DEV, LEAD1, POLICY, Stack, on_both_engines
@@ -102,6 +102,22 @@ async def test_a_freeze_holds_its_own_workspace_and_only_its_own_may_lift_it(
         lifted_by_a = await in_team(s, TEAM_A, "unfreeze staging", user_id=ADMIN)
         assert "Lifted the freeze" in lifted_by_a.text
         await change_in(s, TEAM_A, f"restart {STAGING} -- after the release", user_id=DEV, sent=2)
+
+
+async def test_a_request_approved_in_one_workspace_is_not_held_by_anothers_freeze(
+    tmp_path: Path,
+) -> None:
+    async with two_workspaces(tmp_path) as s:
+        # A's deploy of production waits for an approver (the channel is A's: CHANNELS[TEAM_A]).
+        approval_id, card = await request_change(s, team_id=TEAM_A)
+        frozen = await in_team(
+            s, TEAM_B, "freeze production for 2h -- bravo's audit", user_id=ADMIN
+        )
+        assert "frozen until" in frozen.text
+
+        await s.agent.click(card, APPROVE, user_id=LEAD1, team_id=TEAM_A)
+        await wait_card(s.fake, approval_id, "has started", timeout=10)
+        assert [r["idempotency_key"] for r in await s.actions_sent()] == [approval_id]
 
 
 async def test_a_workspaces_scheduled_freezes_come_from_its_own_policy(tmp_path: Path) -> None:

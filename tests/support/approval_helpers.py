@@ -159,11 +159,12 @@ async def request_change(
     *,
     user_id: str = DEV,
     notice: str = "waits for",
+    team_id: str | None = None,
 ) -> tuple[str, Message]:
-    """`user_id` types `/oec {text}` in the deploy channel; returns the new card and its id
-    (once the requester was told `notice`)."""
+    """`user_id` (of workspace `team_id`, by default the fake's) types `/oec {text}` in the
+    deploy channel; returns the new card and its id (once the requester was told `notice`)."""
     before = {m.ts for m in cards(stack.fake)}
-    r = await stack.agent.command(text, user_id=user_id, channel_id=CHANNEL)
+    r = await stack.agent.command(text, user_id=user_id, channel_id=CHANNEL, team_id=team_id)
     assert r.status_code == 200
 
     def new_card(f: FakeSlack) -> Message | None:
