@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oec_chatops.context import team_id_var
 from oec_chatops.errors import CommandError
 from oec_chatops.services.audit import audit
 from oec_chatops.services.change_control import ChangeControl
@@ -52,7 +51,7 @@ class ChangeCommands:
                 created_by=inv.user_id,
                 now=now,
                 ends_at=now + seconds,
-                team_id=team_id_var.get(),
+                team_id=c.owner(),
             )
             self._audit(
                 inv.user_id,
@@ -90,7 +89,7 @@ class ChangeCommands:
         with c.store.tx():
             held = c.lock_of(ref.env_id)
             lock = held or c.store.locks.take(
-                team_id=team_id_var.get(),
+                team_id=c.owner(),
                 env_id=ref.env_id,
                 env_label=ref.label,
                 holder=inv.user_id,
@@ -124,9 +123,7 @@ class ChangeCommands:
             await reply(cc.render_lock_held(lock, yours=False))
             return
         with c.store.tx():
-            released = c.store.locks.release(
-                ref.env_id, holder=lock.holder, team_id=team_id_var.get()
-            )
+            released = c.store.locks.release(ref.env_id, holder=lock.holder, team_id=c.owner())
             action = "lock.released" if mine else "lock.broken"
             self._audit(
                 inv.user_id,

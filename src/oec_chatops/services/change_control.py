@@ -69,6 +69,10 @@ class ChangeControl:
         """The asking workspace ('' when unknown), or None in a one-workspace bot."""
         return None if self.teams is None else team_id_var.get()
 
+    def owner(self) -> str:
+        """The workspace a freeze or lock made now belongs to ('' in a one-workspace bot)."""
+        return self.team() or ""
+
     def _policy(self, team: str | None) -> Policy:
         return self.teams.policy(team) if self.teams is not None and team else self.policy
 
@@ -107,7 +111,7 @@ class ChangeControl:
         return self.store.locks.all(self.team())
 
     def lock_of(self, env_id: str) -> EnvLock | None:
-        return self.store.locks.get(env_id, self.team() or "")
+        return self.store.locks.get(env_id, self.owner())
 
     async def is_admin(self, user_id: str, team: str | None = None) -> bool:
         """Under the policy of workspace `team` (None: the asking one's, or the one policy)."""
