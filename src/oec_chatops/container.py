@@ -332,7 +332,9 @@ def build_container(
         wake_tracker=tracker.wake,
         quick=QuickUpdates(by_host=ops_by_host, hosts=hosts),
     )
-    change_control = ChangeControl(policy=policy, store=store, clock=clock, directory=directory)
+    change_control = ChangeControl(
+        policy=policy, store=store, clock=clock, directory=directory, teams=workspaces
+    )
     backup_routes = BackupRoutes(by_host=keepers, hosts=hosts)
     backup_first = BackupFirst(
         store=store,
@@ -383,7 +385,9 @@ def build_container(
         hosts=hosts,
         odoo=OdooQueries(by_host=ops_by_host, clock=clock, hosts=hosts),
         health=HealthLines(ops_by_host, clock=clock, hosts=hosts),
-        audit_log=AuditLog(store=store, clock=clock, resolver=resolver),
+        audit_log=AuditLog(
+            store=store, clock=clock, resolver=resolver, per_team=workspaces is not None
+        ),
         backups=Backups(
             routes=backup_routes,
             actions=actions,

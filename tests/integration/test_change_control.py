@@ -8,7 +8,6 @@ expires if its time runs out first; locks keep an environment to their holder (a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -23,6 +22,7 @@ from tests.support.approval_helpers import (
     build_with,
     policy_text,
     request_change,
+    restarts_sent,
     wait_card,
     wait_ephemeral,
 )
@@ -64,16 +64,6 @@ async def stack_on(
 async def command(s: Stack, text: str, *, user_id: str) -> None:
     r = await s.agent.command(text, user_id=user_id, channel_id=CHANNEL)
     assert r.status_code == 200
-
-
-async def restarts_sent(s: Stack, count: int) -> list[dict[str, object]]:
-    """Wait until the simulator has received `count` restart POSTs; those requests."""
-    async with asyncio.timeout(10):
-        while True:
-            sent = [r for r in await s.actions_sent() if str(r["path"]).endswith("/restart")]
-            if len(sent) >= count:
-                return sent
-            await asyncio.sleep(0.05)
 
 
 def audit_of(s: Stack, action: str) -> list[tuple[str, str | None, str]]:

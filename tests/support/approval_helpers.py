@@ -7,6 +7,7 @@ holds; nothing stands in for the bot's own code.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -158,11 +159,12 @@ async def request_change(
     *,
     user_id: str = DEV,
     notice: str = "waits for",
+    team_id: str | None = None,
 ) -> tuple[str, Message]:
-    """`user_id` types `/oec {text}` in the deploy channel; returns the new card and its id
-    (once the requester was told `notice`)."""
+    """`user_id` (of workspace `team_id`, by default the fake's) types `/oec {text}` in the
+    deploy channel; returns the new card and its id (once the requester was told `notice`)."""
     before = {m.ts for m in cards(stack.fake)}
-    r = await stack.agent.command(text, user_id=user_id, channel_id=CHANNEL)
+    r = await stack.agent.command(text, user_id=user_id, channel_id=CHANNEL, team_id=team_id)
     assert r.status_code == 200
 
     def new_card(f: FakeSlack) -> Message | None:
@@ -195,6 +197,16 @@ async def wait_ephemeral(
         return None
 
     return await fake.wait_for(said, timeout=timeout)
+
+
+async def restarts_sent(s: Stack, count: int) -> list[dict[str, object]]:
+    """Wait until the simulator has received `count` restart POSTs; those requests."""
+    async with asyncio.timeout(10):
+        while True:
+            sent = [r for r in await s.actions_sent() if str(r["path"]).endswith("/restart")]
+            if len(sent) >= count:
+                return sent
+            await asyncio.sleep(0.05)
 
 
 # -- what the bot recorded ---------------------------------------------------------------------

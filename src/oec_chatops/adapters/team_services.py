@@ -35,7 +35,16 @@ class TeamServices:
             return built[1]
         directory = Directory(slack=self._base.directory.slack, policy=policy, clock=self._clock)
         approvals = replace(self._base.approvals, policy=policy, directory=directory)
-        service = replace(self._base, policy=policy, directory=directory, approvals=approvals)
+        # Change control under this workspace's policy: its admins, its scheduled freezes.
+        control = replace(self._base.change_control, policy=policy, directory=directory)
+        service = replace(
+            self._base,
+            policy=policy,
+            directory=directory,
+            approvals=approvals,
+            change_control=control,
+            change_commands=replace(self._base.change_commands, control=control),
+        )
         self._built[team_id] = (policy, service)
         return service
 

@@ -145,8 +145,10 @@ class SlackUserAgent(AsyncClosing):
         *,
         user_id: str,
         value: str | None = None,
+        team_id: str | None = None,
     ) -> httpx.Response:
-        """`user_id` clicks the button `action_id` in a stored message (or ephemeral message)."""
+        """`user_id` (of workspace `team_id`, by default the fake's) clicks the button
+        `action_id` in a stored message (or ephemeral message)."""
         user = self._fake.user(user_id)
         is_ephemeral = isinstance(message, Ephemeral)
         if isinstance(message, Ephemeral) and message.user_id != user_id:
@@ -166,7 +168,7 @@ class SlackUserAgent(AsyncClosing):
         body = block_actions_body(
             user_id=user_id,
             user_name=user.name,
-            team_id=me.team_id,
+            team_id=team_id or me.team_id,
             team_domain=me.team_domain,
             api_app_id=me.app_id,
             channel_id=channel.channel_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from oec_chatops.clock import Clock
-from oec_chatops.context import request_id_var
+from oec_chatops.context import request_id_var, team_id_var
 from oec_chatops.store import Store
 
 
@@ -22,7 +22,8 @@ def audit(
     result: str,
     detail: dict[str, Any],
 ) -> None:
-    """Record who did what to what, and how it ended (inside the caller's transaction)."""
+    """Record who did what to what, and how it ended (inside the caller's transaction), in
+    the workspace being served (`team_id_var`: `/oec audit` shows a workspace its own rows)."""
     store.audit.record(
         at=clock.time(),
         actor=actor,
@@ -31,4 +32,5 @@ def audit(
         result=result,
         detail=detail,
         request_id=request_id_var.get(),
+        team_id=team_id_var.get(),
     )

@@ -51,6 +51,7 @@ class ChangeCommands:
                 created_by=inv.user_id,
                 now=now,
                 ends_at=now + seconds,
+                team_id=c.owner(),
             )
             self._audit(
                 inv.user_id,
@@ -67,7 +68,9 @@ class ChangeCommands:
         glob = cmd.target or ""
         c = self.control
         with c.store.tx():
-            lifted = c.store.freezes.lift(env_glob=glob, by=inv.user_id, now=c.clock.time())
+            lifted = c.store.freezes.lift(
+                env_glob=glob, by=inv.user_id, now=c.clock.time(), team=c.team()
+            )
             self._audit(
                 inv.user_id,
                 "freeze.lifted",
@@ -84,8 +87,9 @@ class ChangeCommands:
         ref = await self.resolver.environment(cmd.env or "")
         c = self.control
         with c.store.tx():
-            held = c.store.locks.get(ref.env_id)
+            held = c.lock_of(ref.env_id)
             lock = held or c.store.locks.take(
+                team_id=c.owner(),
                 env_id=ref.env_id,
                 env_label=ref.label,
                 holder=inv.user_id,
@@ -119,7 +123,7 @@ class ChangeCommands:
             await reply(cc.render_lock_held(lock, yours=False))
             return
         with c.store.tx():
-            released = c.store.locks.release(ref.env_id, holder=lock.holder)
+            released = c.store.locks.release(ref.env_id, holder=lock.holder, team_id=c.owner())
             action = "lock.released" if mine else "lock.broken"
             self._audit(
                 inv.user_id,

@@ -22,19 +22,27 @@ class Audit(Repository):
         target: str | None = None,
         detail: dict[str, Any] | None = None,
         request_id: str | None = None,
+        team_id: str = "",
     ) -> None:
+        """`team_id`: the workspace the decision was made in ('' in a one-workspace bot)."""
         self.conn.execute(
-            "INSERT INTO audit (at, actor, action, target, result, detail, request_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (at, actor, action, target, result, dumps(detail or {}), request_id),
+            "INSERT INTO audit (at, actor, action, target, result, detail, request_id, team_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, actor, action, target, result, dumps(detail or {}), request_id, team_id),
         )
 
     def search(
-        self, *, since: float | None, target: str | None, limit: int, offset: int = 0
+        self,
+        *,
+        since: float | None,
+        target: str | None,
+        limit: int,
+        offset: int = 0,
+        team_id: str | None = None,
     ) -> tuple[list[AuditRow], int]:
-        """Rows at or after `since` about `target` (None: any), newest first, one page of them;
-        and how many rows match in all (for "page 1 of N")."""
-        where, params = _filters(since, target)
+        """Rows at or after `since` about `target` (None: any), written in workspace `team_id`
+        (None: any), newest first, one page of them; and how many match in all ("page 1 of N")."""
+        where, params = _filters(since, target, team_id)
         (total,) = self.conn.execute(f"SELECT count(*) FROM audit{where}", params).fetchone()  # noqa: S608 - placeholders only
         rows = self.conn.execute(
             f"SELECT * FROM audit{where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",  # noqa: S608
@@ -51,9 +59,12 @@ class Audit(Repository):
         return [from_row(AuditRow, r, detail=loads(r["detail"])) for r in rows]
 
 
-def _filters(since: float | None, target: str | None) -> tuple[str, list[Any]]:
+def _filters(since: float | None, target: str | None, team_id: str | None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if team_id is not None:
+        clauses.append("team_id = ?")
+        params.append(team_id)
     if since is not None:
         clauses.append("at >= ?")
         params.append(since)

@@ -302,6 +302,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # like its key (secretbox), verifying the deliveries to `/webhooks/oec/<team id>`.
         "ALTER TABLE workspace_settings ADD COLUMN webhook_secret_sealed TEXT",
     ),
+    (
+        # Change control and the audit trail per workspace (multi-workspace install): each row
+        # names the workspace it was written in ('' in a one-workspace bot). A lock belongs to
+        # its workspace, so the key becomes (team, environment): the table is rebuilt, its rows
+        # kept as the one-workspace bot's.
+        "ALTER TABLE audit ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE freezes ADD COLUMN team_id TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE team_locks (
+            team_id TEXT NOT NULL DEFAULT '',
+            env_id TEXT NOT NULL,
+            env_label TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            reason TEXT,
+            since REAL NOT NULL,
+            PRIMARY KEY (team_id, env_id)
+        )""",
+        "INSERT INTO team_locks (team_id, env_id, env_label, holder, reason, since) "
+        "SELECT '', env_id, env_label, holder, reason, since FROM locks",
+        "DROP TABLE locks",
+        "ALTER TABLE team_locks RENAME TO locks",
+    ),
 )
 
 
