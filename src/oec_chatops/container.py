@@ -392,6 +392,11 @@ def build_container(
             clock=clock,
         ),
     )
+    teams = (
+        TeamServices(workspaces=workspaces, base=command_service, clock=clock)
+        if workspaces is not None
+        else None
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -426,16 +431,14 @@ def build_container(
                 platform=platform,
                 hosts=hosts,
                 change_control=change_control,
+                teams=teams,  # a multi-workspace install: each Home as its workspace's
             ),
             slack=slack,
             clock=clock,
+            installed=workspaces.installed if workspaces is not None else None,
         ),
         workspaces=workspaces,
-        teams=(
-            TeamServices(workspaces=workspaces, base=command_service, clock=clock)
-            if workspaces is not None
-            else None
-        ),
+        teams=teams,
         leadership=Leadership(str(settings.oec_chatops_db)) if store.postgres else None,
     )
 

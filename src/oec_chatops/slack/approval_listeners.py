@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 class HomeAnswers(Protocol):
     """Where a click made on the App Home is answered (`services.home_refresh`)."""
 
-    async def answer_click(self, user_id: str, notice: str | None) -> None: ...
+    async def answer_click(self, user_id: str, notice: str | None, team_id: str = "") -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +259,7 @@ async def answer_on_home(c: ClickDesk, user_id: str, notice: str) -> None:
         log.warning("approval.home_click_without_home", extra={"user": user_id})
         return
     try:
-        await c.home.answer_click(user_id, notice)
+        await c.home.answer_click(user_id, notice, team_id_var.get())
     except Exception:
         log.exception("approval.home_answer_failed", extra={"user": user_id})
 
