@@ -12,12 +12,14 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from oec_chatops.clock import Clock, ManualClock
 from oec_chatops.playground import FakeSlack
 from oec_chatops.playground.traffic import Call
 from oec_chatops.services.home_refresh import REFRESH_GAP
 from tests.support.approval_helpers import build_with
+from tests.support.commands_helpers import deployment_messages
 from tests.support.home_helpers import settled
 from tests.support.oauth import (
     CHANNELS,
@@ -42,10 +44,11 @@ async def two_workspaces(
     keys: tuple[str, ...] = (TEAM_A, TEAM_B),
     policies: dict[str, str] | None = None,
     clock: Clock | None = None,
+    sim_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[Stack]:
     """Both workspaces installed, those in `keys` with their oec.sh key, each with its policy
     (POLICY by default, which is also the bot's own file)."""
-    async with oauth_stack(tmp_path, build=build_with(clock=clock)) as s:
+    async with oauth_stack(tmp_path, build=build_with(clock=clock), sim_options=sim_options) as s:
         assert s.c.workspaces is not None
         for team in (TEAM_A, TEAM_B):
             await install(s, team, key=KEYS[team] if team in keys else None)
@@ -108,6 +111,25 @@ async def test_a_pending_approval_shows_only_on_the_home_of_its_own_workspace(
             assert "fixing invoice totals" not in in_b
             assert "approval." not in in_b
         every_publish_had_a_workspace(s.fake)
+
+
+async def test_a_running_deployment_shows_only_on_the_home_of_its_own_workspace(
+    tmp_path: Path,
+) -> None:
+    async with two_workspaces(tmp_path, sim_options={"task_seconds": 600}) as s:
+        ack = await s.agent.command(
+            "deploy acme-shop/staging", user_id=DEV, channel_id=CHANNELS[TEAM_A], team_id=TEAM_A
+        )
+        assert ack.status_code == 200
+        await s.fake.wait_for(lambda f: deployment_messages(f, CHANNELS[TEAM_A]))
+        assert s.c.store.deployments.active()  # started, and running for ten minutes
+
+        in_a = await open_home(s, LEAD1, TEAM_A, "by <@u0dev1>")
+        in_b = await open_home(s, LEAD1, TEAM_B, "running deployments")
+
+        assert "nothing is running." not in in_a
+        assert "nothing is running." in in_b
+        assert "<@u0dev1>" not in in_b
 
 
 async def test_each_home_lists_its_own_workspaces_environments_with_its_own_key(
