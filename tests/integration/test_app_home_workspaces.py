@@ -69,9 +69,7 @@ async def open_home(s: Stack, user_id: str, team: str, *needles: str) -> str:
     return await published(s.fake, user_id, team, *needles, after=before)
 
 
-async def published(
-    fake: FakeSlack, user_id: str, team: str, *needles: str, after: int = 0
-) -> str:
+async def published(fake: FakeSlack, user_id: str, team: str, *needles: str, after: int = 0) -> str:
     """The text of the first Home published for `user_id` with `team`'s token, after the
     `after` first publishes for that user, that shows every one of `needles`."""
 

@@ -78,6 +78,9 @@ class TeamRules(Protocol):
     @property
     def directory(self) -> Directory: ...
 
+    @property
+    def change_control(self) -> ChangeControl | None: ...
+
 
 class HomeTeams(Protocol):
     """A multi-workspace install's rules by workspace (`adapters.team_services`)."""
@@ -126,7 +129,8 @@ class HomeReader:
             return await self._snapshot(user_id, team_id, notice)
 
     async def _snapshot(self, user_id: str, team_id: str, notice: str | None) -> HomeSnapshot:
-        rules: TeamRules = self if self.teams is None else self.teams.for_team(team_id)
+        rules = self._rules(team_id)
+        cc = rules.change_control if self.change_control is not None else None
         groups = await rules.directory.groups_of(user_id)
         can_approve = policy.can_approve(rules.policy, user_id, groups)
         listing = await self.environments(team_id)
@@ -147,8 +151,8 @@ class HomeReader:
                 for item in (self._for_user(a, user_id, can_approve) for a in pending)
                 if item is not None
             ),
-            freezes=tuple(self.change_control.active_freezes(now)) if self.change_control else (),
-            locks=tuple(self.change_control.locks()) if self.change_control else (),
+            freezes=tuple(cc.active_freezes(now)) if cc else (),
+            locks=tuple(cc.locks()) if cc else (),
             notice=notice,
         )
 
@@ -165,6 +169,10 @@ class HomeReader:
         if not may_decide and not own:
             return None
         return HomeApproval(approval=a, may_decide=may_decide, may_cancel=own)
+
+    def _rules(self, team_id: str) -> TeamRules:
+        """The policy, directory and change control a Home of `team_id` is drawn with."""
+        return self if self.teams is None else self.teams.for_team(team_id)
 
     def _pending(self, team_id: str) -> list[Approval]:
         """Pending requests; in a multi-workspace install only those of the team's channels."""
@@ -187,7 +195,7 @@ class HomeReader:
         republish."""
         pending = self._pending(team_id)
         active = self._active(team_id)
-        cc = self.change_control
+        cc = self._rules(team_id).change_control if self.change_control is not None else None
         raw = repr(
             (
                 [(a.approval_id, a.approvers, a.message_ts) for a in pending],
