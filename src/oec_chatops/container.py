@@ -145,6 +145,7 @@ class Container:
             runner=self.runner,
             home=self.home,
             teams=self.teams.approvals_for if self.teams is not None else None,
+            team_of=self.workspaces.team_of if self.workspaces is not None else None,
         )
 
     def start_workers(self) -> None:

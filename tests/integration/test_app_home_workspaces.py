@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from oec_chatops.clock import Clock, ManualClock
+from oec_chatops.domain import ApprovalState
 from oec_chatops.playground import FakeSlack
+from oec_chatops.playground.payloads import view_block_actions_body
 from oec_chatops.playground.traffic import Call
 from oec_chatops.services.home_refresh import REFRESH_GAP
-from tests.support.approval_helpers import build_with
+from oec_chatops.slack.blocks.home import home_block_id
+from tests.support.approval_helpers import APPROVE, assert_undecided, audit_steps, build_with
 from tests.support.commands_helpers import deployment_messages
 from tests.support.home_helpers import settled
 from tests.support.oauth import (
@@ -187,3 +190,34 @@ async def test_a_change_republishes_its_own_workspaces_homes_with_its_token(
         assert all(c.team_id in (TEAM_A, TEAM_B) for c in later)
         assert not [c for c in later if c.team_id == TEAM_B and "fixing" in str(c.args)]
         every_publish_had_a_workspace(s.fake)
+
+
+async def test_a_home_click_in_another_workspace_decides_nothing(tmp_path: Path) -> None:
+    """A Home click needs no card, so only the workspace ties it to the request: LEAD1, an
+    approver in both workspaces, clicks Approve on A's request from their Home in B (a signed
+    request saying so; B's Home never shows the button)."""
+    async with two_workspaces(tmp_path) as s:
+        await request_in_a(s)
+        (pending,) = s.c.store.approvals.in_states([ApprovalState.PENDING])
+        await open_home(s, LEAD1, TEAM_B, "running deployments")
+        in_b = s.fake.home(LEAD1)
+        assert in_b is not None
+        me = s.fake.identity
+        before = len(homes(s.fake, LEAD1))
+        click = view_block_actions_body(
+            user_id=LEAD1,
+            user_name="lead1",
+            team_id=TEAM_B,
+            view=in_b.to_api(team_id=TEAM_B, app_id=me.app_id, bot_id=me.bot_id),
+            action_id=APPROVE,
+            block_id=home_block_id(pending.approval_id),
+            value=pending.approval_id,
+            trigger_id=s.fake.issue_trigger(user_id=LEAD1),
+        )
+        assert (await s.agent.post_signed(click)).status_code == 200
+
+        await published(s.fake, LEAD1, TEAM_B, "another slack workspace", after=before)
+        assert_undecided(s, pending.approval_id)
+        assert (LEAD1, "approval.approve", "refused_other_workspace") in audit_steps(
+            s.c, pending.approval_id
+        )
