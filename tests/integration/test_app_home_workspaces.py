@@ -178,6 +178,7 @@ async def test_a_change_republishes_its_own_workspaces_homes_with_its_token(
         assert home is not None
         await open_home(s, LEAD1, TEAM_A, "no approval request waits for you")
         await open_home(s, LEAD1, TEAM_B, "no approval request waits for you")
+        await settled(home)
         before = len(homes(s.fake, LEAD1))
 
         await request_in_a(s)
@@ -221,3 +222,27 @@ async def test_a_home_click_in_another_workspace_decides_nothing(tmp_path: Path)
         assert (LEAD1, "approval.approve", "refused_other_workspace") in audit_steps(
             s.c, pending.approval_id
         )
+
+
+async def test_a_workspace_that_uninstalls_loses_its_homes(tmp_path: Path) -> None:
+    """After the uninstall nothing is published for B's Homes, even when what they showed
+    changes (its request expires): not with B's dead token, and never without one."""
+    clock = ManualClock(start=time.time())
+    async with two_workspaces(tmp_path, clock=clock) as s:
+        assert s.c.workspaces is not None
+        assert s.c.home is not None
+        await s.agent.command(REQUEST, user_id=DEV, channel_id=CHANNELS[TEAM_B], team_id=TEAM_B)
+        await s.fake.wait_for(lambda f: f.messages(CHANNELS[TEAM_B]))
+        assert len(s.c.store.approvals.in_states([ApprovalState.PENDING])) == 1
+        await open_home(s, LEAD1, TEAM_B, "fixing invoice totals")
+        await settled(s.c.home)
+        s.fake.installs.revoke(TEAM_B)
+        s.c.workspaces.forget(TEAM_B)  # what Slack's `app_uninstalled` event makes the bot do
+        before = len(homes(s.fake, LEAD1))
+
+        clock.advance(31 * 60)
+        s.c.approvals.steps.expire_due()  # the expiry worker's round
+        assert s.c.store.approvals.in_states([ApprovalState.PENDING]) == []
+        await settled(s.c.home)
+
+        assert homes(s.fake, LEAD1)[before:] == []
