@@ -154,9 +154,8 @@ class HomeRefresher(WorkerLoop):
     def _drop_gone(self) -> None:
         """Drop the Homes watched past their TTL, and those of uninstalled workspaces."""
         now = self._clock.monotonic()
-        gone = {
-            t for t, _ in self._watches if self._installed is not None and not self._installed(t)
-        }
+        teams = {t for t, _ in self._watches} if self._installed is not None else set()
+        gone = {t for t in teams if self._installed is not None and not self._installed(t)}
         for team in gone:
             self._digests.pop(team, None)
             self._reader.forget_team(team)
