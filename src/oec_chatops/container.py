@@ -145,6 +145,7 @@ class Container:
             runner=self.runner,
             home=self.home,
             teams=self.teams.approvals_for if self.teams is not None else None,
+            team_of=self.workspaces.team_of if self.workspaces is not None else None,
         )
 
     def start_workers(self) -> None:
@@ -396,6 +397,11 @@ def build_container(
             clock=clock,
         ),
     )
+    teams = (
+        TeamServices(workspaces=workspaces, base=command_service, clock=clock)
+        if workspaces is not None
+        else None
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -430,16 +436,14 @@ def build_container(
                 platform=platform,
                 hosts=hosts,
                 change_control=change_control,
+                teams=teams,  # a multi-workspace install: each Home as its workspace's
             ),
             slack=slack,
             clock=clock,
+            installed=workspaces.installed if workspaces is not None else None,
         ),
         workspaces=workspaces,
-        teams=(
-            TeamServices(workspaces=workspaces, base=command_service, clock=clock)
-            if workspaces is not None
-            else None
-        ),
+        teams=teams,
         leadership=Leadership(str(settings.oec_chatops_db)) if store.postgres else None,
     )
 

@@ -188,21 +188,25 @@ class SlackUserAgent(AsyncClosing):
         )
         return await self.post_signed(body)
 
-    async def open_home(self, user_id: str, *, tab: str = "home") -> httpx.Response:
-        """`user_id` opens the app's Home tab: Slack's `app_home_opened` event, as JSON."""
+    async def open_home(
+        self, user_id: str, *, tab: str = "home", team_id: str | None = None
+    ) -> httpx.Response:
+        """`user_id` opens the app's Home tab (in workspace `team_id`, by default the fake's
+        own): Slack's `app_home_opened` event, as JSON."""
         self._fake.user(user_id)
         me = self._fake.identity
         home = self._fake.home(user_id)
+        team = team_id or me.team_id
         self._events += 1
         body = app_home_opened_body(
             user_id=user_id,
-            team_id=me.team_id,
+            team_id=team,
             bot_user_id=me.bot_user_id,
             api_app_id=me.app_id,
             event_id=f"Ev{self._events:08d}HOME",
             event_time=int(self._clock.time()),
             im_channel_id=f"D{user_id[1:]}",
-            view=home.to_api(team_id=me.team_id, app_id=me.app_id, bot_id=me.bot_id)
+            view=home.to_api(team_id=team, app_id=me.app_id, bot_id=me.bot_id)
             if home is not None
             else None,
             tab=tab,

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 class HomeAnswers(Protocol):
     """Where a click made on the App Home is answered (`services.home_refresh`)."""
 
-    async def answer_click(self, user_id: str, notice: str | None) -> None: ...
+    async def answer_click(self, user_id: str, notice: str | None, team_id: str = "") -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,8 @@ class ClickDesk:
     home: HomeAnswers | None = None
     # A multi-workspace install: the approvals service under each workspace's policy.
     teams: Callable[[str], Approvals] | None = None
+    # ... and the workspace of a channel: a Home click decides only its workspace's requests.
+    team_of: Callable[[str], str] | None = None
 
     def scoped(self) -> ClickDesk:
         """The desk of the workspace the click came from (`team_id_var`, set by the app)."""
@@ -82,6 +84,10 @@ expires after about 3 s, so a later `views.open` would fail anyway."""
 MODAL_UNCONFIRMED = (
     "Slack did not answer in time to open the form for a reason, so nothing was rejected. "
     "If the form opened, submit it there; otherwise click Reject again."
+)
+OTHER_WORKSPACE = (
+    "This request was made in another Slack workspace, so it cannot be decided from this "
+    "one; nothing changed."
 )
 CLICK_FAILED = (
     "Something went wrong while applying your click. Check the card before clicking again."
@@ -141,6 +147,32 @@ def read_click(body: dict[str, Any], action: dict[str, Any]) -> Click:
         trigger_id=_text(body.get("trigger_id")),
         home=from_home(body),
     )
+
+
+def from_other_workspace(c: ClickDesk, click: Click) -> bool:
+    """Is this a Home click on a request of another workspace (a multi-workspace install)?
+
+    A Home click needs no card (`Approval.shown_on`), so nothing else ties it to the request's
+    channel: the request's channel must belong to the workspace the click came from
+    (`team_id_var`), or it is refused. A channel of no known workspace belongs to none."""
+    if not click.home or c.team_of is None:
+        return False
+    a = c.approvals.get(click.approval_id)
+    return a is not None and c.team_of(a.channel_id) != team_id_var.get()
+
+
+def refused_other_workspace(c: ClickDesk, click: Click) -> bool:
+    """Refuse (and audit) a Home click on another workspace's request; True when refused."""
+    if not from_other_workspace(c, click):
+        return False
+    c.approvals.steps.audit(
+        actor=click.user_id,
+        action=click.verb,
+        a=click.approval_id,
+        result="refused_other_workspace",
+        team_id=team_id_var.get(),
+    )
+    return True
 
 
 def read_reason(view: dict[str, Any]) -> tuple[dict[str, str], str | None]:
@@ -221,6 +253,9 @@ async def apply_click(
             log.warning("approval.notice_failed", extra={"error": type(exc).__name__})
 
     try:
+        if refused_other_workspace(c, click):
+            await tell(OTHER_WORKSPACE)
+            return
         if click.verb == approvals.REJECT and click.trigger_id:
             modal = await open_reason_modal(c, click, deadline=deadline)
             if modal is Modal.OPENED:
@@ -259,7 +294,7 @@ async def answer_on_home(c: ClickDesk, user_id: str, notice: str) -> None:
         log.warning("approval.home_click_without_home", extra={"user": user_id})
         return
     try:
-        await c.home.answer_click(user_id, notice)
+        await c.home.answer_click(user_id, notice, team_id_var.get())
     except Exception:
         log.exception("approval.home_answer_failed", extra={"user": user_id})
 
@@ -290,6 +325,13 @@ def register_approvals(app: AsyncApp, desk: ClickDesk) -> None:
         request_id_var.set(new_request_id())
 
         async def work() -> None:
+            home = bool(meta.get("home"))
+            click = Click(
+                meta.get("approval_id", ""), approvals.REJECT, user_id, "", None, "", home=home
+            )
+            if refused_other_workspace(c, click):
+                await answer_on_home(c, user_id, OTHER_WORKSPACE)
+                return
             try:
                 outcome = await c.approvals.click(
                     approval_id=meta.get("approval_id", ""),
@@ -298,7 +340,7 @@ def register_approvals(app: AsyncApp, desk: ClickDesk) -> None:
                     channel_id=meta.get("channel_id", ""),
                     message_ts=meta.get("message_ts"),
                     note=note,
-                    home=bool(meta.get("home")),
+                    home=home,
                 )
                 notice = outcome.notice
             except Exception:

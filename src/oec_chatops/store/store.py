@@ -35,6 +35,7 @@ from oec_chatops.store.outbox import Outbox
 from oec_chatops.store.pg import PgConnection, migrate_postgres
 from oec_chatops.store.schema import MIGRATIONS
 from oec_chatops.store.subscriptions import Subscriptions
+from oec_chatops.store.team_home import TeamHomes
 from oec_chatops.store.workspaces import (
     ChannelTeams,
     Installations,
@@ -86,6 +87,7 @@ class Repos:
         self.workspace_settings = WorkspaceSettings(conn)
         self.channel_teams = ChannelTeams(conn)
         self.workspace_webhooks = WorkspaceWebhooks(conn)
+        self.team_homes = TeamHomes(conn)  # one workspace's App Home (store.team_home)
 
 
 class Store(Repos):
