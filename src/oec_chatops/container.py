@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,23 +23,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from oec_chatops.adapters.host_factory import (
     BuiltHost,
-    backup_hosts,
-    configured_platforms,
-    operations_by_host,
 )
-from oec_chatops.adapters.team_scope import TeamOperations, TeamPlatform, TeamSlackClient
+from oec_chatops.adapters.outside import connect_outside
 from oec_chatops.adapters.team_services import TeamServices
 from oec_chatops.adapters.workspaces import Workspaces, open_workspaces
-from oec_chatops.backup_host import BackupHost
 from oec_chatops.clock import Clock, SystemClock
 from oec_chatops.config import Settings
 from oec_chatops.context import notify_retry, team_id_var
-from oec_chatops.hosts import LEGACY_NAME, Hosts
+from oec_chatops.hosts import Hosts
 from oec_chatops.metrics import Metrics
-from oec_chatops.oec.backup_host import OecBackups
 from oec_chatops.oec.client import OecClient
-from oec_chatops.oec.operations import Operations
-from oec_chatops.platform import Platform
 from oec_chatops.platforms import PlatformSecrets
 from oec_chatops.policy import Policy, load_policy
 from oec_chatops.services.actions import Actions
@@ -261,32 +253,10 @@ def build_container(
             on_attempt=metrics.observe_api_call,
         )
 
-    # The timeout here applies only to sessions slack_sdk opens itself; see `start_workers`.
-    timeout = max(1, math.ceil(settings.oec_chatops_slack_timeout))
     workspaces = open_workspaces(settings, store=store, clock=clock, oec_client=oec_client)
-    slack: AsyncWebClient
-    operations: Mapping[str, TeamOperations | Operations]
-    keepers: Mapping[str, BackupHost]
-    oec: OecClient | None
-    platform: Platform
-    hosts: Hosts | None
-    built: tuple[BuiltHost, ...]
-    if workspaces is not None:  # each workspace's token, key and policy (adapters.team_scope)
-        oec, platform, hosts, built = None, TeamPlatform(workspaces), None, ()
-        slack = TeamSlackClient(
-            workspaces=workspaces, base_url=settings.slack_api_url, timeout=timeout
-        )
-        team_ops = TeamOperations(workspaces)
-        operations = {LEGACY_NAME: team_ops}
-        keepers = {LEGACY_NAME: OecBackups(team_ops)}
-    else:
-        oec, platform, hosts, built = configured_platforms(
-            settings, clock=clock, oec_client=oec_client
-        )
-        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        slack = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
-        operations = operations_by_host(oec, built)
-        keepers = backup_hosts(oec, built)
+    out = connect_outside(settings, workspaces=workspaces, clock=clock, oec_client=oec_client)
+    slack, oec, platform, hosts, built = out.slack, out.oec, out.platform, out.hosts, out.built
+    operations, keepers = out.operations, out.keepers
 
     # Background work (outbox, tracker, approved actions) enters its channel's workspace.
     scope = workspaces.enter if workspaces is not None else None
