@@ -265,9 +265,9 @@ class ApprovalSteps:
         Asked at the moment it would run (the deciding click, a restart's resume, a release),
         so a request approved before a freeze began cannot slip into it."""
         a = self.store.approvals.get(approval_id)
-        if self.gate is None or a is None or a.state is not ApprovalState.APPROVED:
+        if a is None or a.state is not ApprovalState.APPROVED:
             return False
-        hold = await self.gate.hold_for(a, self.ref_of(a))
+        hold = await self.hold_now(a)
         if hold is None:
             return False
         self._hold(a, hold)
@@ -290,10 +290,9 @@ class ApprovalSteps:
     async def sweep_waiting(self) -> int:
         """Requests waiting on a freeze or lock: run those no longer held, expire those past
         their time (saying why), note a freeze's new end. Returns how many moved on."""
-        gate = self.gate
         moved = 0
         for a in self.store.approvals.in_states([ApprovalState.WAITING]):
-            hold = await gate.hold_for(a, self.ref_of(a)) if gate is not None else None
+            hold = await self.hold_now(a)
             if self.clock.time() >= a.expires_at.timestamp():
                 why = hold.expired_text if hold is not None else None
                 moved += self.finish(
